@@ -1,0 +1,165 @@
+//! The one error type of the core. Every variant carries the context a user needs to act
+//! (which file, where in it, what was expected); shells branch on [`Error::code`], never on text.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+use ts_rs::TS;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Where in an input file a problem was found. Line and column are 1-based; a record number
+/// is used where lines say nothing (one minified JSON array on a single line).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Position {
+    pub line: Option<u64>,
+    pub column: Option<u64>,
+    pub record: Option<u64>,
+    pub byte_offset: Option<u64>,
+}
+
+impl Position {
+    pub fn line_col(line: u64, column: u64) -> Self {
+        Position { line: Some(line), column: Some(column), record: None, byte_offset: None }
+    }
+
+    pub fn record(record: u64) -> Self {
+        Position { line: None, column: None, record: Some(record), byte_offset: None }
+    }
+}
+
+impl std::fmt::Display for Position {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(line) = self.line {
+            parts.push(format!("line {line}"));
+        }
+        if let Some(column) = self.column {
+            parts.push(format!("column {column}"));
+        }
+        if let Some(record) = self.record {
+            parts.push(format!("record {record}"));
+        }
+        if parts.is_empty() {
+            if let Some(offset) = self.byte_offset {
+                parts.push(format!("byte {offset}"));
+            } else {
+                parts.push("start of file".to_string());
+            }
+        }
+        f.write_str(&parts.join(", "))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("cannot read {}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+
+    #[error("{}: {position}: expected {expected}, found {found}", path.display())]
+    Parse { path: PathBuf, position: Position, expected: String, found: String },
+
+    #[error(
+        "{}: not a provisioning log scimlens recognises ({reason}); supported: Entra ID \
+         (Graph page, portal JSON/CSV, diagnostic export, Log Analytics CSV), Okta System Log, \
+         AWS CloudTrail, ssosync and idp-scim-sync JSON lines",
+        path.display()
+    )]
+    UnknownFormat { path: PathBuf, reason: String },
+
+    #[error("{}: the file is empty", path.display())]
+    Empty { path: PathBuf },
+
+    #[error("{}: {position}: not valid UTF-8 text (is this a binary file?)", path.display())]
+    NotUtf8 { path: PathBuf, position: Position },
+
+    #[error("{}: {position}: a single record is larger than {limit_mb} MB", path.display())]
+    RecordTooLarge { path: PathBuf, position: Position, limit_mb: u64 },
+
+    #[error("import of {} cancelled; the workspace is unchanged", path.display())]
+    Cancelled { path: PathBuf },
+
+    #[error("workspace {}: {source}", path.display())]
+    Workspace { path: PathBuf, source: sqlx::Error },
+
+    #[error("workspace {}: migration failed: {source}", path.display())]
+    Migrate { path: PathBuf, source: sqlx::migrate::MigrateError },
+
+    #[error("workspace query failed: {0}")]
+    Db(#[from] sqlx::Error),
+
+    #[error("{what} not found: {name}")]
+    NotFound { what: &'static str, name: String },
+
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+
+    #[error("AWS {operation} failed: {message}")]
+    Aws { operation: String, code: AwsErrorKind, message: String },
+}
+
+/// How an AWS call failed, so the shells can explain it without parsing text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AwsErrorKind {
+    Unreachable,
+    Credentials,
+    AccessDenied,
+    NotFound,
+    Throttled,
+    Other,
+}
+
+/// Stable, machine-readable error codes; exported to TypeScript so the UI can branch on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    Io,
+    Parse,
+    UnknownFormat,
+    Empty,
+    NotUtf8,
+    RecordTooLarge,
+    Cancelled,
+    Workspace,
+    NotFound,
+    InvalidArgument,
+    Aws,
+}
+
+impl Error {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::Io { .. } => ErrorCode::Io,
+            Error::Parse { .. } => ErrorCode::Parse,
+            Error::UnknownFormat { .. } => ErrorCode::UnknownFormat,
+            Error::Empty { .. } => ErrorCode::Empty,
+            Error::NotUtf8 { .. } => ErrorCode::NotUtf8,
+            Error::RecordTooLarge { .. } => ErrorCode::RecordTooLarge,
+            Error::Cancelled { .. } => ErrorCode::Cancelled,
+            Error::Workspace { .. } | Error::Migrate { .. } | Error::Db(_) => ErrorCode::Workspace,
+            Error::NotFound { .. } => ErrorCode::NotFound,
+            Error::InvalidArgument(_) => ErrorCode::InvalidArgument,
+            Error::Aws { .. } => ErrorCode::Aws,
+        }
+    }
+
+    /// True when the error is the user's input (exit code 2 in the CLI) rather than the machine.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self.code(),
+            ErrorCode::Parse
+                | ErrorCode::UnknownFormat
+                | ErrorCode::Empty
+                | ErrorCode::NotUtf8
+                | ErrorCode::RecordTooLarge
+                | ErrorCode::InvalidArgument
+                | ErrorCode::NotFound
+                | ErrorCode::Io
+        )
+    }
+}

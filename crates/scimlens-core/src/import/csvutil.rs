@@ -1,0 +1,1 @@
+//! CSV helpers shared by the CSV importers.

@@ -1,0 +1,15 @@
+//! scimlens-core: the engine behind the `scimlens` CLI and the desktop app.
+//!
+//! Data flows one way: file -> [`import`] (format detection, streaming parsers) -> normalized
+//! [`model::ProvisioningEvent`]s -> [`store`] (one SQLite workspace per investigation) ->
+//! [`diagnose`] (classification, roll-up per entity, root causes) -> [`report`] (text, JSON, CSV,
+//! Markdown, HTML). Nothing in this crate knows about Tauri or the terminal.
+
+pub mod diagnose;
+pub mod error;
+pub mod import;
+pub mod model;
+pub mod report;
+pub mod store;
+
+pub use error::{Error, ErrorCode, Result};

@@ -1,0 +1,119 @@
+//! The failure report: one versioned structure ([`Report`]) built from a diagnosed workspace,
+//! rendered as text, JSON, CSV, Markdown or HTML. The CLI and the app render the same value, so
+//! their exports carry the same content.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::model::{Category, EntityKind, EntityStatus, Format};
+
+/// Bumped whenever a field of the JSON report changes meaning or disappears.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Report {
+    pub schema_version: u32,
+    pub generated_at: String,
+    pub sources: Vec<SourceSummary>,
+    pub totals: Totals,
+    /// Category name -> number of problem entities in it (every category present, zeros too).
+    #[ts(type = "Record<string, number>")]
+    pub categories: std::collections::BTreeMap<String, u64>,
+    pub entities: Vec<ReportEntity>,
+    pub root_causes: Vec<RootCause>,
+    pub connection: Vec<ConnectionFinding>,
+    pub findings: Vec<JobFinding>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SourceSummary {
+    pub id: i64,
+    pub path: String,
+    pub format: Format,
+    pub records: u64,
+    pub warnings: Vec<String>,
+    pub first_time: Option<String>,
+    pub last_time: Option<String>,
+    pub imported_at: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Totals {
+    pub records: u64,
+    pub success: u64,
+    pub failure: u64,
+    pub skipped: u64,
+    pub problem_entities: u64,
+    pub connection_failures: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ReportEntity {
+    pub kind: EntityKind,
+    pub name: String,
+    pub ids: EntityIds,
+    pub status: EntityStatus,
+    pub category: Option<Category>,
+    pub attribute: Option<String>,
+    pub message: Option<String>,
+    pub fix: Option<String>,
+    /// Number of records (attempts) about this entity, across sources.
+    pub events: u64,
+    pub last_seen: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct EntityIds {
+    pub source_id: Option<String>,
+    pub target_id: Option<String>,
+    pub external_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RootCause {
+    pub category: Category,
+    pub attribute: Option<String>,
+    pub summary: String,
+    pub count: u64,
+    /// Names of the affected entities.
+    pub entities: Vec<String>,
+    pub fix: String,
+    /// For SCHEMA_VIOLATION_UNSPECIFIED: the causes that could explain it.
+    pub candidates: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ConnectionFinding {
+    pub category: Category,
+    pub message: String,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    pub count: u64,
+    pub fix: String,
+}
+
+/// Findings about the job rather than any entity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct JobFinding {
+    pub kind: JobFindingKind,
+    pub message: String,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "kebab-case")]
+pub enum JobFindingKind {
+    IncompletePage,
+    SilentGap,
+    ThrottlingBurst,
+}
