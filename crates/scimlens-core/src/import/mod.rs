@@ -11,6 +11,7 @@ pub mod entra;
 pub mod entra_csv;
 pub mod json;
 pub mod okta;
+pub mod plan;
 pub mod synctools;
 pub mod value;
 
