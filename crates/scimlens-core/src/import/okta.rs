@@ -124,23 +124,62 @@ struct DebugContext {
 const PROVISION: &str = "application.provision.";
 const INTEGRATION: &str = "application.integration.";
 
-/// `debugData` keys that describe the request rather than the entity's attributes.
-const REQUEST_KEYS: [&str; 14] = [
-    "requestId",
-    "requestUri",
-    "url",
-    "threatSuspected",
-    "dtHash",
-    "traceId",
-    "behaviors",
-    "risk",
-    "logOnlySecurityData",
-    "authnRequestId",
-    "deviceFingerprint",
-    "tunnels",
-    "clientAddress",
-    "appname",
+/// `debugData` keys that name a profile attribute sent to the app. Everything else in
+/// `debugData` is request metadata (`requestId`, `appname`, `retryAfter`, ...). An allowlist,
+/// because a stray key read as an attribute would be judged by the attribute rules.
+const ATTRIBUTE_KEYS: [&str; 38] = [
+    "userName",
+    "login",
+    "email",
+    "emails",
+    "secondEmail",
+    "givenName",
+    "firstName",
+    "familyName",
+    "lastName",
+    "middleName",
+    "honorificPrefix",
+    "honorificSuffix",
+    "displayName",
+    "nickName",
+    "profileUrl",
+    "title",
+    "userType",
+    "preferredLanguage",
+    "locale",
+    "timezone",
+    "active",
+    "phoneNumbers",
+    "mobilePhone",
+    "primaryPhone",
+    "addresses",
+    "streetAddress",
+    "city",
+    "state",
+    "zipCode",
+    "postalCode",
+    "countryCode",
+    "externalId",
+    "employeeNumber",
+    "costCenter",
+    "organization",
+    "division",
+    "department",
+    "manager",
 ];
+
+fn is_attribute_key(key: &str) -> bool {
+    ATTRIBUTE_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
+        || [
+            "name.",
+            "emails",
+            "addresses",
+            "phoneNumbers",
+            "urn:ietf:params:scim:",
+        ]
+        .iter()
+        .any(|p| key.starts_with(p))
+}
 
 impl LogEvent {
     fn event_type(&self) -> &str {
@@ -168,6 +207,7 @@ impl LogEvent {
         let aws_detail = embedded_detail.or_else(|| reason.as_deref().and_then(aws_detail_in_text));
         let http_status = embedded_status
             .or_else(|| reason.as_deref().and_then(http_status_in_text))
+            .or_else(|| reason.as_deref().and_then(status_from_reason_phrase))
             .or(match event_type.strip_prefix(INTEGRATION) {
                 // Okta names the failure; the status is what AWS answers for it.
                 Some("authentication_failure") => Some(401),
@@ -175,17 +215,21 @@ impl LogEvent {
                 _ => None,
             });
 
-        let entity = if connection_level {
+        let mut entity = if connection_level {
             EntityRef::default()
         } else {
             entity_from_targets(&event_type, self.target.unwrap_or_default())
         };
 
-        let attributes = self
+        let debug_data = self
             .debug_context
             .and_then(|d| d.debug_data)
-            .map(attributes_from_debug_data)
             .unwrap_or_default();
+        if entity.kind == Some(EntityKind::Group) {
+            // Group push events name the AWS group they are linked to.
+            entity.target_id = debug_data.get("pushedGroupId").and_then(value_text);
+        }
+        let attributes = attributes_from_debug_data(debug_data);
 
         ProvisioningEvent {
             time: self.published.as_deref().and_then(parse_time),
@@ -273,7 +317,7 @@ fn entity_from_targets(event_type: &str, targets: Vec<Target>) -> EntityRef {
 
 fn attributes_from_debug_data(data: serde_json::Map<String, Value>) -> Vec<SentAttribute> {
     data.into_iter()
-        .filter(|(k, _)| !REQUEST_KEYS.iter().any(|r| r.eq_ignore_ascii_case(k)))
+        .filter(|(k, _)| is_attribute_key(k))
         .map(|(name, v)| {
             let values = match &v {
                 Value::String(s) => split_values(Some(s)),
@@ -287,6 +331,33 @@ fn attributes_from_debug_data(data: serde_json::Map<String, Value>) -> Vec<SentA
             }
         })
         .collect()
+}
+
+/// HTTP reason phrases as Okta writes them in a failure reason (`...: Bad Request. Errors
+/// reported by remote server: ...`, `... exists: Unauthorized`). Only a phrase that stands as its
+/// own sentence counts, so prose such as "the user was not found in scope" does not.
+const REASON_PHRASES: [(&str, u16); 9] = [
+    ("Bad Request", 400),
+    ("Unauthorized", 401),
+    ("Forbidden", 403),
+    ("Not Found", 404),
+    ("Conflict", 409),
+    ("Too Many Requests", 429),
+    ("Internal Server Error", 500),
+    ("Bad Gateway", 502),
+    ("Service Unavailable", 503),
+];
+
+pub(crate) fn status_from_reason_phrase(text: &str) -> Option<u16> {
+    REASON_PHRASES.iter().find_map(|&(phrase, status)| {
+        text.match_indices(phrase).find_map(|(i, _)| {
+            let before = text[..i].trim_end_matches(' ');
+            let after = text[i + phrase.len()..].trim_start_matches(' ');
+            let starts = before.is_empty() || before.ends_with([':', '.', '-', '(']);
+            let ends = after.is_empty() || after.starts_with(['.', ')', ';', ',']);
+            (starts && ends).then_some(status)
+        })
+    })
 }
 
 /// Messages AWS IAM Identity Center returns (DOMAIN.md §3), as IdPs and sync tools quote them.
@@ -323,10 +394,14 @@ pub(crate) fn aws_detail_in_text(text: &str) -> Option<String> {
     } else {
         start
     };
-    let detail = text[start..]
+    let mut detail = text[start..]
         .trim()
         .trim_end_matches(['"', '\''])
         .trim_end();
+    // "HTTP 429 Too Many Requests (Rate exceeded)": drop the bracket the detail did not open.
+    if detail.ends_with(')') && !detail.contains('(') {
+        detail = detail[..detail.len() - 1].trim_end();
+    }
     (!detail.is_empty()).then(|| detail.to_string())
 }
 
@@ -347,7 +422,7 @@ mod tests {
         Ok(sink)
     }
 
-    const PUSH_FAILED: &str = r#"{"uuid":"e1","published":"2026-11-20T10:57:08.014Z","eventType":"application.provision.user.push","severity":"ERROR","displayMessage":"Push new user to external application","outcome":{"result":"FAILURE","reason":"Automatic provisioning of user Ann Lee to app AWS IAM Identity Center failed: Error while trying to push new user ann@example.com: Request is unparsable, syntactically incorrect, or violates schema."},"target":[{"id":"0oa1","type":"AppInstance","alternateId":"AWS IAM Identity Center","displayName":"AWS IAM Identity Center"},{"id":"0ua1","type":"AppUser","alternateId":"ann@example.com","displayName":"Ann Lee"},{"id":"00u1","type":"User","alternateId":"ann.lee@example.com","displayName":"Ann Lee"}],"transaction":{"type":"JOB","id":"tx1"},"debugContext":{"debugData":{"requestId":"r1","emails":"[\"ann@example.com\",\"a.lee@example.com\"]","givenName":"Ann"}}}"#;
+    const PUSH_FAILED: &str = r#"{"uuid":"e1","published":"2026-11-20T10:57:08.014Z","eventType":"application.provision.user.push","severity":"ERROR","displayMessage":"Push new user to external application","outcome":{"result":"FAILURE","reason":"Automatic provisioning of user Ann Lee to app AWS IAM Identity Center failed: Error while trying to push new user ann@example.com: Request is unparsable, syntactically incorrect, or violates schema."},"target":[{"id":"0oa1","type":"AppInstance","alternateId":"AWS IAM Identity Center","displayName":"AWS IAM Identity Center"},{"id":"0ua1","type":"AppUser","alternateId":"ann@example.com","displayName":"Ann Lee"},{"id":"00u1","type":"User","alternateId":"ann.lee@example.com","displayName":"Ann Lee"}],"transaction":{"type":"JOB","id":"tx1"},"debugContext":{"debugData":{"requestId":"r1","appname":"amazon_aws_sso","emails":"[\"ann@example.com\",\"a.lee@example.com\"]","givenName":"Ann"}}}"#;
 
     #[test]
     fn okta_push_failure_maps_user_outcome_and_aws_detail() {
@@ -385,7 +460,12 @@ mod tests {
     fn okta_debug_data_becomes_sent_attributes_without_request_metadata() {
         let sink = import_str(PUSH_FAILED).unwrap();
         let attrs = &sink.events[0].attributes;
-        assert!(attrs.iter().all(|a| a.name != "requestId"));
+        let names: Vec<&str> = attrs.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(
+            names.len(),
+            2,
+            "only profile attributes, not request metadata: {names:?}"
+        );
         let emails = attrs.iter().find(|a| a.name == "emails").unwrap();
         assert_eq!(emails.values, vec!["ann@example.com", "a.lee@example.com"]);
     }
@@ -471,6 +551,39 @@ mod tests {
                 .starts_with("2 validation errors")
         );
         assert_eq!(aws_detail_in_text("Okta could not reach the app"), None);
+    }
+
+    #[test]
+    fn okta_reason_phrase_states_the_http_status() {
+        let bad = "failed: Error while creating user x: Bad Request. Errors reported by remote \
+                   server: Request is unparsable, syntactically incorrect, or violates schema.";
+        assert_eq!(status_from_reason_phrase(bad), Some(400));
+        assert_eq!(
+            status_from_reason_phrase("verifying if user x exists: Unauthorized"),
+            Some(401)
+        );
+        assert_eq!(
+            status_from_reason_phrase("Too Many Requests. Errors: Rate exceeded"),
+            Some(429)
+        );
+        assert_eq!(
+            status_from_reason_phrase("the user was Not Found in scope"),
+            None
+        );
+        let limited = "calling AWS: HTTP 429 Too Many Requests (Rate exceeded)";
+        assert_eq!(
+            aws_detail_in_text(limited).as_deref(),
+            Some("Rate exceeded")
+        );
+    }
+
+    #[test]
+    fn okta_group_push_names_the_linked_aws_group() {
+        let line = r#"{"uuid":"p1","eventType":"application.provision.group_push.mapping.update.or.delete.failed.with.error","outcome":{"result":"FAILURE","reason":"Linked group is missing in AWS IAM Identity Center"},"target":[{"type":"UserGroup","alternateId":"unknown","displayName":"aws-platform-admins"}],"debugContext":{"debugData":{"pushedGroupId":"9067-g1"}}}"#;
+        let ev = &import_str(line).unwrap().events[0];
+        assert_eq!(ev.entity.name.as_deref(), Some("aws-platform-admins"));
+        assert_eq!(ev.entity.target_id.as_deref(), Some("9067-g1"));
+        assert!(ev.attributes.is_empty());
     }
 
     #[test]
