@@ -1,1 +1,225 @@
-fn main() {}
+//! `scimlens`: explain failed SCIM provisioning into AWS IAM Identity Center from the command
+//! line. Arguments -> core calls -> output; every rule lives in scimlens-core.
+
+mod cli;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use scimlens_core::api::{self, ImportFilesReq};
+use scimlens_core::model::Category;
+use scimlens_core::report::Report;
+use scimlens_core::report::render::{ReportFormat, render};
+use scimlens_core::store::Workspace;
+use scimlens_core::store::import::{CancelToken, ImportOutcome, ImportProgress};
+
+use cli::{Cli, Command, FailOn, OutputArgs};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse_with_default_workspace();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("SCIMLENS_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime starts");
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("scimlens: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let now = chrono::Utc::now();
+    match cli.command {
+        Command::Analyze { files, output, reserved } => {
+            let ws = Workspace::in_memory().await?;
+            import(&ws, files, reserved.reserved.clone(), now).await?;
+            let report = api::build_report(&ws, &reserved.reserved, now).await?;
+            emit(&report, &output)
+        }
+        Command::Import { files, reserved } => {
+            let ws = open_workspace(&cli.workspace).await?;
+            import(&ws, files, reserved.reserved, now).await?;
+            eprintln!("workspace: {}", cli.workspace.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report { output, reserved } => {
+            let ws = open_existing(&cli.workspace).await?;
+            let report = api::build_report(&ws, &reserved.reserved, now).await?;
+            emit(&report, &output)
+        }
+        Command::Sources { format } => {
+            let ws = open_existing(&cli.workspace).await?;
+            let sources = scimlens_core::store::sources::list(&ws).await?;
+            if format.as_deref() == Some("json") {
+                println!("{}", serde_json::to_string_pretty(&sources)?);
+            } else if sources.is_empty() {
+                println!("No sources in {}. Add some with `scimlens import FILE...`.", cli.workspace.display());
+            } else {
+                for s in sources {
+                    println!(
+                        "#{} {} [{}] {} records{}",
+                        s.id,
+                        s.path,
+                        s.format,
+                        s.records,
+                        match (&s.first_time, &s.last_time) {
+                            (Some(a), Some(b)) => format!(", {a} .. {b}"),
+                            _ => String::new(),
+                        }
+                    );
+                    for w in s.warnings {
+                        println!("    warning: {w}");
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Entity { name, format } => {
+            let ws = open_existing(&cli.workspace).await?;
+            let matches = api::find_entities(&ws, &name, 20).await?;
+            if matches.len() > 1 && !matches[0].name.eq_ignore_ascii_case(&name) {
+                let names: Vec<String> = matches.iter().map(|m| format!("{} ({})", m.name, m.kind)).collect();
+                anyhow::bail!("'{name}' matches {} entities: {}; give the full name or an id", matches.len(), names.join(", "));
+            }
+            let detail = api::get_entity(&ws, &name).await?;
+            if format.as_deref() == Some("json") {
+                println!("{}", serde_json::to_string_pretty(&detail)?);
+            } else {
+                print!("{}", cli::entity_text(&detail));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { dir, output } => {
+            let dir = dir.unwrap_or_else(|| std::env::temp_dir().join("scimlens-demo"));
+            let files = scimlens_core::demo::write_demo_files(&dir).with_context(|| format!("writing the demo set to {}", dir.display()))?;
+            eprintln!("demo set written to {} ({} files)", dir.display(), files.len());
+            let ws = Workspace::in_memory().await?;
+            import(&ws, files, Vec::new(), now).await?;
+            let report = api::build_report(&ws, &[], now).await?;
+            emit(&report, &output)
+        }
+        Command::Generate { format, records, output, seed } => {
+            let format = scimlens_core::model::Format::parse(&format)
+                .with_context(|| format!("unknown format '{format}'; one of: {}", cli::format_names()))?;
+            let file = std::fs::File::create(&output).with_context(|| format!("creating {}", output.display()))?;
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+            let stats = scimlens_core::generate::generate(format, records, seed, &mut w)?;
+            w.flush()?;
+            eprintln!("wrote {} records ({} bytes) to {}", stats.records, stats.bytes, output.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Reserved { add } => {
+            let ws = open_workspace(&cli.workspace).await?;
+            let names = api::add_reserved_names(&ws, &add).await?;
+            println!("built-in: {}", scimlens_core::diagnose::classify::BUILT_IN_RESERVED_NAMES.join(", "));
+            println!("added in this workspace: {}", if names.is_empty() { "(none)".to_string() } else { names.join(", ") });
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn open_workspace(path: &Path) -> anyhow::Result<Workspace> {
+    Ok(Workspace::open(path).await?)
+}
+
+/// Commands that read a workspace must not silently create an empty one.
+async fn open_existing(path: &Path) -> anyhow::Result<Workspace> {
+    if !path.exists() {
+        anyhow::bail!("no workspace at {}; import logs first with `scimlens import FILE...` (or pass --workspace)", path.display());
+    }
+    open_workspace(path).await
+}
+
+async fn import(ws: &Workspace, files: Vec<PathBuf>, reserved: Vec<String>, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<()> {
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    if !std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} ({per_sec}) {prefix}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    let on_progress = {
+        let bar = bar.clone();
+        move |p: &ImportProgress| {
+            bar.set_length(p.bytes_total);
+            bar.set_position(p.bytes_read);
+            bar.set_message(p.path.clone());
+            bar.set_prefix(format!("{} records", p.records));
+        }
+    };
+    let cancel = CancelToken::default();
+    let started = std::time::Instant::now();
+    let result = api::import_files(ws, ImportFilesReq { paths: files, extra_reserved: reserved }, &cancel, now, &on_progress).await;
+    bar.finish_and_clear();
+    let res = result?;
+    for o in &res.outcomes {
+        match o {
+            ImportOutcome::Imported { path, format, records, warnings, .. } => {
+                eprintln!("imported {path}: {format}, {records} records");
+                for w in warnings {
+                    eprintln!("  warning: {w}");
+                }
+            }
+            ImportOutcome::AlreadyImported { path, existing_path, .. } => {
+                eprintln!("skipped {path}: already imported (same content as {existing_path}); nothing added");
+            }
+        }
+    }
+    tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "import finished");
+    Ok(())
+}
+
+fn emit(report: &Report, out: &OutputArgs) -> anyhow::Result<ExitCode> {
+    let format = match &out.format {
+        Some(f) => ReportFormat::parse(f).with_context(|| format!("unknown report format '{f}'; one of: text, json, csv, md, html"))?,
+        None => out
+            .output
+            .as_deref()
+            .and_then(|p| p.extension())
+            .and_then(|e| ReportFormat::parse(&e.to_string_lossy()))
+            .unwrap_or(ReportFormat::Text),
+    };
+    let report = match &out.pseudonymize_key {
+        Some(key) => scimlens_core::report::render::pseudonymize(report, key.as_bytes()),
+        None => report.clone(),
+    };
+    let text = render(&report, format);
+    match &out.output {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("report written to {}", path.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(fail_on(&report, &out.fail_on))
+}
+
+fn fail_on(report: &Report, fail_on: &Option<FailOn>) -> ExitCode {
+    let failed = match fail_on {
+        None => false,
+        Some(FailOn::Any) => report.totals.problem_entities > 0 || report.totals.connection_failures > 0,
+        Some(FailOn::Category(c)) => {
+            report.categories.get(c.as_str()).copied().unwrap_or(0) > 0
+                || report.connection.iter().any(|f| f.category == *c)
+        }
+    };
+    if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+#[allow(dead_code)]
+fn category_names() -> String {
+    Category::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+}

@@ -5,7 +5,10 @@
 //! [`diagnose`] (classification, roll-up per entity, root causes) -> [`report`] (text, JSON, CSV,
 //! Markdown, HTML). Nothing in this crate knows about Tauri or the terminal.
 
+pub mod api;
+pub mod demo;
 pub mod diagnose;
+pub mod generate;
 pub mod error;
 pub mod import;
 pub mod model;

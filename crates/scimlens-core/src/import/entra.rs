@@ -96,6 +96,9 @@ pub(crate) struct StatusInfo {
     pub status: Option<String>,
     #[serde(alias = "ErrorInformation")]
     pub error_information: Option<ErrorInformation>,
+    /// Older (beta) downloads put the error fields directly under `statusInfo`.
+    #[serde(flatten)]
+    pub flat_error: ErrorInformation,
 }
 
 #[derive(Deserialize, Default)]
@@ -254,7 +257,7 @@ impl ProvisioningRecord {
             .collect();
 
         let status_info = self.provisioning_status_info.unwrap_or_default();
-        let error = status_info.error_information.unwrap_or_default();
+        let error = status_info.error_information.unwrap_or(status_info.flat_error);
         let outcome = status_info.status.as_deref().map(Outcome::parse);
         let text = [error.reason.as_deref(), error.additional_details.as_deref()];
         let embedded = text.iter().flatten().find_map(|t| embedded_aws_error(t));

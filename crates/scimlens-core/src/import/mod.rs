@@ -94,12 +94,53 @@ pub struct Input {
     pub gzip: bool,
 }
 
+/// Watches the bytes of a file as they are read (below gzip): a content hash for "already
+/// imported", and a byte count for progress.
+#[derive(Default)]
+pub struct Tap {
+    hasher: std::sync::Mutex<blake3::Hasher>,
+    bytes: std::sync::atomic::AtomicU64,
+}
+
+impl Tap {
+    pub fn bytes(&self) -> u64 {
+        self.bytes.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Hex blake3 of everything read so far (the whole file once the import has finished).
+    pub fn hash_hex(&self) -> String {
+        self.hasher.lock().expect("hash lock").finalize().to_hex().to_string()
+    }
+}
+
+struct TapReader {
+    inner: File,
+    tap: std::sync::Arc<Tap>,
+}
+
+impl Read for TapReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.tap.hasher.lock().expect("hash lock").update(&buf[..n]);
+        self.tap.bytes.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
 impl Input {
     pub fn open(path: &Path) -> Result<Input> {
+        Input::open_tapped(path, std::sync::Arc::new(Tap::default()))
+    }
+
+    /// Opens `path`, reporting its raw bytes to `tap` as they are read.
+    pub fn open_tapped(path: &Path, tap: std::sync::Arc<Tap>) -> Result<Input> {
         let io = |source| Error::Io { path: path.to_path_buf(), source };
         let file = File::open(path).map_err(io)?;
         let size = file.metadata().map_err(io)?.len();
-        let mut reader = BufReader::with_capacity(READ_BUFFER, file);
+        if file.metadata().map_err(io)?.is_dir() {
+            return Err(Error::InvalidArgument(format!("{} is a directory, not a log file", path.display())));
+        }
+        let mut reader = BufReader::with_capacity(READ_BUFFER, TapReader { inner: file, tap });
         let gzip = reader.fill_buf().map_err(io)?.starts_with(&[0x1f, 0x8b]);
         let reader: Box<dyn BufRead + Send> = if gzip {
             Box::new(BufReader::with_capacity(READ_BUFFER, flate2::bufread::MultiGzDecoder::new(reader)))
@@ -107,26 +148,6 @@ impl Input {
             Box::new(reader)
         };
         Ok(Input { path: path.to_path_buf(), reader, size, gzip })
-    }
-
-    /// Wraps the reader so `on_read` sees the count of (decompressed) bytes consumed.
-    pub fn with_progress(self, on_read: impl FnMut(u64) + Send + 'static) -> Input {
-        let Input { path, reader, size, gzip } = self;
-        let counted = CountingReader { inner: reader, on_read: Box::new(on_read) };
-        Input { path, reader: Box::new(BufReader::with_capacity(READ_BUFFER, counted)), size, gzip }
-    }
-}
-
-struct CountingReader {
-    inner: Box<dyn BufRead + Send>,
-    on_read: Box<dyn FnMut(u64) + Send>,
-}
-
-impl Read for CountingReader {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        (self.on_read)(n as u64);
-        Ok(n)
     }
 }
 

@@ -2,6 +2,11 @@
 //! rendered as text, JSON, CSV, Markdown or HTML. The CLI and the app render the same value, so
 //! their exports carry the same content.
 
+pub mod build;
+pub mod render;
+
+pub use build::build;
+
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 

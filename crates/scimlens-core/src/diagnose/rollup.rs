@@ -1,0 +1,99 @@
+//! Roll-up: from classified records to one status per entity (the last decisive record
+//! decides), materialized in the workspace so reports and paged views read it directly.
+
+use std::collections::HashMap;
+
+use super::classify::reclassify_reserved;
+use super::fixes::fix_for;
+use super::keys::unknown_name;
+use super::Rules;
+use crate::error::Result;
+use crate::model::{Category, EntityKind, EntityStatus, Format, Idp};
+use crate::store::Workspace;
+use crate::store::entities::{self, EntityRow, LastRecord};
+use crate::store::settings;
+
+/// The rules in force for `ws`: built-in reserved names plus the workspace's and `extra`.
+pub async fn rules_for(ws: &Workspace, extra: &[String]) -> Result<Rules> {
+    let mut names: Vec<String> = settings::get(ws, settings::RESERVED_NAMES).await?.unwrap_or_default();
+    names.extend(extra.iter().cloned());
+    Ok(Rules::new(&names))
+}
+
+/// Rebuilds the `entities` table from the events. Run after every import (and after the
+/// reserved-name list changes).
+pub async fn refresh(ws: &Workspace, rules: &Rules) -> Result<u64> {
+    let aggregates = entities::aggregates(ws).await?;
+    let index = |rows: Vec<LastRecord>| -> HashMap<String, LastRecord> {
+        rows.into_iter().map(|r| (r.entity_key.clone(), r)).collect()
+    };
+    let decisive = index(entities::last_decisive(ws).await?);
+    let failures = index(entities::last_failure(ws).await?);
+
+    let mut rows = Vec::with_capacity(aggregates.len());
+    for agg in aggregates {
+        let last = decisive.get(&agg.entity_key);
+        let last_fail = failures.get(&agg.entity_key);
+        let last_failed = last.is_some_and(|r| r.category.is_some());
+        let status = if last_failed || (last.is_none() && last_fail.is_some()) {
+            EntityStatus::Failing
+        } else if last_fail.is_some() {
+            EntityStatus::Resolved
+        } else {
+            EntityStatus::Ok
+        };
+        let kind = if agg.entity_key.starts_with("unknown|") {
+            EntityKind::Unknown
+        } else {
+            EntityKind::parse(agg.kind.as_deref().unwrap_or("unknown"))
+        };
+        let name = match kind {
+            EntityKind::Unknown => unknown_name(&agg.entity_key),
+            _ => agg
+                .name
+                .clone()
+                .or_else(|| agg.display_name.clone())
+                .or_else(|| agg.target_id.clone())
+                .or_else(|| agg.idp_id.clone())
+                .unwrap_or_else(|| agg.entity_key.clone()),
+        };
+        let cause = match status {
+            EntityStatus::Failing => last.filter(|r| r.category.is_some()).or(last_fail),
+            EntityStatus::Resolved => last_fail,
+            EntityStatus::Ok => None,
+        };
+        let mut category = cause.and_then(|c| c.category.as_deref()).and_then(Category::parse);
+        let mut attribute = cause.and_then(|c| c.attribute.clone());
+        let mut message = cause.and_then(|c| c.message.clone());
+        if let Some(re) = reclassify_reserved(category, kind, &name, rules) {
+            category = Some(re.category);
+            attribute = re.attribute;
+            message = Some(re.message);
+        }
+        let idp = cause
+            .and_then(|c| Format::parse(&c.format))
+            .map(Format::idp)
+            .unwrap_or(Idp::Entra);
+        let fix = category.map(|c| fix_for(c, attribute.as_deref(), idp));
+        rows.push(EntityRow {
+            entity_key: agg.entity_key,
+            kind: kind.as_str().to_string(),
+            name,
+            status: status.as_str().to_string(),
+            category: category.map(|c| c.as_str().to_string()),
+            attribute,
+            message,
+            fix,
+            idp_id: agg.idp_id,
+            target_id: agg.target_id,
+            external_id: agg.external_id,
+            events: agg.events,
+            failures: agg.failures,
+            first_seen: agg.first_seen,
+            last_seen: agg.last_seen,
+            source_ids: agg.source_ids,
+        });
+    }
+    entities::replace_all(ws, &rows).await?;
+    Ok(rows.len() as u64)
+}

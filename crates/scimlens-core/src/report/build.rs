@@ -1,0 +1,134 @@
+//! Builds the [`Report`] from a diagnosed workspace.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use super::*;
+use crate::diagnose::classify::UNSPECIFIED_CANDIDATES;
+use crate::diagnose::findings::{silent_gaps, throttling_bursts};
+use crate::diagnose::fixes::fix_for;
+use crate::error::Result;
+use crate::import::value::format_time;
+use crate::model::Idp;
+use crate::store::entities::{self, EntityRow};
+use crate::store::sources::{self, ms_to_text};
+use crate::store::Workspace;
+
+/// Reads the materialized diagnosis of `ws` into a report. Call `diagnose::refresh` first.
+pub async fn build(ws: &Workspace, now: DateTime<Utc>) -> Result<Report> {
+    let sources = sources::list(ws).await?;
+    let totals_row = entities::event_totals(ws).await?;
+    let problems = entities::problems(ws).await?;
+    let connection_groups = entities::connection_groups(ws).await?;
+
+    let failing: Vec<&EntityRow> = problems.iter().filter(|e| e.status == "failing").collect();
+    let mut categories: BTreeMap<String, u64> =
+        Category::ALL.iter().map(|c| (c.as_str().to_string(), 0)).collect();
+    for e in &failing {
+        if let Some(c) = &e.category {
+            *categories.entry(c.clone()).or_default() += 1;
+        }
+    }
+
+    let connection: Vec<ConnectionFinding> = connection_groups
+        .into_iter()
+        .map(|g| {
+            let category = Category::parse(&g.category).unwrap_or(Category::Other);
+            ConnectionFinding {
+                category,
+                message: g.message,
+                first_seen: ms_to_text(g.first_seen),
+                last_seen: ms_to_text(g.last_seen),
+                count: g.count as u64,
+                fix: fix_for(category, None, Idp::Entra),
+            }
+        })
+        .collect();
+
+    let mut findings: Vec<JobFinding> = sources::incomplete_pages(ws)
+        .await?
+        .into_iter()
+        .map(|(path, message)| JobFinding {
+            kind: JobFindingKind::IncompletePage,
+            message: format!("{path}: {message}"),
+            first_seen: None,
+            last_seen: None,
+        })
+        .collect();
+    findings.extend(silent_gaps(&entities::cycle_starts(ws).await?));
+    findings.extend(throttling_bursts(&entities::throttled_times(ws).await?));
+
+    Ok(Report {
+        schema_version: SCHEMA_VERSION,
+        generated_at: format_time(&now),
+        totals: Totals {
+            records: totals_row.records as u64,
+            success: totals_row.success as u64,
+            failure: totals_row.failure as u64,
+            skipped: totals_row.skipped as u64,
+            problem_entities: failing.len() as u64,
+            connection_failures: connection.iter().map(|c| c.count).sum(),
+        },
+        categories,
+        root_causes: root_causes(&failing),
+        entities: problems.iter().map(report_entity).collect(),
+        connection,
+        findings,
+        sources,
+    })
+}
+
+fn report_entity(e: &EntityRow) -> ReportEntity {
+    ReportEntity {
+        kind: EntityKind::parse(&e.kind),
+        name: e.name.clone(),
+        ids: EntityIds {
+            source_id: e.idp_id.clone(),
+            target_id: e.target_id.clone(),
+            external_id: e.external_id.clone(),
+        },
+        status: match e.status.as_str() {
+            "failing" => EntityStatus::Failing,
+            "resolved" => EntityStatus::Resolved,
+            _ => EntityStatus::Ok,
+        },
+        category: e.category.as_deref().and_then(Category::parse),
+        attribute: e.attribute.clone(),
+        message: e.message.clone(),
+        fix: e.fix.clone(),
+        events: e.events as u64,
+        last_seen: ms_to_text(e.last_seen),
+    }
+}
+
+/// Failing entities grouped by category + attribute + normalized message, largest first.
+fn root_causes(failing: &[&EntityRow]) -> Vec<RootCause> {
+    let mut groups: BTreeMap<(String, Option<String>, String), Vec<&EntityRow>> = BTreeMap::new();
+    for e in failing {
+        let Some(category) = e.category.clone() else { continue };
+        let key = (category, e.attribute.clone(), e.message.clone().unwrap_or_default());
+        groups.entry(key).or_default().push(e);
+    }
+    let mut causes: Vec<RootCause> = groups
+        .into_iter()
+        .map(|((category, attribute, message), members)| {
+            let category = Category::parse(&category).unwrap_or(Category::Other);
+            RootCause {
+                category,
+                attribute,
+                summary: message,
+                count: members.len() as u64,
+                entities: members.iter().map(|e| e.name.clone()).collect(),
+                fix: members.iter().find_map(|e| e.fix.clone()).unwrap_or_default(),
+                candidates: if category == Category::SchemaViolationUnspecified {
+                    UNSPECIFIED_CANDIDATES.iter().map(|s| s.to_string()).collect()
+                } else {
+                    Vec::new()
+                },
+            }
+        })
+        .collect();
+    causes.sort_by(|a, b| b.count.cmp(&a.count).then(a.category.cmp(&b.category)));
+    causes
+}

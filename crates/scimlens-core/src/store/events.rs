@@ -1,0 +1,184 @@
+//! The `events` table: batch inserts of classified records, correlation of records across
+//! sources, and reads of one entity's evidence.
+
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+
+use crate::error::Result;
+
+/// One classified record ready to insert (built on the parser thread).
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    pub seq: i64,
+    pub time: Option<i64>,
+    pub record_id: Option<String>,
+    pub job_id: Option<String>,
+    pub cycle_id: Option<String>,
+    pub change_id: Option<String>,
+    pub action: Option<&'static str>,
+    pub operation: Option<String>,
+    pub kind: Option<&'static str>,
+    pub idp_id: Option<String>,
+    pub target_id: Option<String>,
+    pub name: Option<String>,
+    pub display_name: Option<String>,
+    pub external_id: Option<String>,
+    pub outcome: Option<&'static str>,
+    pub http_status: Option<i64>,
+    pub error_code: Option<String>,
+    pub aws_detail: Option<String>,
+    pub reason: Option<String>,
+    pub skip_reason: Option<String>,
+    pub connection_level: bool,
+    pub masked: bool,
+    pub category: Option<&'static str>,
+    pub attribute: Option<String>,
+    pub message: Option<String>,
+    pub decisive: bool,
+    pub entity_key: String,
+    pub attributes: Option<String>,
+    pub steps: Option<String>,
+    pub raw: Vec<u8>,
+}
+
+/// Rows per INSERT statement: 30 columns x 500 rows stays under SQLite's 32766 variables.
+pub const BATCH_ROWS: usize = 500;
+
+pub async fn insert_batch(conn: &mut SqliteConnection, source_id: i64, rows: &[EventRow]) -> Result<()> {
+    for chunk in rows.chunks(BATCH_ROWS) {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO events (source_id, seq, time, record_id, job_id, cycle_id, change_id, \
+             action, operation, kind, idp_id, target_id, name, display_name, external_id, \
+             outcome, http_status, error_code, aws_detail, reason, skip_reason, \
+             connection_level, masked, category, attribute, message, decisive, entity_key) ",
+        );
+        qb.push_values(chunk, |mut b, r| {
+            b.push_bind(source_id)
+                .push_bind(r.seq)
+                .push_bind(r.time)
+                .push_bind(r.record_id.clone())
+                .push_bind(r.job_id.clone())
+                .push_bind(r.cycle_id.clone())
+                .push_bind(r.change_id.clone())
+                .push_bind(r.action)
+                .push_bind(r.operation.clone())
+                .push_bind(r.kind)
+                .push_bind(r.idp_id.clone())
+                .push_bind(r.target_id.clone())
+                .push_bind(r.name.clone())
+                .push_bind(r.display_name.clone())
+                .push_bind(r.external_id.clone())
+                .push_bind(r.outcome)
+                .push_bind(r.http_status)
+                .push_bind(r.error_code.clone())
+                .push_bind(r.aws_detail.clone())
+                .push_bind(r.reason.clone())
+                .push_bind(r.skip_reason.clone())
+                .push_bind(r.connection_level)
+                .push_bind(r.masked)
+                .push_bind(r.category)
+                .push_bind(r.attribute.clone())
+                .push_bind(r.message.clone())
+                .push_bind(r.decisive)
+                .push_bind(r.entity_key.clone());
+        });
+        qb.push(" RETURNING id");
+        let ids: Vec<i64> = qb.build_query_scalar().persistent(true).fetch_all(&mut *conn).await?;
+        debug_assert_eq!(ids.len(), chunk.len(), "one id per inserted row");
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT INTO evidence (event_id, attributes, steps, raw) ");
+        qb.push_values(chunk.iter().zip(ids), |mut b, (r, id)| {
+            b.push_bind(id)
+                .push_bind(r.attributes.clone())
+                .push_bind(r.steps.clone())
+                .push_bind(r.raw.clone());
+        });
+        qb.build().persistent(true).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Attaches records that only an AWS id identifies to the entity another source names with the
+/// same AWS id, then masked CloudTrail calls to the IdP record for the same operation within the
+/// same second. Runs after every import, so the order of imports does not matter.
+pub async fn correlate(conn: &mut SqliteConnection) -> Result<()> {
+    // Records named by another source under the same AWS id.
+    sqlx::query(
+        "UPDATE events SET entity_key = (
+             SELECT o.entity_key FROM events o
+             WHERE o.target_id = events.target_id AND o.entity_key NOT LIKE '%|aws|%'
+               AND o.entity_key NOT LIKE 'unknown|%' AND o.entity_key <> 'connection'
+             ORDER BY o.id LIMIT 1)
+         WHERE (entity_key LIKE '%|aws|%' OR entity_key LIKE 'unknown|%')
+           AND target_id IS NOT NULL
+           AND EXISTS (SELECT 1 FROM events o WHERE o.target_id = events.target_id
+               AND o.entity_key NOT LIKE '%|aws|%' AND o.entity_key NOT LIKE 'unknown|%'
+               AND o.entity_key <> 'connection')",
+    )
+    .execute(&mut *conn)
+    .await?;
+    // Masked calls nothing identifies: the IdP record of the same operation within a second,
+    // only when exactly one entity fits (an ambiguous match stays unknown rather than guessed).
+    macro_rules! matching {
+        () => {
+            "FROM events o
+             WHERE o.time BETWEEN events.time - 1000 AND events.time + 1000
+               AND o.source_id <> events.source_id AND o.masked = 0
+               AND o.entity_key NOT LIKE 'unknown|%' AND o.entity_key <> 'connection'
+               AND o.action IS events.action
+               AND (o.kind IS events.kind OR events.kind IS NULL OR events.kind = 'unknown')
+               AND (o.outcome = 'failure') = (events.outcome = 'failure')"
+        };
+    }
+    sqlx::query(concat!(
+        "UPDATE events SET entity_key = (SELECT max(o.entity_key) ",
+        matching!(),
+        ") WHERE masked = 1 AND entity_key LIKE 'unknown|%' AND time IS NOT NULL
+           AND (SELECT count(DISTINCT o.entity_key) ",
+        matching!(),
+        ") = 1"
+    ))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// One record of an entity's timeline, with its evidence decoded.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TimelineRow {
+    pub id: i64,
+    pub source_id: i64,
+    pub format: String,
+    pub path: String,
+    pub seq: i64,
+    pub time: Option<i64>,
+    pub action: Option<String>,
+    pub operation: Option<String>,
+    pub outcome: Option<String>,
+    pub http_status: Option<i64>,
+    pub error_code: Option<String>,
+    pub aws_detail: Option<String>,
+    pub reason: Option<String>,
+    pub skip_reason: Option<String>,
+    pub category: Option<String>,
+    pub attribute: Option<String>,
+    pub message: Option<String>,
+    pub masked: bool,
+    pub attributes: Option<String>,
+    pub steps: Option<String>,
+    pub raw: Vec<u8>,
+}
+
+/// Every record of one entity, oldest first.
+pub async fn timeline(ws: &super::Workspace, entity_key: &str, limit: i64) -> Result<Vec<TimelineRow>> {
+    Ok(sqlx::query_as(
+        "SELECT e.id, e.source_id, s.format, s.path, e.seq, e.time, e.action, e.operation, e.outcome,
+                e.http_status, e.error_code, e.aws_detail, e.reason, e.skip_reason, e.category,
+                e.attribute, e.message, e.masked, v.attributes, v.steps, v.raw
+         FROM events e JOIN sources s ON s.id = e.source_id JOIN evidence v ON v.event_id = e.id
+         WHERE e.entity_key = ? ORDER BY coalesce(e.time, 0), e.id LIMIT ?",
+    )
+    .bind(entity_key)
+    .bind(limit)
+    .fetch_all(ws.pool())
+    .await?)
+}

@@ -1,0 +1,258 @@
+//! Importing a file into the workspace: the parser runs on its own thread and streams
+//! classified rows to this side, which writes them in ONE transaction. A parse error, a
+//! cancel or a storage error rolls everything back: a failed import leaves the workspace
+//! exactly as it was. The same file imported twice is recognised by its content hash.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+
+use super::events::{self, EventRow};
+use super::{Workspace, sources};
+use crate::diagnose::keys::entity_key;
+use crate::diagnose::{Rules, classify, classify::is_decisive};
+use crate::error::{Error, Result};
+use crate::import::plan::ImportJob;
+use crate::import::value::format_time;
+use crate::import::{EventSink, Input, SourceWarning, Tap, run_importer};
+use crate::model::ProvisioningEvent;
+
+/// Rows the parser hands over at a time.
+const CHUNK: usize = 2000;
+
+/// Shared cancel flag: set it from any thread; the import stops at the next record.
+#[derive(Clone, Debug, Default)]
+pub struct CancelToken(Arc<AtomicBool>);
+
+impl CancelToken {
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ImportProgress {
+    pub path: String,
+    /// Bytes of the file read so far (compressed bytes for gzip) and the file's size.
+    pub bytes_read: u64,
+    pub bytes_total: u64,
+    pub records: u64,
+    pub elapsed_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+#[serde(tag = "result", rename_all = "kebab-case")]
+pub enum ImportOutcome {
+    Imported { source_id: i64, path: String, format: crate::model::Format, records: u64, warnings: Vec<String> },
+    /// The same content is already in the workspace; nothing was added.
+    AlreadyImported { source_id: i64, path: String, existing_path: String },
+}
+
+enum Msg {
+    Rows(Vec<EventRow>),
+    Done(Result<(u64, Vec<SourceWarning>)>),
+}
+
+struct RowSink {
+    rules: Rules,
+    tx: mpsc::Sender<Msg>,
+    rows: Vec<EventRow>,
+    seq: i64,
+    warnings: Vec<SourceWarning>,
+    cancel: CancelToken,
+    path: PathBuf,
+}
+
+impl RowSink {
+    fn flush(&mut self) -> Result<()> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let rows = std::mem::replace(&mut self.rows, Vec::with_capacity(CHUNK));
+        // A closed channel means the writer failed; its error is reported there.
+        self.tx
+            .blocking_send(Msg::Rows(rows))
+            .map_err(|_| Error::Cancelled { path: self.path.clone() })
+    }
+}
+
+impl EventSink for RowSink {
+    fn event(&mut self, event: ProvisioningEvent) -> Result<()> {
+        if self.cancel.is_cancelled() {
+            return Err(Error::Cancelled { path: self.path.clone() });
+        }
+        self.seq += 1;
+        self.rows.push(to_row(self.seq, event, &self.rules));
+        if self.rows.len() >= CHUNK {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn warning(&mut self, warning: SourceWarning) {
+        self.warnings.push(warning);
+    }
+}
+
+/// Classifies and encodes one record for storage.
+pub fn to_row(seq: i64, event: ProvisioningEvent, rules: &Rules) -> EventRow {
+    let classification = classify(&event, rules);
+    let decisive = is_decisive(&event, classification.as_ref());
+    let key = entity_key(&event, classification.as_ref());
+    let json = |v: &dyn erased::Json| v.to_json();
+    let ProvisioningEvent {
+        time, record_id, job_id, cycle_id, change_id, action, operation, entity, outcome,
+        http_status, error_code, aws_detail, reason, skip_reason, connection_level, masked,
+        attributes, steps, raw,
+    } = event;
+    let (category, attribute, message) = match classification {
+        Some(c) => (Some(c.category.as_str()), c.attribute, Some(c.message)),
+        None => (None, None, None),
+    };
+    EventRow {
+        seq,
+        time: time.map(|t| t.timestamp_millis()),
+        record_id,
+        job_id,
+        cycle_id,
+        change_id,
+        action: action.map(|a| a.as_str()),
+        operation,
+        kind: entity.kind.map(|k| k.as_str()),
+        idp_id: entity.source_id,
+        target_id: entity.target_id,
+        name: if masked { None } else { entity.name },
+        display_name: if masked { None } else { entity.display_name },
+        external_id: entity.external_id,
+        outcome: outcome.map(|o| o.as_str()),
+        http_status: http_status.map(i64::from),
+        error_code,
+        aws_detail,
+        reason,
+        skip_reason,
+        connection_level: connection_level || key == crate::diagnose::keys::CONNECTION_KEY,
+        masked,
+        category,
+        attribute,
+        message,
+        decisive,
+        entity_key: key,
+        attributes: (!attributes.is_empty()).then(|| json(&attributes)),
+        steps: (!steps.is_empty()).then(|| json(&steps)),
+        raw: lz4_flex::compress_prepend_size(raw.as_bytes()),
+    }
+}
+
+mod erased {
+    pub trait Json {
+        fn to_json(&self) -> String;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn to_json(&self) -> String {
+            serde_json::to_string(self).expect("model types serialize")
+        }
+    }
+}
+
+/// Imports one job into `ws` in one transaction. `progress` is called every few thousand
+/// records; `now` stamps the source.
+pub async fn import_job(
+    ws: &Workspace,
+    job: &ImportJob,
+    rules: &Rules,
+    cancel: &CancelToken,
+    now: DateTime<Utc>,
+    progress: &(dyn Fn(&ImportProgress) + Send + Sync),
+) -> Result<ImportOutcome> {
+    let started = std::time::Instant::now();
+    let tap = Arc::new(Tap::default());
+    let input = Input::open_tapped(&job.path, tap.clone())?;
+    let size = input.size;
+    let path_text = job.path.display().to_string();
+    let (tx, mut rx) = mpsc::channel::<Msg>(4);
+
+    let parser = {
+        let job_path = job.path.clone();
+        let job = job.clone();
+        let rules = rules.clone();
+        let cancel = cancel.clone();
+        std::thread::Builder::new()
+            .name("scimlens-import".into())
+            .spawn(move || {
+                let mut sink = RowSink {
+                    rules,
+                    tx: tx.clone(),
+                    rows: Vec::with_capacity(CHUNK),
+                    seq: 0,
+                    warnings: Vec::new(),
+                    cancel,
+                    path: job.path.clone(),
+                };
+                let result = run_importer(job.format, input, &job.companions, &mut sink)
+                    .and_then(|()| sink.flush())
+                    .map(|()| (sink.seq as u64, std::mem::take(&mut sink.warnings)));
+                let _ = tx.blocking_send(Msg::Done(result));
+            })
+            .map_err(|source| Error::Io { path: job_path, source })?
+    };
+
+    let mut conn = ws.pool().acquire().await?;
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+    let outcome = async {
+        let source_id = sources::insert_placeholder(&mut conn, &path_text, job.format, size, &format_time(&now)).await?;
+        let mut records = 0u64;
+        let done = loop {
+            match rx.recv().await {
+                Some(Msg::Rows(rows)) => {
+                    records += rows.len() as u64;
+                    events::insert_batch(&mut conn, source_id, &rows).await?;
+                    progress(&ImportProgress {
+                        path: path_text.clone(),
+                        bytes_read: tap.bytes(),
+                        bytes_total: size,
+                        records,
+                        elapsed_ms: started.elapsed().as_millis() as u64,
+                    });
+                }
+                Some(Msg::Done(result)) => break result,
+                None => break Err(Error::Cancelled { path: job.path.clone() }),
+            }
+        };
+        let (count, warnings) = done?;
+        let hash = tap.hash_hex();
+        if let Some((existing, existing_path)) = sources::find_by_hash(&mut conn, &hash).await? {
+            return Ok(ImportOutcome::AlreadyImported { source_id: existing, path: path_text.clone(), existing_path });
+        }
+        sources::finish(&mut conn, source_id, &hash, count, &warnings).await?;
+        events::correlate(&mut conn).await?;
+        Ok::<_, Error>(ImportOutcome::Imported {
+            source_id,
+            path: path_text.clone(),
+            format: job.format,
+            records: count,
+            warnings: warnings.into_iter().map(|w| w.message).collect(),
+        })
+    }
+    .await;
+    // Dropping the receiver unblocks a parser still sending after a storage error.
+    drop(rx);
+    let _ = parser.join();
+    match outcome {
+        Ok(ImportOutcome::Imported { .. }) => {
+            sqlx::query("COMMIT").execute(&mut *conn).await?;
+        }
+        _ => {
+            sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+        }
+    }
+    outcome
+}

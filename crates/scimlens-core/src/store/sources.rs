@@ -1,0 +1,121 @@
+//! The `sources` and `source_warnings` tables.
+
+use sqlx::{FromRow, SqliteConnection};
+
+use super::Workspace;
+use crate::error::Result;
+use crate::import::{SourceWarning, WarningKind};
+use crate::import::value::format_time;
+use crate::model::Format;
+use crate::report::SourceSummary;
+
+#[derive(Debug, FromRow)]
+struct SourceRow {
+    id: i64,
+    path: String,
+    format: String,
+    records: i64,
+    first_time: Option<i64>,
+    last_time: Option<i64>,
+    imported_at: String,
+}
+
+pub(crate) fn ms_to_text(ms: Option<i64>) -> Option<String> {
+    ms.and_then(chrono::DateTime::from_timestamp_millis).map(|t| format_time(&t))
+}
+
+pub async fn insert_placeholder(
+    conn: &mut SqliteConnection,
+    path: &str,
+    format: Format,
+    size: u64,
+    imported_at: &str,
+) -> Result<i64> {
+    let id = sqlx::query_scalar(
+        "INSERT INTO sources (path, format, content_hash, size_bytes, records, imported_at) \
+         VALUES (?, ?, 'importing:' || hex(randomblob(8)), ?, 0, ?) RETURNING id",
+    )
+    .bind(path)
+    .bind(format.as_str())
+    .bind(size as i64)
+    .bind(imported_at)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+/// The source already imported with this content, if any.
+pub async fn find_by_hash(conn: &mut SqliteConnection, hash: &str) -> Result<Option<(i64, String)>> {
+    Ok(sqlx::query_as("SELECT id, path FROM sources WHERE content_hash = ?")
+        .bind(hash)
+        .fetch_optional(&mut *conn)
+        .await?)
+}
+
+pub async fn finish(
+    conn: &mut SqliteConnection,
+    id: i64,
+    hash: &str,
+    records: u64,
+    warnings: &[SourceWarning],
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE sources SET content_hash = ?, records = ?,
+             first_time = (SELECT min(time) FROM events WHERE source_id = ?),
+             last_time = (SELECT max(time) FROM events WHERE source_id = ?)
+         WHERE id = ?",
+    )
+    .bind(hash)
+    .bind(records as i64)
+    .bind(id)
+    .bind(id)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    for w in warnings {
+        sqlx::query("INSERT INTO source_warnings (source_id, kind, message) VALUES (?, ?, ?)")
+            .bind(id)
+            .bind(w.kind.as_str())
+            .bind(&w.message)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Every source, oldest import first, with its warnings.
+pub async fn list(ws: &Workspace) -> Result<Vec<SourceSummary>> {
+    let rows: Vec<SourceRow> = sqlx::query_as(
+        "SELECT id, path, format, records, first_time, last_time, imported_at FROM sources ORDER BY id",
+    )
+    .fetch_all(ws.pool())
+    .await?;
+    let warnings: Vec<(i64, String)> =
+        sqlx::query_as("SELECT source_id, message FROM source_warnings ORDER BY rowid")
+            .fetch_all(ws.pool())
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| SourceSummary {
+            id: r.id,
+            warnings: warnings.iter().filter(|(s, _)| *s == r.id).map(|(_, m)| m.clone()).collect(),
+            path: r.path,
+            format: Format::parse(&r.format).unwrap_or(Format::EntraGraph),
+            records: r.records as u64,
+            first_time: ms_to_text(r.first_time),
+            last_time: ms_to_text(r.last_time),
+            imported_at: r.imported_at,
+        })
+        .collect())
+}
+
+/// Sources whose log is one page of more (for the job-level findings).
+pub async fn incomplete_pages(ws: &Workspace) -> Result<Vec<(String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT s.path, w.message FROM source_warnings w JOIN sources s ON s.id = w.source_id \
+         WHERE w.kind = ? ORDER BY s.id",
+    )
+    .bind(WarningKind::IncompletePage.as_str())
+    .fetch_all(ws.pool())
+    .await?)
+}
