@@ -93,10 +93,20 @@ pub fn classify(event: &ProvisioningEvent, rules: &Rules) -> Option<Classificati
     if !failed {
         return None;
     }
-    let found = by_detail(event)
+    let mut found = by_detail(event)
         .or_else(|| by_http_status(event))
         .or_else(|| by_sent_values(event))
         .or_else(|| by_error_code(event));
+    // A group's only unique attributes are displayName and externalId; a create that conflicts
+    // without saying which is, in practice, the displayName.
+    if let Some(c) = found.as_mut() {
+        if c.category == Category::DuplicateConflict
+            && c.attribute.is_none()
+            && event.entity.kind == Some(EntityKind::Group)
+        {
+            c.attribute = Some("displayName".to_string());
+        }
+    }
     let generic = found.as_ref().is_none_or(|c| {
         matches!(c.category, Category::SchemaViolationUnspecified | Category::Other)
     });

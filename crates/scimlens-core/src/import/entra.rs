@@ -278,9 +278,11 @@ impl ProvisioningRecord {
         };
         let name = match kind {
             Some(EntityKind::Group) => attr(&["displayName"]).or_else(|| source.display_name.clone()),
-            _ => attr(&["userName"])
-                .filter(|v| !v.is_empty())
-                .or_else(|| detail(&source_details, "UserPrincipalName").map(str::to_string))
+            // The UPN is how the admin knows the user in Entra; the userName sent may be the
+            // very value that failed.
+            _ => detail(&source_details, "UserPrincipalName")
+                .map(str::to_string)
+                .or_else(|| attr(&["userName"]).filter(|v| !v.trim().is_empty()))
                 .or_else(|| source.display_name.clone()),
         };
         let external_id = attr(&["externalId"]);

@@ -313,6 +313,36 @@ impl<R: BufRead> JsonRecords<R> {
         }
     }
 
+    /// Reads the rest of the current line (without its line break) into `self.buf`.
+    fn read_line(&mut self) -> Result<()> {
+        self.buf.clear();
+        loop {
+            let chunk = fill(&mut self.reader, &self.path)?;
+            if chunk.is_empty() {
+                return Ok(());
+            }
+            let (n, done) = match memchr::memchr(b'\n', chunk) {
+                Some(i) => (i + 1, true),
+                None => (chunk.len(), false),
+            };
+            let take = if done { n - 1 } else { n };
+            self.buf.extend_from_slice(&chunk[..take]);
+            self.reader.consume(n);
+            self.offset += n as u64;
+            if done {
+                self.line += 1;
+                self.line_start = self.offset;
+                if self.buf.last() == Some(&b'\r') {
+                    self.buf.pop();
+                }
+                return Ok(());
+            }
+            if self.buf.len() > MAX_RECORD_BYTES {
+                return Err(self.too_large());
+            }
+        }
+    }
+
     /// Reads a top-level object key (a JSON string) and the following `:`.
     fn read_key(&mut self) -> Result<String> {
         match self.peek_significant()? {
@@ -453,6 +483,13 @@ impl<R: BufRead> JsonRecords<R> {
                     None => {
                         self.state = State::Done;
                         return Ok(None);
+                    }
+                    Some(b'{') if self.layout == Layout::Lines => {
+                        // Strict JSON lines: a record is one line, so a broken line is
+                        // reported at that line instead of swallowing the lines after it.
+                        let (line, column) = (self.line, self.offset - self.line_start + 1);
+                        self.read_line()?;
+                        return self.finish_record(line, column).map(Some);
                     }
                     Some(b'{') => {
                         let (line, column) = (self.line, self.offset - self.line_start + 1);

@@ -173,14 +173,10 @@ pub fn detect_bytes(path: &Path, head: &[u8]) -> Result<Format> {
     if looks_binary(trimmed) {
         return Err(unknown("it looks like binary data, not text"));
     }
-    // A head cut in the middle of a multi-byte character is fine; anything else is not UTF-8.
-    let valid = match std::str::from_utf8(trimmed) {
-        Ok(s) => s,
-        Err(e) if e.error_len().is_none() => {
-            std::str::from_utf8(&trimmed[..e.valid_up_to()]).unwrap_or_default()
-        }
-        Err(_) => return Err(unknown("it is not UTF-8 text")),
-    };
+    // Invalid UTF-8 further in is reported by the importer with its line; detection only
+    // needs the shape of the start.
+    let lossy = String::from_utf8_lossy(trimmed);
+    let valid: &str = &lossy;
     match trimmed[0] {
         b'[' => detect_array(valid).ok_or_else(|| unknown("a JSON array whose records are neither Entra provisioning records nor Okta System Log events")),
         b'{' => detect_object(valid).ok_or_else(|| unknown("JSON, but none of the known record shapes")),
