@@ -1,0 +1,56 @@
+# The targets CI runs (`make test`) and the two README commands (`make demo`, `make test`).
+# `make setup` installs what a fresh Debian 12 machine lacks; every test target depends on it.
+
+SHELL := /bin/bash
+export CARGO_TARGET_DIR ?= $(CURDIR)/target
+CARGO ?= cargo
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := libwebkit2gtk-4.1-dev build-essential file libssl-dev libayatana-appindicator3-dev \
+	librsvg2-dev libxdo-dev xvfb xauth webkit2gtk-driver fonts-dejavu-core chromium time
+VENV := $(CURDIR)/.venv
+
+.PHONY: demo test setup setup-apt setup-python setup-node lint core-test check-core-no-tauri bench
+
+## Runs the main job on the built-in demo data.
+demo:
+	$(CARGO) run -q -p scimlens-cli -- demo
+
+## Every test: formatting, lints, Rust unit/integration tests (moto_server as AWS), UI tests
+## (Vitest + Playwright in Chromium), the real-window end-to-end run and the bindings check.
+test: setup lint check-core-no-tauri core-test app-test
+
+setup: setup-apt setup-python setup-node
+
+setup-apt:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+setup-python:
+	@[ -x $(VENV)/bin/moto_server ] || { python3 -m venv $(VENV) && $(VENV)/bin/pip install -q 'moto[server]==5.2.5'; }
+
+setup-node:
+	@[ ! -f ui/package.json ] || [ -d ui/node_modules ] || (cd ui && npm ci --no-audit --no-fund)
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -q -- -D warnings
+
+## The core must never depend on tauri: the CLI and CI scripts use it alone.
+check-core-no-tauri:
+	@if $(CARGO) tree -p scimlens-core -e normal,build --prefix none | grep -qiE '^tauri'; then \
+	  echo "scimlens-core depends on tauri"; exit 1; else echo "scimlens-core is tauri-free"; fi
+
+core-test:
+	MOTO_SERVER=$(VENV)/bin/moto_server $(CARGO) test --workspace --exclude scimlens-app
+
+## Import and diagnosis benchmark (figures in the README).
+bench:
+	scripts/bench.sh
+
+-include mk/app.mk
+
+# Until the app targets exist, app-test is empty.
+app-test::
