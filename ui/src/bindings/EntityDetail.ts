@@ -4,4 +4,4 @@ import type { EntityKind } from "./EntityKind";
 import type { EntityStatus } from "./EntityStatus";
 import type { TimelineEntry } from "./TimelineEntry";
 
-export type EntityDetail = { key: string, kind: EntityKind, name: string, status: EntityStatus, category: Category | null, attribute: string | null, message: string | null, fix: string | null, source_id: string | null, target_id: string | null, external_id: string | null, events: bigint, timeline: Array<TimelineEntry>, };
+export type EntityDetail = { key: string, kind: EntityKind, name: string, status: EntityStatus, category: Category | null, attribute: string | null, message: string | null, fix: string | null, source_id: string | null, target_id: string | null, external_id: string | null, events: number, timeline: Array<TimelineEntry>, };

@@ -5,4 +5,4 @@ export type ImportFilesRes = { outcomes: Array<ImportOutcome>,
 /**
  * Entities in the refreshed diagnosis.
  */
-entities: bigint, };
+entities: number, };

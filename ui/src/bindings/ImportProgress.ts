@@ -4,4 +4,4 @@ export type ImportProgress = { path: string,
 /**
  * Bytes of the file read so far (compressed bytes for gzip) and the file's size.
  */
-bytes_read: bigint, bytes_total: bigint, records: bigint, elapsed_ms: bigint, };
+bytes_read: number, bytes_total: number, records: number, elapsed_ms: number, };

@@ -4,4 +4,4 @@
  * Where in an input file a problem was found. Line and column are 1-based; a record number
  * is used where lines say nothing (one minified JSON array on a single line).
  */
-export type Position = { line: bigint | null, column: bigint | null, record: bigint | null, byte_offset: bigint | null, };
+export type Position = { line: number | null, column: number | null, record: number | null, byte_offset: number | null, };

@@ -8,4 +8,4 @@ export type ReportEntity = { kind: EntityKind, name: string, ids: EntityIds, sta
 /**
  * Number of records (attempts) about this entity, across sources.
  */
-events: bigint, last_seen: string | null, };
+events: number, last_seen: string | null, };

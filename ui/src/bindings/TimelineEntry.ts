@@ -3,7 +3,7 @@ import type { Category } from "./Category";
 import type { SentAttribute } from "./SentAttribute";
 import type { Step } from "./Step";
 
-export type TimelineEntry = { event_id: bigint, source_path: string, format: string, record: bigint, time: string | null, action: string | null, operation: string | null, outcome: string | null, http_status: bigint | null, error_code: string | null, aws_detail: string | null, reason: string | null, skip_reason: string | null, category: Category | null, attribute: string | null, message: string | null, 
+export type TimelineEntry = { event_id: number, source_path: string, format: string, record: number, time: string | null, action: string | null, operation: string | null, outcome: string | null, http_status: number | null, error_code: string | null, aws_detail: string | null, reason: string | null, skip_reason: string | null, category: Category | null, attribute: string | null, message: string | null, 
 /**
  * True when the source masks names (CloudTrail): the entity was matched by id or time.
  */

@@ -31,33 +31,8 @@ pub async fn build(ws: &Workspace, now: DateTime<Utc>) -> Result<Report> {
         }
     }
 
-    let connection: Vec<ConnectionFinding> = connection_groups
-        .into_iter()
-        .map(|g| {
-            let category = Category::parse(&g.category).unwrap_or(Category::Other);
-            ConnectionFinding {
-                category,
-                message: g.message,
-                first_seen: ms_to_text(g.first_seen),
-                last_seen: ms_to_text(g.last_seen),
-                count: g.count as u64,
-                fix: fix_for(category, None, Idp::Entra),
-            }
-        })
-        .collect();
-
-    let mut findings: Vec<JobFinding> = sources::incomplete_pages(ws)
-        .await?
-        .into_iter()
-        .map(|(path, message)| JobFinding {
-            kind: JobFindingKind::IncompletePage,
-            message: format!("{path}: {message}"),
-            first_seen: None,
-            last_seen: None,
-        })
-        .collect();
-    findings.extend(silent_gaps(&entities::cycle_starts(ws).await?));
-    findings.extend(throttling_bursts(&entities::throttled_times(ws).await?));
+    let connection = connection_findings(connection_groups);
+    let findings = job_findings(ws).await?;
 
     Ok(Report {
         schema_version: SCHEMA_VERSION,
@@ -76,7 +51,44 @@ pub async fn build(ws: &Workspace, now: DateTime<Utc>) -> Result<Report> {
         connection,
         findings,
         sources,
+        compare: None,
+        preflight: None,
     })
+}
+
+/// Connection-level problems with their fixes (also shown above everything in the app).
+pub fn connection_findings(groups: Vec<entities::ConnectionGroup>) -> Vec<ConnectionFinding> {
+    groups
+        .into_iter()
+        .map(|g| {
+            let category = Category::parse(&g.category).unwrap_or(Category::Other);
+            ConnectionFinding {
+                category,
+                message: g.message,
+                first_seen: ms_to_text(g.first_seen),
+                last_seen: ms_to_text(g.last_seen),
+                count: g.count as u64,
+                fix: fix_for(category, None, Idp::Entra),
+            }
+        })
+        .collect()
+}
+
+/// Job-level findings: incomplete pages, silent gaps, throttling bursts.
+pub async fn job_findings(ws: &Workspace) -> Result<Vec<JobFinding>> {
+    let mut findings: Vec<JobFinding> = sources::incomplete_pages(ws)
+        .await?
+        .into_iter()
+        .map(|(path, message)| JobFinding {
+            kind: JobFindingKind::IncompletePage,
+            message: format!("{path}: {message}"),
+            first_seen: None,
+            last_seen: None,
+        })
+        .collect();
+    findings.extend(silent_gaps(&entities::cycle_starts(ws).await?));
+    findings.extend(throttling_bursts(&entities::throttled_times(ws).await?));
+    Ok(findings)
 }
 
 fn report_entity(e: &EntityRow) -> ReportEntity {

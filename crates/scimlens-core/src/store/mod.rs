@@ -5,11 +5,15 @@
 //! with their classification and compressed raw evidence), `entities` (the materialized
 //! diagnosis), `settings`.
 
+pub mod directories;
 pub mod entities;
 pub mod events;
 pub mod import;
+pub mod log_links;
 pub mod settings;
+pub mod snapshots;
 pub mod sources;
+pub mod view_queries;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
