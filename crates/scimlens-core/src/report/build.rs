@@ -51,8 +51,6 @@ pub async fn build(ws: &Workspace, now: DateTime<Utc>) -> Result<Report> {
         connection,
         findings,
         sources,
-        compare: None,
-        preflight: None,
     })
 }
 
