@@ -219,6 +219,10 @@ fn detect_object(head: &str) -> Option<Format> {
     if has_key(head, "Records") && has_key(head, "eventSource") {
         return Some(Format::Cloudtrail);
     }
+    // `aws cloudtrail lookup-events` output: each event is a JSON string under `CloudTrailEvent`.
+    if has_key(head, "Events") && has_key(head, "CloudTrailEvent") {
+        return Some(Format::Cloudtrail);
+    }
     // From here on: a single object or JSON lines; judge by the first record.
     let first = if one_line_record { first_line } else { first_object_prefix(head) };
     if has_key(first, "eventSource") && has_key(first, "eventName") {
@@ -238,6 +242,10 @@ fn detect_object(head: &str) -> Option<Format> {
 
 fn detect_csv(head: &str) -> Option<Format> {
     let header = head.lines().next()?;
+    // ssosync and idp-scim-sync write logfmt text (`time=... level=info msg=...`) by default.
+    if synctools::looks_like_text_log(header) {
+        return Some(synctools::detect_tool(head));
+    }
     entra_csv::detect_header(header)
 }
 
