@@ -74,6 +74,16 @@ pub(crate) fn split_header(line: &str) -> Vec<String> {
 
 /// A csv reader over `reader` with the delimiter of its header line (sniffed from `head`).
 pub(crate) fn reader<R: Read>(reader: R, head: &[u8]) -> csv::Reader<R> {
+    reader_with_buffer(reader, head, CSV_BUFFER)
+}
+
+/// [`reader`] with a buffer of `capacity` bytes: small for a reader that seeks, since every
+/// seek discards the buffer and refills it.
+pub(crate) fn reader_with_buffer<R: Read>(
+    reader: R,
+    head: &[u8],
+    capacity: usize,
+) -> csv::Reader<R> {
     let first_line = head.split(|&b| b == b'\n').next().unwrap_or_default();
     let delimiter = sniff_delimiter(&String::from_utf8_lossy(first_line));
     csv::ReaderBuilder::new()
@@ -83,7 +93,7 @@ pub(crate) fn reader<R: Read>(reader: R, head: &[u8]) -> csv::Reader<R> {
         // `\n` of `\r\n` to the next record, whose reported line is then one too low. The `\r`
         // this leaves at the end of the last cell is trimmed (see `cell` and `row_json`).
         .terminator(csv::Terminator::Any(b'\n'))
-        .buffer_capacity(CSV_BUFFER)
+        .buffer_capacity(capacity)
         .from_reader(reader)
 }
 

@@ -555,6 +555,12 @@ impl CompanionFile {
                     .push(pos.clone());
             }
         }
+        // The rows are read back one change at a time, possibly out of order: a small buffer
+        // keeps each seek cheap, and sequential reads stay cheap enough.
+        let mut source = reader.into_inner();
+        source.seek(SeekFrom::Start(0)).map_err(io)?;
+        let mut reader = csvutil::reader_with_buffer(source, &head, 8 * 1024);
+        reader.headers().map_err(|e| csv_error(path, e))?;
         Ok(CompanionFile {
             path: path.to_path_buf(),
             kind,
