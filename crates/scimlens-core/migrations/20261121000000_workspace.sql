@@ -56,15 +56,18 @@ CREATE TABLE events (
     message          TEXT,
     -- 1 when the record can decide an entity's status (benign skips cannot).
     decisive         INTEGER NOT NULL,
-    entity_key       TEXT NOT NULL
+    entity_key       TEXT NOT NULL,
+    -- Where the record's evidence (raw text, attributes sent, steps) lives.
+    block_id         INTEGER NOT NULL REFERENCES evidence_blocks(id) ON DELETE CASCADE,
+    block_index      INTEGER NOT NULL
 );
 
--- The bulky part of each record, kept apart so scans of `events` stay narrow.
-CREATE TABLE evidence (
-    event_id   INTEGER PRIMARY KEY REFERENCES events(id) ON DELETE CASCADE,
-    attributes TEXT,          -- JSON [SentAttribute]
-    steps      TEXT,          -- JSON [Step]
-    raw        BLOB NOT NULL  -- lz4 (size-prefixed) of the record text
+-- The bulky part of the records, kept apart so scans of `events` stay narrow, and compressed
+-- a block of consecutive records at a time (JSON records compress far better together).
+CREATE TABLE evidence_blocks (
+    id        INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    data      BLOB NOT NULL  -- lz4 (size-prefixed) of store::evidence's block encoding
 );
 
 CREATE INDEX events_entity ON events(entity_key, time);

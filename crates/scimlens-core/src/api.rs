@@ -149,9 +149,16 @@ pub async fn get_entity(ws: &Workspace, key: &str) -> Result<EntityDetail> {
         .next()
         .ok_or_else(|| Error::NotFound { what: "entity", name: key.to_string() })?;
     let rows = events::timeline(ws, &row.entity_key, TIMELINE_LIMIT).await?;
-    let timeline = rows
-        .into_iter()
-        .map(|r| TimelineEntry {
+    // Records of one entity often share a block: unpack each block once.
+    let mut blocks: std::collections::HashMap<i64, Vec<crate::store::evidence::Evidence>> =
+        std::collections::HashMap::new();
+    let mut timeline = Vec::with_capacity(rows.len());
+    for r in rows {
+        if !blocks.contains_key(&r.block_id) {
+            blocks.insert(r.block_id, crate::store::evidence::load_block(ws, r.block_id).await?);
+        }
+        let evidence = blocks[&r.block_id].get(r.block_index as usize).cloned().unwrap_or_default();
+        timeline.push(TimelineEntry {
             event_id: r.id,
             source_path: r.path,
             format: r.format,
@@ -169,14 +176,11 @@ pub async fn get_entity(ws: &Workspace, key: &str) -> Result<EntityDetail> {
             attribute: r.attribute,
             message: r.message,
             masked: r.masked,
-            attributes: r.attributes.as_deref().and_then(|a| serde_json::from_str(a).ok()).unwrap_or_default(),
-            steps: r.steps.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default(),
-            raw: lz4_flex::decompress_size_prepended(&r.raw)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .unwrap_or_else(|| "(the stored record could not be decoded)".to_string()),
-        })
-        .collect();
+            attributes: serde_json::from_str(&evidence.attributes).unwrap_or_default(),
+            steps: serde_json::from_str(&evidence.steps).unwrap_or_default(),
+            raw: evidence.raw,
+        });
+    }
     Ok(EntityDetail {
         key: row.entity_key,
         kind: EntityKind::parse(&row.kind),

@@ -67,10 +67,12 @@ pub fn generate(format: Format, records: u64, seed: u64, out: &mut dyn Write) ->
         Format::EntraPortalJson | Format::EntraGraph | Format::EntraDiagnostic => {
             entra(format, records, seed, &mut w).map_err(io)?
         }
-        other => {
-            return Err(Error::InvalidArgument(format!(
-                "the generator does not write {other} yet; use entra-portal-json, entra-graph or entra-diagnostic"
-            )));
+        Format::OktaSystemlog => okta(records, seed, &mut w).map_err(io)?,
+        Format::Cloudtrail => cloudtrail(records, seed, &mut w).map_err(io)?,
+        Format::Ssosync => ssosync(records, seed, &mut w).map_err(io)?,
+        Format::IdpScimSync => idp_scim_sync(records, seed, &mut w).map_err(io)?,
+        Format::EntraLogAnalyticsCsv | Format::EntraPortalCsv => {
+            entra_csv(format, records, seed, &mut w).map_err(io)?
         }
     }
     w.flush().map_err(io)?;
@@ -202,6 +204,184 @@ fn entra(format: Format, records: u64, seed: u64, w: &mut dyn Write) -> std::io:
         Format::EntraGraph => write!(w, "]}}")?,
         Format::EntraPortalJson => write!(w, "]")?,
         _ => {}
+    }
+    Ok(())
+}
+
+/// One generated attempt: who, when, and whether (and how) it failed.
+struct Attempt {
+    time: i64,
+    n: u64,
+    is_group: bool,
+    failure: Option<(&'static str, &'static str, &'static str)>,
+}
+
+fn attempts(records: u64, seed: u64) -> impl Iterator<Item = Attempt> {
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let users = (records / 4).max(10);
+    let groups = (records / 200).max(3);
+    let per_cycle = (records / 40).max(1);
+    (0..records).map(move |i| {
+        let is_group = rng.below(50) == 0;
+        let n = if is_group { rng.below(groups) } else { rng.below(users) };
+        let fail = rng.below(100) < 6;
+        let failure = FAILURES[rng.below(FAILURES.len() as u64) as usize];
+        Attempt {
+            time: START_MS + (i / per_cycle) as i64 * CYCLE_MS + (i % per_cycle) as i64 * 7,
+            n,
+            is_group,
+            failure: fail.then_some(failure),
+        }
+    })
+}
+
+fn okta(records: u64, seed: u64, w: &mut dyn Write) -> std::io::Result<()> {
+    w.write_all(b"[")?;
+    for (i, a) in attempts(records, seed).enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        let (event_type, target) = if a.is_group {
+            (
+                "application.provision.group_push.pushed",
+                format!("{{\"id\":\"00g{:014}\",\"type\":\"UserGroup\",\"alternateId\":\"unknown\",\"displayName\":\"Team {:05}\"}}", a.n, a.n),
+            )
+        } else {
+            (
+                "application.provision.user.push",
+                format!("{{\"id\":\"00u{:014}\",\"type\":\"AppUser\",\"alternateId\":\"user{:06}@example.com\",\"displayName\":\"User {:06}\"}}", a.n, a.n, a.n),
+            )
+        };
+        let (result, reason) = match a.failure {
+            Some((_, _, detail)) => ("FAILURE", format!("\"Automatic provisioning to app AWS IAM Identity Center failed: {detail}\"")),
+            None => ("SUCCESS", "null".to_string()),
+        };
+        write!(
+            w,
+            "{{\"uuid\":\"{:08x}-0000-4000-8000-{:012x}\",\"published\":\"{}\",\"eventType\":\"{event_type}\",\"version\":\"0\",\"severity\":\"{}\",\"displayMessage\":\"Push user to app\",\"actor\":{{\"id\":\"0oa1aws\",\"type\":\"PublicClientApp\",\"alternateId\":\"AWS IAM Identity Center\",\"displayName\":\"AWS IAM Identity Center\"}},\"outcome\":{{\"result\":\"{result}\",\"reason\":{reason}}},\"target\":[{target},{{\"id\":\"0oa1aws\",\"type\":\"AppInstance\",\"alternateId\":\"AWS IAM Identity Center\",\"displayName\":\"AWS IAM Identity Center\"}}],\"transaction\":{{\"type\":\"JOB\",\"id\":\"job{:08}\"}}}}",
+            i,
+            i,
+            iso(a.time),
+            if a.failure.is_some() { "WARN" } else { "INFO" },
+            i / 100
+        )?;
+    }
+    w.write_all(b"]")
+}
+
+fn cloudtrail(records: u64, seed: u64, w: &mut dyn Write) -> std::io::Result<()> {
+    w.write_all(b"{\"Records\":[")?;
+    for (i, a) in attempts(records, seed).enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        let name = if a.is_group { "CreateGroup" } else { "CreateUser" };
+        let error = match a.failure {
+            Some((_, http, detail)) => {
+                let code = match http {
+                    "409" => "ConflictException",
+                    "429" => "ThrottlingException",
+                    "404" => "ResourceNotFoundException",
+                    _ => "ValidationException",
+                };
+                format!(",\"errorCode\":\"{code}\",\"errorMessage\":\"{detail}\"")
+            }
+            None => String::new(),
+        };
+        let response = if a.failure.is_none() {
+            format!("{{\"id\":\"90{:08x}-0000-4000-8000-{:012x}\"}}", a.n, a.n)
+        } else {
+            "null".to_string()
+        };
+        write!(
+            w,
+            "{{\"eventVersion\":\"1.10\",\"userIdentity\":{{\"type\":\"Unknown\",\"accountId\":\"123456789012\"}},\"eventTime\":\"{}\",\"eventSource\":\"identitystore-scim.amazonaws.com\",\"eventName\":\"{name}\",\"awsRegion\":\"us-east-1\",\"sourceIPAddress\":\"203.0.113.10\",\"userAgent\":\"Microsoft.Identity.Provisioning\",\"requestParameters\":{{\"userName\":\"HIDDEN_DUE_TO_SECURITY_REASONS\",\"displayName\":\"HIDDEN_DUE_TO_SECURITY_REASONS\"}},\"responseElements\":{response}{error},\"requestID\":\"{:08x}-1111-4000-8000-000000000000\",\"eventID\":\"{:08x}-2222-4000-8000-000000000000\",\"readOnly\":false,\"eventType\":\"AwsApiCall\",\"managementEvent\":true,\"recipientAccountId\":\"123456789012\"}}",
+            iso(a.time),
+            i,
+            i
+        )?;
+    }
+    w.write_all(b"]}")
+}
+
+fn ssosync(records: u64, seed: u64, w: &mut dyn Write) -> std::io::Result<()> {
+    for a in attempts(records, seed) {
+        let time = chrono::DateTime::from_timestamp_millis(a.time)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or_default();
+        match (a.is_group, a.failure) {
+            (false, None) => writeln!(w, "{{\"level\":\"info\",\"msg\":\"adding user\",\"time\":\"{time}\",\"user\":\"user{:06}@example.com\"}}", a.n)?,
+            (true, None) => writeln!(w, "{{\"group\":\"aws-team-{:05}\",\"level\":\"info\",\"msg\":\"creating group\",\"time\":\"{time}\"}}", a.n)?,
+            (false, Some((_, "409", _))) => writeln!(w, "{{\"level\":\"warning\",\"msg\":\"user already exists\",\"time\":\"{time}\",\"user\":\"user{:06}@example.com\"}}", a.n)?,
+            (_, Some((_, http, _))) => {
+                writeln!(w, "{{\"level\":\"error\",\"msg\":\"error creating user\",\"time\":\"{time}\",\"user\":\"user{:06}@example.com\"}}", a.n)?;
+                writeln!(w, "{{\"level\":\"error\",\"msg\":\"status of http response was {http}\",\"time\":\"{time}\"}}")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn idp_scim_sync(records: u64, seed: u64, w: &mut dyn Write) -> std::io::Result<()> {
+    for a in attempts(records, seed) {
+        let time = iso(a.time);
+        match (a.is_group, a.failure) {
+            (true, _) => writeln!(w, "{{\"time\":\"{time}\",\"level\":\"WARN\",\"msg\":\"creating group\",\"group\":\"AWS-Team-{:05}\"}}", a.n)?,
+            (false, None) => writeln!(w, "{{\"time\":\"{time}\",\"level\":\"WARN\",\"msg\":\"creating user\",\"user\":\"user{:06}@example.com\"}}", a.n)?,
+            (false, Some((_, http, detail))) => writeln!(w, "{{\"time\":\"{time}\",\"level\":\"ERROR\",\"msg\":\"error creating user\",\"user\":\"user{:06}@example.com\",\"error\":\"aws CreateOrGetUser: error creating user: status code {http}: {detail}\"}}", a.n)?,
+        }
+    }
+    Ok(())
+}
+
+fn csv_cell(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+fn entra_csv(format: Format, records: u64, seed: u64, w: &mut dyn Write) -> std::io::Result<()> {
+    if format == Format::EntraLogAnalyticsCsv {
+        writeln!(w, "TenantId,SourceSystem,TimeGenerated [UTC],ActivityDateTime [UTC],Id,JobId,CycleId,ChangeId,Action,ProvisioningStatusInfo,ProvisioningSteps,ModifiedProperties,SourceIdentity,TargetIdentity,ResultType,ResultSignature,ResultDescription,DurationMs,AADTenantId,OperationName,Type")?;
+    } else {
+        writeln!(w, "Date (UTC),Id,Job ID,Cycle ID,Change ID,Action,Source Identity ID,Source Identity Display Name,Source Identity Type,Target Identity ID,Target Identity Display Name,Target Identity Type,Status,Error Code,Failure Reason,Duration (ms)")?;
+    }
+    for (i, a) in attempts(records, seed).enumerate() {
+        let kind = if a.is_group { "Group" } else { "User" };
+        let name = if a.is_group { format!("Team {:05}", a.n) } else { format!("user{:06}@contoso.com", a.n) };
+        let source_id = format!("{:08x}-0000-4000-8000-{:012x}", a.n, a.n * 7 + u64::from(a.is_group));
+        let (status, code, reason) = match a.failure {
+            Some((code, http, detail)) => ("Failure", code, format!("Failed to create {kind} '{name}'; Error: StatusCode: {code} Message: Web Response: {{\"schema\":[\"urn:ietf:params:scim:api:messages:2.0:Error\"],\"detail\":\"{detail}\",\"status\":\"{http}\"}}")),
+            None => ("Success", "", String::new()),
+        };
+        let time = iso(a.time);
+        let cycle = format!("{:08x}-c0de-4000-8000-000000000000", (a.time - START_MS) / CYCLE_MS);
+        if format == Format::EntraLogAnalyticsCsv {
+            let info = match a.failure {
+                Some(_) => serde_json::json!({"status": "failure", "errorInformation": {"errorCode": code, "reason": reason}}),
+                None => serde_json::json!({"status": "success", "errorInformation": null}),
+            };
+            let steps = serde_json::json!([{"name": "EntryExportAdd", "provisioningStepType": 5, "status": if a.failure.is_some() { 1 } else { 0 }, "description": format!("{kind} '{name}' export"), "details": {}}]);
+            let props = serde_json::json!([{"displayName": if a.is_group { "displayName" } else { "userName" }, "oldValue": null, "newValue": name}]);
+            let source = serde_json::json!({"id": source_id, "displayName": name, "identityType": kind, "details": {}});
+            let target = serde_json::json!({"id": "", "displayName": "", "identityType": kind, "details": {}});
+            writeln!(
+                w,
+                "0b5d8e2f-91a4-4c37-b6e8-3f2a1d9c7e45,Azure,{time},{time},{i:08x}-aaaa-4000-8000-000000000000,AWSSCIM.contoso,{cycle},{i:08x}-bbbb-4000-8000-000000000000,Create,{},{},{},{},{},{status},{},{},120,7d6d2a53-1f2b-4a3c-9d4e-5f6a7b8c9d0e,Provisioning activity,AADProvisioningLogs",
+                csv_cell(&info.to_string()),
+                csv_cell(&steps.to_string()),
+                csv_cell(&props.to_string()),
+                csv_cell(&source.to_string()),
+                csv_cell(&target.to_string()),
+                if code.is_empty() { "None" } else { code },
+                csv_cell(&reason),
+            )?;
+        } else {
+            writeln!(
+                w,
+                "{time},{i:08x}-aaaa-4000-8000-000000000000,AWSSCIM.contoso,{cycle},{i:08x}-bbbb-4000-8000-000000000000,Create,{source_id},{},{kind},,,{kind},{status},{code},{},120",
+                csv_cell(&name),
+                csv_cell(&reason),
+            )?;
+        }
     }
     Ok(())
 }

@@ -38,7 +38,7 @@ fn entity<'a>(r: &'a Report, name: &str) -> &'a scimlens_core::report::ReportEnt
 /// What the workspace holds, to prove a failed import changed nothing.
 async fn fingerprint(ws: &Workspace) -> (i64, i64, i64) {
     let q = |sql: &'static str| async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(ws.pool()).await.unwrap() };
-    (q("SELECT count(*) FROM sources").await, q("SELECT count(*) FROM events").await, q("SELECT count(*) FROM evidence").await)
+    (q("SELECT count(*) FROM sources").await, q("SELECT count(*) FROM events").await, q("SELECT count(*) FROM evidence_blocks").await)
 }
 
 #[tokio::test]

@@ -35,22 +35,36 @@ pub struct EventRow {
     pub message: Option<String>,
     pub decisive: bool,
     pub entity_key: String,
-    pub attributes: Option<String>,
-    pub steps: Option<String>,
-    pub raw: Vec<u8>,
+    /// Evidence until it is packed into the chunk's block (then emptied).
+    pub evidence: super::evidence::Evidence,
 }
 
 /// Rows per INSERT statement: 30 columns x 500 rows stays under SQLite's 32766 variables.
 pub const BATCH_ROWS: usize = 500;
 
-pub async fn insert_batch(conn: &mut SqliteConnection, source_id: i64, rows: &[EventRow]) -> Result<()> {
-    for chunk in rows.chunks(BATCH_ROWS) {
+/// Inserts one chunk of rows and its compressed evidence block.
+pub async fn insert_batch(
+    conn: &mut SqliteConnection,
+    source_id: i64,
+    rows: &[EventRow],
+    block: Vec<u8>,
+) -> Result<()> {
+    let block_id: i64 =
+        sqlx::query_scalar("INSERT INTO evidence_blocks (source_id, data) VALUES (?, ?) RETURNING id")
+            .bind(source_id)
+            .bind(block)
+            .fetch_one(&mut *conn)
+            .await?;
+    for (n, chunk) in rows.chunks(BATCH_ROWS).enumerate() {
+        let first_index = (n * BATCH_ROWS) as i64;
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO events (source_id, seq, time, record_id, job_id, cycle_id, change_id, \
              action, operation, kind, idp_id, target_id, name, display_name, external_id, \
              outcome, http_status, error_code, aws_detail, reason, skip_reason, \
-             connection_level, masked, category, attribute, message, decisive, entity_key) ",
+             connection_level, masked, category, attribute, message, decisive, entity_key, \
+             block_id, block_index) ",
         );
+        let mut index = 0i64;
         qb.push_values(chunk, |mut b, r| {
             b.push_bind(source_id)
                 .push_bind(r.seq)
@@ -79,18 +93,10 @@ pub async fn insert_batch(conn: &mut SqliteConnection, source_id: i64, rows: &[E
                 .push_bind(r.attribute.clone())
                 .push_bind(r.message.clone())
                 .push_bind(r.decisive)
-                .push_bind(r.entity_key.clone());
-        });
-        qb.push(" RETURNING id");
-        let ids: Vec<i64> = qb.build_query_scalar().persistent(true).fetch_all(&mut *conn).await?;
-        debug_assert_eq!(ids.len(), chunk.len(), "one id per inserted row");
-        let mut qb: QueryBuilder<Sqlite> =
-            QueryBuilder::new("INSERT INTO evidence (event_id, attributes, steps, raw) ");
-        qb.push_values(chunk.iter().zip(ids), |mut b, (r, id)| {
-            b.push_bind(id)
-                .push_bind(r.attributes.clone())
-                .push_bind(r.steps.clone())
-                .push_bind(r.raw.clone());
+                .push_bind(r.entity_key.clone())
+                .push_bind(block_id)
+                .push_bind(first_index + index);
+            index += 1;
         });
         qb.build().persistent(true).execute(&mut *conn).await?;
     }
@@ -163,9 +169,8 @@ pub struct TimelineRow {
     pub attribute: Option<String>,
     pub message: Option<String>,
     pub masked: bool,
-    pub attributes: Option<String>,
-    pub steps: Option<String>,
-    pub raw: Vec<u8>,
+    pub block_id: i64,
+    pub block_index: i64,
 }
 
 /// Every record of one entity, oldest first.
@@ -173,8 +178,8 @@ pub async fn timeline(ws: &super::Workspace, entity_key: &str, limit: i64) -> Re
     Ok(sqlx::query_as(
         "SELECT e.id, e.source_id, s.format, s.path, e.seq, e.time, e.action, e.operation, e.outcome,
                 e.http_status, e.error_code, e.aws_detail, e.reason, e.skip_reason, e.category,
-                e.attribute, e.message, e.masked, v.attributes, v.steps, v.raw
-         FROM events e JOIN sources s ON s.id = e.source_id JOIN evidence v ON v.event_id = e.id
+                e.attribute, e.message, e.masked, e.block_id, e.block_index
+         FROM events e JOIN sources s ON s.id = e.source_id
          WHERE e.entity_key = ? ORDER BY coalesce(e.time, 0), e.id LIMIT ?",
     )
     .bind(entity_key)

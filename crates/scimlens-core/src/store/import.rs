@@ -20,8 +20,8 @@ use crate::import::value::format_time;
 use crate::import::{EventSink, Input, SourceWarning, Tap, run_importer};
 use crate::model::ProvisioningEvent;
 
-/// Rows the parser hands over at a time.
-const CHUNK: usize = 2000;
+/// Rows the parser hands over at a time; also the records per evidence block.
+const CHUNK: usize = 1000;
 
 /// Shared cancel flag: set it from any thread; the import stops at the next record.
 #[derive(Clone, Debug, Default)]
@@ -58,7 +58,7 @@ pub enum ImportOutcome {
 }
 
 enum Msg {
-    Rows(Vec<EventRow>),
+    Rows(Vec<EventRow>, Vec<u8>),
     Done(Result<(u64, Vec<SourceWarning>)>),
 }
 
@@ -77,10 +77,14 @@ impl RowSink {
         if self.rows.is_empty() {
             return Ok(());
         }
-        let rows = std::mem::replace(&mut self.rows, Vec::with_capacity(CHUNK));
+        let mut rows = std::mem::replace(&mut self.rows, Vec::with_capacity(CHUNK));
+        let block = super::evidence::pack(rows.iter().map(|r| &r.evidence));
+        for r in &mut rows {
+            r.evidence = Default::default();
+        }
         // A closed channel means the writer failed; its error is reported there.
         self.tx
-            .blocking_send(Msg::Rows(rows))
+            .blocking_send(Msg::Rows(rows, block))
             .map_err(|_| Error::Cancelled { path: self.path.clone() })
     }
 }
@@ -146,9 +150,11 @@ pub fn to_row(seq: i64, event: ProvisioningEvent, rules: &Rules) -> EventRow {
         message,
         decisive,
         entity_key: key,
-        attributes: (!attributes.is_empty()).then(|| json(&attributes)),
-        steps: (!steps.is_empty()).then(|| json(&steps)),
-        raw: lz4_flex::compress_prepend_size(raw.as_bytes()),
+        evidence: super::evidence::Evidence {
+            raw,
+            attributes: if attributes.is_empty() { String::new() } else { json(&attributes) },
+            steps: if steps.is_empty() { String::new() } else { json(&steps) },
+        },
     }
 }
 
@@ -212,9 +218,9 @@ pub async fn import_job(
         let mut records = 0u64;
         let done = loop {
             match rx.recv().await {
-                Some(Msg::Rows(rows)) => {
+                Some(Msg::Rows(rows, block)) => {
                     records += rows.len() as u64;
-                    events::insert_batch(&mut conn, source_id, &rows).await?;
+                    events::insert_batch(&mut conn, source_id, &rows, block).await?;
                     progress(&ImportProgress {
                         path: path_text.clone(),
                         bytes_read: tap.bytes(),
