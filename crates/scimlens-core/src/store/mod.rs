@@ -7,6 +7,7 @@
 
 pub mod entities;
 pub mod events;
+pub mod evidence;
 pub mod import;
 pub mod settings;
 pub mod sources;
