@@ -6,17 +6,18 @@
 //!   `SourceSystem` is the collection agent and `TenantId` the workspace, so neither is read;
 //! - the portal's "Download -> CSV": a main `ProvisioningLogs` file plus two companion files,
 //!   `..._ProvisioningSteps` and `..._ModifiedProperties`, joined on the change id. Header names
-//!   are undocumented, so columns are found by alias (see [`super::csvutil::normalize`]). The main
+//!   are undocumented, so columns are found by alias (see `csvutil::normalize`). The main
 //!   file imports on its own; the companions only with it.
 //!
 //! Joining the companions without holding them in memory: each companion is read once to build
-//! an index from change id to the byte positions of its rows (a few dozen bytes per row, never
-//! the row text), then, for each main row, its rows are read back at those positions. The portal
-//! writes the three files in the same order, so the reads are almost always sequential and the
-//! seeks no-ops; a file in any other order is still joined correctly, only with real seeks.
-//! Memory therefore grows with the number of rows (about 24 bytes each plus one id per change),
-//! not with their size, and stays far below the file's. A gzip-compressed companion cannot be
-//! read in place: it is decompressed into memory, up to [`MAX_COMPRESSED_COMPANION`].
+//! an index from change id to the byte positions of its rows (24 bytes per row plus one id per
+//! change, never the row text), then, for each main row, its rows are read back at those
+//! positions. When a companion lists changes in the main file's order (as a download written
+//! record by record would) the reads are sequential and the seeks no-ops; any other order is
+//! still joined correctly, with real seeks through a small buffer. Memory therefore grows with
+//! the number of companion rows, not with their size, and stays far below the files' size.
+//! A gzip-compressed companion cannot be read in place: it is decompressed into memory, up to
+//! [`MAX_COMPRESSED_COMPANION`].
 
 use std::collections::HashMap;
 use std::fs::File;

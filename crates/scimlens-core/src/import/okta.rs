@@ -5,7 +5,7 @@
 //! policy evaluations, ...) is skipped and counted in one [`WarningKind::Ignored`] warning.
 //!
 //! Okta quotes AWS's answer in `outcome.reason` as free text, never as the SCIM error body; the
-//! AWS part of that text is lifted into `aws_detail` by [`aws_detail_in_text`], which the sync
+//! AWS part of that text is lifted into `aws_detail` by `aws_detail_in_text`, which the sync
 //! tool importer shares.
 
 use std::io::BufRead;
