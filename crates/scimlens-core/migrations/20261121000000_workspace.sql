@@ -71,7 +71,6 @@ CREATE TABLE evidence_blocks (
 );
 
 CREATE INDEX events_entity ON events(entity_key, time);
-CREATE INDEX events_source ON events(source_id);
 CREATE INDEX events_target ON events(target_id) WHERE target_id IS NOT NULL;
 CREATE INDEX events_masked ON events(time) WHERE masked = 1;
 CREATE INDEX events_time ON events(time);

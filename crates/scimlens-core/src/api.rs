@@ -58,7 +58,9 @@ pub async fn import_files(
             }
         }
     }
+    let started = std::time::Instant::now();
     let entities = diagnose::refresh(ws, &rules).await?;
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, entities, "diagnosis refreshed");
     match failure {
         Some(e) => Err(e),
         None => Ok(ImportFilesRes { outcomes, entities }),

@@ -234,12 +234,14 @@ pub async fn import_job(
             }
         };
         let (count, warnings) = done?;
+        tracing::debug!(ms = started.elapsed().as_millis() as u64, records = count, "records written");
         let hash = tap.hash_hex();
         if let Some((existing, existing_path)) = sources::find_by_hash(&mut conn, &hash).await? {
             return Ok(ImportOutcome::AlreadyImported { source_id: existing, path: path_text.clone(), existing_path });
         }
         sources::finish(&mut conn, source_id, &hash, count, &warnings).await?;
         events::correlate(&mut conn).await?;
+        tracing::debug!(ms = started.elapsed().as_millis() as u64, "correlated");
         Ok::<_, Error>(ImportOutcome::Imported {
             source_id,
             path: path_text.clone(),
