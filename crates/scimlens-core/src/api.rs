@@ -156,8 +156,8 @@ pub async fn get_entity(ws: &Workspace, key: &str) -> Result<EntityDetail> {
         std::collections::HashMap::new();
     let mut timeline = Vec::with_capacity(rows.len());
     for r in rows {
-        if !blocks.contains_key(&r.block_id) {
-            blocks.insert(r.block_id, crate::store::evidence::load_block(ws, r.block_id).await?);
+        if let std::collections::hash_map::Entry::Vacant(slot) = blocks.entry(r.block_id) {
+            slot.insert(crate::store::evidence::load_block(ws, r.block_id).await?);
         }
         let evidence = blocks[&r.block_id].get(r.block_index as usize).cloned().unwrap_or_default();
         timeline.push(TimelineEntry {

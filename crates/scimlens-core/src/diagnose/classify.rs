@@ -38,7 +38,7 @@ impl Rules {
 
     pub fn is_reserved(&self, name: &str) -> bool {
         let lower = name.trim().to_lowercase();
-        self.reserved_lower.iter().any(|r| *r == lower)
+        self.reserved_lower.contains(&lower)
     }
 
     pub fn reserved_names(&self) -> &[String] {
@@ -263,12 +263,16 @@ fn by_sent_values(event: &ProvisioningEvent) -> Option<Classification> {
         for required in REQUIRED_USER {
             let sent: Vec<_> =
                 event.attributes.iter().filter(|a| normalize_attribute(&a.name) == required).collect();
-            if sent.iter().any(|a| a.values.iter().all(|v| v.trim().is_empty())) {
+            // An attribute listed with no value at all says nothing; `""` is an empty value.
+            if sent.iter().any(|a| !a.values.is_empty() && a.values.iter().all(|v| v.trim().is_empty())) {
                 return Some(missing(required));
             }
         }
         // On a create the IdP sends every mapped attribute: an absent required one is missing.
-        if event.action == Some(crate::model::Action::Create) && event.attributes.len() >= 3 {
+        // Only a full attribute list (it names userName) says anything about what is absent.
+        let full_list = event.attributes.iter().any(|a| normalize_attribute(&a.name) == "userName")
+            && event.attributes.len() >= 4;
+        if event.action == Some(crate::model::Action::Create) && full_list {
             for required in REQUIRED_USER {
                 if !event.attributes.iter().any(|a| normalize_attribute(&a.name) == required) {
                     return Some(missing(required));

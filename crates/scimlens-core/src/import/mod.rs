@@ -191,7 +191,7 @@ fn trim_start(b: &[u8]) -> &[u8] {
 
 fn looks_binary(b: &[u8]) -> bool {
     let sample = &b[..b.len().min(4096)];
-    sample.iter().any(|&c| c == 0)
+    sample.contains(&0)
         || sample.iter().filter(|&&c| c < 0x09 || (0x0e..0x20).contains(&c)).count() > sample.len() / 100 + 1
 }
 

@@ -80,11 +80,11 @@ pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
     // Log Analytics and some portal exports append " UTC" or use a space before the offset.
     let s = s.strip_suffix(" UTC").or_else(|| s.strip_suffix('Z')).unwrap_or(s);
     const NAIVE: [&str; 8] = [
+        "%m/%d/%Y, %I:%M:%S%.f %p",
+        "%m/%d/%Y %I:%M:%S%.f %p",
         "%Y-%m-%dT%H:%M:%S%.f",
         "%Y-%m-%d %H:%M:%S%.f",
         "%Y-%m-%dT%H:%M",
-        "%m/%d/%Y, %I:%M:%S %p",
-        "%m/%d/%Y %I:%M:%S %p",
         "%m/%d/%Y %H:%M:%S",
         "%b %d, %Y, %I:%M:%S %p",
         "%d/%m/%Y %H:%M:%S",

@@ -138,7 +138,7 @@ pub async fn correlate(conn: &mut SqliteConnection) -> Result<()> {
     sqlx::query(concat!(
         "UPDATE events SET entity_key = (SELECT max(o.entity_key) ",
         matching!(),
-        ") WHERE masked = 1 AND entity_key LIKE 'unknown|%' AND time IS NOT NULL
+        ") WHERE masked = 1 AND outcome = 'failure' AND entity_key LIKE 'unknown|%' AND time IS NOT NULL
            AND (SELECT count(DISTINCT o.entity_key) ",
         matching!(),
         ") = 1"
