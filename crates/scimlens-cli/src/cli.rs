@@ -158,6 +158,9 @@ pub enum Command {
         /// Names to add (e.g. AWSControlTowerAdmins).
         add: Vec<String>,
     },
+    /// The live identity store, IdP directory exports, compare and preflight.
+    #[command(flatten)]
+    Store(crate::store_cmds::StoreCommand),
 }
 
 pub fn format_names() -> String {

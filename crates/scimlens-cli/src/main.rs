@@ -2,6 +2,7 @@
 //! line. Arguments -> core calls -> output; every rule lives in scimlens-core.
 
 mod cli;
+mod store_cmds;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -119,6 +120,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("wrote {} records ({} bytes) to {}", stats.records, stats.bytes, output.display());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Store(command) => store_cmds::run(command, &cli.workspace, now).await,
         Command::Reserved { add } => {
             let ws = open_workspace(&cli.workspace).await?;
             let names = api::add_reserved_names(&ws, &add).await?;

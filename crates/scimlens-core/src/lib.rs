@@ -6,13 +6,19 @@
 //! Markdown, HTML). Nothing in this crate knows about Tauri or the terminal.
 
 pub mod api;
+pub mod api_store;
+pub mod aws;
+pub mod compare;
 pub mod demo;
 pub mod diagnose;
+pub mod directory;
 pub mod generate;
 pub mod error;
 pub mod import;
 pub mod model;
+pub mod preflight;
 pub mod report;
+pub mod snapshot;
 pub mod store;
 pub mod view;
 

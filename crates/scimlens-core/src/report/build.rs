@@ -51,6 +51,8 @@ pub async fn build(ws: &Workspace, now: DateTime<Utc>) -> Result<Report> {
         connection,
         findings,
         sources,
+        compare: None,
+        preflight: None,
     })
 }
 

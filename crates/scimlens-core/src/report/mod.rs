@@ -29,6 +29,16 @@ pub struct Report {
     pub root_causes: Vec<RootCause>,
     pub connection: Vec<ConnectionFinding>,
     pub findings: Vec<JobFinding>,
+    /// IdP directory beside the AWS identity store (`scimlens compare`). Absent unless asked
+    /// for, so schema 1 consumers are unaffected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub compare: Option<crate::compare::CompareSection>,
+    /// AWS's rules run against an IdP export before any sync (`scimlens preflight`); the
+    /// entities and root causes above are then predicted, not observed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub preflight: Option<crate::preflight::PreflightSection>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]

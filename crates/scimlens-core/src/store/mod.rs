@@ -5,11 +5,14 @@
 //! with their classification and compressed raw evidence), `entities` (the materialized
 //! diagnosis), `settings`.
 
+pub mod directories;
 pub mod entities;
 pub mod events;
 pub mod evidence;
 pub mod import;
+pub mod log_links;
 pub mod settings;
+pub mod snapshots;
 pub mod sources;
 pub mod view_queries;
 

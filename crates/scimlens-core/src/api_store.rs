@@ -1,0 +1,453 @@
+//! The operations on what exists on both sides, for both shells (CLI subcommands, Tauri
+//! commands): fetch or import a store snapshot, import an IdP directory export, edit the
+//! attribute mapping, compare the two sides (or two snapshots), preflight an export. Same shape
+//! as [`crate::api`]: `verb_noun(ws, request) -> Result<response>`, thin over the modules.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::api;
+use crate::aws::{FetchOptions, FetchPhase, FetchProgress, FetchStats};
+use crate::compare::{self, CompareOptions, LogIndex, MatchKey, SnapshotDiff};
+use crate::diagnose;
+use crate::directory::mapping::AttributeMapping;
+use crate::directory::{self, DirectoryIdp};
+use crate::error::{Error, Result};
+use crate::import::Input;
+use crate::import::value::format_time;
+use crate::model::EntityKind;
+use crate::preflight;
+use crate::report::Report;
+use crate::snapshot::{self, StoreGroup, StoreSnapshot, StoreUser};
+use crate::store::directories::{self, DirectoryInfo};
+use crate::store::import::CancelToken;
+use crate::store::snapshots::{self, SnapshotInfo, SnapshotMeta, SnapshotOrigin};
+use crate::store::{Workspace, log_links, settings};
+
+/// A fetch's result: the stored snapshot and what the fetch cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct FetchStoreRes {
+    pub snapshot: SnapshotInfo,
+    pub stats: FetchStats,
+}
+
+/// Fetches the live identity store and stores it as one snapshot (one transaction, after the
+/// fetch completed: a failed or cancelled fetch stores nothing).
+pub async fn fetch_store(
+    ws: &Workspace,
+    options: &FetchOptions,
+    cancel: &CancelToken,
+    now: DateTime<Utc>,
+    progress: &(dyn Fn(&FetchProgress) + Send + Sync),
+) -> Result<FetchStoreRes> {
+    let fetched = crate::aws::fetch_store(options, cancel, progress).await?;
+    let stats = fetched.stats;
+    progress(&FetchProgress {
+        phase: FetchPhase::Storing,
+        identity_store_id: Some(stats.identity_store_id.clone()),
+        calls: stats.calls,
+        retries: stats.retries,
+        throttled: stats.throttled,
+        users: stats.users,
+        groups: stats.groups,
+        memberships: stats.memberships,
+        groups_done: stats.groups,
+        groups_total: Some(stats.groups),
+        elapsed_ms: (stats.seconds * 1000.0) as u64,
+        rate: if stats.seconds > 0.0 {
+            stats.calls as f64 / stats.seconds
+        } else {
+            0.0
+        },
+    });
+    if cancel.is_cancelled() {
+        return Err(Error::Cancelled {
+            path: format!("identity store {}", stats.identity_store_id).into(),
+        });
+    }
+    let meta = SnapshotMeta {
+        origin: SnapshotOrigin::Fetch,
+        region: stats.region.clone(),
+        endpoint: Some(stats.endpoint.clone()),
+        label: stats.endpoint.clone(),
+        taken_at: format_time(&now),
+        api_calls: Some(stats.calls),
+        retries: Some(stats.retries),
+        seconds: Some(stats.seconds),
+        warnings: stats.warnings.clone(),
+    };
+    let id = snapshots::insert(ws, &meta, &fetched.snapshot).await?;
+    Ok(FetchStoreRes {
+        snapshot: snapshots::info(ws, id).await?,
+        stats,
+    })
+}
+
+/// Imports `aws identitystore list-users` / `list-groups` / `list-group-memberships` output
+/// (one or more files, gzip accepted) as one snapshot taken `now`.
+pub async fn import_store_files(
+    ws: &Workspace,
+    paths: &[PathBuf],
+    now: DateTime<Utc>,
+) -> Result<SnapshotInfo> {
+    if paths.is_empty() {
+        return Err(Error::InvalidArgument(
+            "no AWS CLI output given to import".to_string(),
+        ));
+    }
+    let owned = paths.to_vec();
+    let (snap, warnings) =
+        tokio::task::spawn_blocking(move || -> Result<(StoreSnapshot, Vec<String>)> {
+            let mut snap = StoreSnapshot::default();
+            let mut warnings = Vec::new();
+            for path in &owned {
+                let input = Input::open(path)?;
+                warnings.extend(snapshot::read_cli_json(path, input.reader, &mut snap)?.warnings);
+            }
+            Ok((snap, warnings))
+        })
+        .await
+        .map_err(|e| Error::InvalidArgument(format!("reading the snapshot failed: {e}")))??;
+    let mut warnings = warnings;
+    if !snap.memberships_known && !snap.groups.is_empty() {
+        warnings.push(
+            "no list-group-memberships output was imported: memberships are not compared for this snapshot"
+                .to_string(),
+        );
+    }
+    let meta = SnapshotMeta {
+        origin: SnapshotOrigin::File,
+        region: None,
+        endpoint: None,
+        label: paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        taken_at: format_time(&now),
+        api_calls: None,
+        retries: None,
+        seconds: None,
+        warnings,
+    };
+    let id = snapshots::insert(ws, &meta, &snap).await?;
+    snapshots::info(ws, id).await
+}
+
+/// Writes snapshot `id` (default: the newest) as AWS CLI-shaped JSON files into `dir`.
+pub async fn export_store(ws: &Workspace, id: Option<i64>, dir: &Path) -> Result<Vec<PathBuf>> {
+    let id = snapshot_id(ws, id).await?;
+    let snap = snapshots::load(ws, id).await?;
+    snapshot::write_cli_json(&snap, dir)
+}
+
+pub async fn list_snapshots(ws: &Workspace) -> Result<Vec<SnapshotInfo>> {
+    snapshots::list(ws).await
+}
+
+async fn snapshot_id(ws: &Workspace, id: Option<i64>) -> Result<i64> {
+    match id {
+        Some(id) => Ok(id),
+        None => snapshots::latest(ws).await?.ok_or_else(|| Error::NotFound {
+            what: "store snapshot",
+            name: "(none yet: run `scimlens fetch` or `scimlens store-import FILE`)".to_string(),
+        }),
+    }
+}
+
+async fn directory_id(ws: &Workspace, id: Option<i64>) -> Result<i64> {
+    match id {
+        Some(id) => Ok(id),
+        None => directories::latest(ws)
+            .await?
+            .ok_or_else(|| Error::NotFound {
+                what: "directory import",
+                name: "(none yet: run `scimlens directory-import FILE`)".to_string(),
+            }),
+    }
+}
+
+/// Imports IdP directory exports (read together as one directory) in one transaction.
+pub async fn import_directory(
+    ws: &Workspace,
+    paths: &[PathBuf],
+    now: DateTime<Utc>,
+) -> Result<DirectoryInfo> {
+    let owned = paths.to_vec();
+    let dir = tokio::task::spawn_blocking(move || directory::read_files(&owned))
+        .await
+        .map_err(|e| {
+            Error::InvalidArgument(format!("reading the directory export failed: {e}"))
+        })??;
+    let label = paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let id = directories::insert(ws, &label, &format_time(&now), &dir).await?;
+    directories::info(ws, id).await
+}
+
+pub async fn list_directories(ws: &Workspace) -> Result<Vec<DirectoryInfo>> {
+    directories::list(ws).await
+}
+
+/// A mapping with what it implies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct MappingView {
+    pub mapping: AttributeMapping,
+    pub is_default: bool,
+    pub warnings: Vec<String>,
+}
+
+fn view(mapping: AttributeMapping) -> MappingView {
+    MappingView {
+        is_default: mapping == AttributeMapping::default_for(mapping.idp),
+        warnings: mapping.warnings(),
+        mapping,
+    }
+}
+
+pub async fn get_mapping(ws: &Workspace, idp: DirectoryIdp) -> Result<MappingView> {
+    Ok(view(directories::mapping(ws, idp).await?))
+}
+
+/// One edit of a mapping: map `source` onto `target` (replacing what fed it, or beside it when
+/// `add`); an empty `source` unmaps `target`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct MappingEdit {
+    pub idp: DirectoryIdp,
+    pub kind: EntityKind,
+    pub target: String,
+    pub source: String,
+    pub add: bool,
+}
+
+pub async fn edit_mapping(ws: &Workspace, edit: &MappingEdit) -> Result<MappingView> {
+    let mut mapping = directories::mapping(ws, edit.idp).await?;
+    if edit.add {
+        mapping.add(edit.kind, &edit.target, &edit.source)?;
+    } else {
+        mapping.set(edit.kind, &edit.target, &edit.source)?;
+    }
+    directories::save_mapping(ws, &mapping).await?;
+    Ok(view(mapping))
+}
+
+/// Replaces a whole mapping (the app's mapping editor saves this way).
+pub async fn save_mapping(ws: &Workspace, mapping: &AttributeMapping) -> Result<MappingView> {
+    for (kind, rows) in [
+        (EntityKind::User, &mapping.users),
+        (EntityKind::Group, &mapping.groups),
+    ] {
+        let mut check = AttributeMapping {
+            idp: mapping.idp,
+            users: Vec::new(),
+            groups: Vec::new(),
+        };
+        for r in rows {
+            check.add(kind, &r.target, &r.source)?;
+        }
+    }
+    directories::save_mapping(ws, mapping).await?;
+    Ok(view(mapping.clone()))
+}
+
+pub async fn reset_mapping(ws: &Workspace, idp: DirectoryIdp) -> Result<MappingView> {
+    Ok(view(directories::reset_mapping(ws, idp).await?))
+}
+
+/// The user match order in force (saved in the workspace; externalId, userName, email by default).
+pub async fn match_order(ws: &Workspace) -> Result<Vec<MatchKey>> {
+    let saved: Option<Vec<MatchKey>> = settings::get(ws, directories::MATCH_ORDER).await?;
+    Ok(saved
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| MatchKey::USER_DEFAULT.to_vec()))
+}
+
+pub async fn set_match_order(ws: &Workspace, order: &[MatchKey]) -> Result<Vec<MatchKey>> {
+    let mut clean: Vec<MatchKey> = Vec::new();
+    for k in order {
+        if *k == MatchKey::DisplayName {
+            return Err(Error::InvalidArgument(
+                "users match on externalId, userName or email".to_string(),
+            ));
+        }
+        if !clean.contains(k) {
+            clean.push(*k);
+        }
+    }
+    if clean.is_empty() {
+        return Err(Error::InvalidArgument(
+            "the match order needs at least one of externalId, userName, email".into(),
+        ));
+    }
+    settings::set(ws, directories::MATCH_ORDER, &clean).await?;
+    Ok(clean)
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CompareReq {
+    /// Default: the newest directory import.
+    pub directory_id: Option<i64>,
+    /// Default: the newest store snapshot.
+    pub snapshot_id: Option<i64>,
+    /// This run only; default: the workspace's saved order.
+    pub match_order: Option<Vec<MatchKey>>,
+    pub include_in_sync: bool,
+    pub extra_reserved: Vec<String>,
+}
+
+/// The workspace's report (log diagnosis, refreshed) with the `compare` section: the newest
+/// directory import beside the newest store snapshot, linked to the log evidence.
+pub async fn compare_store(ws: &Workspace, req: &CompareReq, now: DateTime<Utc>) -> Result<Report> {
+    let dir_id = directory_id(ws, req.directory_id).await?;
+    let snap_id = snapshot_id(ws, req.snapshot_id).await?;
+    let mut report = api::build_report(ws, &req.extra_reserved, now).await?;
+    let rules = diagnose::rules_for(ws, &req.extra_reserved).await?;
+    let dir_info = directories::info(ws, dir_id).await?;
+    let directory = directories::load(ws, dir_id).await?;
+    let mapping = directories::mapping(ws, dir_info.idp).await?;
+    let snap_info = snapshots::info(ws, snap_id).await?;
+    let snap = snapshots::load(ws, snap_id).await?;
+    let logs = LogIndex::new(
+        log_links::entities(ws).await?,
+        log_links::skip_reasons(ws).await?,
+        log_links::any_events(ws).await?,
+    );
+    let opts = CompareOptions {
+        match_order: match &req.match_order {
+            Some(o) if !o.is_empty() => o.clone(),
+            _ => match_order(ws).await?,
+        },
+        include_in_sync: req.include_in_sync,
+    };
+    let section = tokio::task::spawn_blocking(move || {
+        compare::compare(
+            &directory, &dir_info, &mapping, &snap, &snap_info, &logs, &rules, &opts,
+        )
+    })
+    .await
+    .map_err(|e| Error::InvalidArgument(format!("the comparison failed: {e}")))?;
+    report.compare = Some(section);
+    Ok(report)
+}
+
+/// What changed in the store between snapshot `from` and `to` (default: the two newest).
+pub async fn diff_snapshots(
+    ws: &Workspace,
+    from: Option<i64>,
+    to: Option<i64>,
+) -> Result<SnapshotDiff> {
+    let all = snapshots::list(ws).await?;
+    let (from, to) = match (from, to) {
+        (Some(a), Some(b)) => (a, b),
+        (a, b) => {
+            if all.len() < 2 && (a.is_none() || b.is_none()) {
+                return Err(Error::InvalidArgument(format!(
+                    "comparing over time needs two store snapshots; the workspace has {}",
+                    all.len()
+                )));
+            }
+            let newest = all[all.len() - 1].id;
+            let before = all[all.len() - 2].id;
+            (a.unwrap_or(before), b.unwrap_or(newest))
+        }
+    };
+    let (fi, ti) = (
+        snapshots::info(ws, from).await?,
+        snapshots::info(ws, to).await?,
+    );
+    let (fs, ts) = (
+        snapshots::load(ws, from).await?,
+        snapshots::load(ws, to).await?,
+    );
+    Ok(compare::diff_snapshots(&fs, &fi, &ts, &ti))
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PreflightReq {
+    pub paths: Vec<PathBuf>,
+    /// Also check uniqueness against a store snapshot (needs a workspace).
+    pub against_store: bool,
+    /// Default: the newest snapshot.
+    pub snapshot_id: Option<i64>,
+    pub extra_reserved: Vec<String>,
+}
+
+/// AWS's rules against IdP exports, as a predicted report. `ws` supplies the saved mapping,
+/// the reserved-name list and the store snapshot; without one the defaults apply.
+pub async fn preflight_export(
+    ws: Option<&Workspace>,
+    req: &PreflightReq,
+    now: DateTime<Utc>,
+) -> Result<Report> {
+    let paths = req.paths.clone();
+    let directory = tokio::task::spawn_blocking(move || directory::read_files(&paths))
+        .await
+        .map_err(|e| Error::InvalidArgument(format!("reading the export failed: {e}")))??;
+    let idp = directory.idp.unwrap_or(DirectoryIdp::Scim);
+    let (mapping, rules) = match ws {
+        Some(ws) => (
+            directories::mapping(ws, idp).await?,
+            diagnose::rules_for(ws, &req.extra_reserved).await?,
+        ),
+        None => (
+            AttributeMapping::default_for(idp),
+            diagnose::Rules::new(&req.extra_reserved),
+        ),
+    };
+    let store = match (req.against_store, ws) {
+        (false, _) => None,
+        (true, None) => {
+            return Err(Error::InvalidArgument(
+                "--against-store needs a workspace with a store snapshot (scimlens fetch or store-import)".into(),
+            ));
+        }
+        (true, Some(ws)) => {
+            let id = snapshot_id(ws, req.snapshot_id).await?;
+            Some((
+                snapshots::info(ws, id).await?,
+                snapshots::load(ws, id).await?,
+            ))
+        }
+    };
+    let inputs: Vec<String> = req.paths.iter().map(|p| p.display().to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let result =
+            preflight::preflight(&directory, &mapping, &rules, store.as_ref().map(|(_, s)| s));
+        preflight::to_report(result, &directory, inputs, store.map(|(i, _)| i), now)
+    })
+    .await
+    .map_err(|e| Error::InvalidArgument(format!("the preflight failed: {e}")))
+}
+
+/// An entity's state in the store: the objects of a snapshot matching a name or id (for the
+/// link from a problem entity of the log diagnosis to the store).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct StoreObjects {
+    pub snapshot: SnapshotInfo,
+    pub users: Vec<StoreUser>,
+    pub groups: Vec<StoreGroup>,
+}
+
+pub async fn find_store_objects(
+    ws: &Workspace,
+    query: &str,
+    snapshot: Option<i64>,
+) -> Result<StoreObjects> {
+    let id = snapshot_id(ws, snapshot).await?;
+    let (users, groups) = snapshots::find_objects(ws, id, query).await?;
+    Ok(StoreObjects {
+        snapshot: snapshots::info(ws, id).await?,
+        users,
+        groups,
+    })
+}

@@ -1,0 +1,1009 @@
+//! The live identity store against real peers: moto_server (seeded through the Rust SDK with
+//! enough users, groups and members to need several pages) for fetch, snapshots, compare and
+//! preflight with known answers; and a small local HTTP server of our own for what moto cannot
+//! do (throttling with RetryAfterSeconds, refused credentials, a wrong store id).
+//!
+//! moto_server comes from `$MOTO_SERVER` or the repository's `.venv/bin/moto_server`
+//! (`python3 -m venv .venv && .venv/bin/pip install 'moto[server]==5.2.5'`). Without it the moto
+//! tests fail, saying so: they are never skipped.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_sdk_identitystore::types::{Email, MemberId, Name};
+use chrono::{TimeZone, Utc};
+use scimlens_core::api_store::{self, CompareReq, PreflightReq};
+use scimlens_core::aws::{FetchOptions, StaticCredentials};
+use scimlens_core::compare::{CompareState, MatchKey, NotProvisionedReason};
+use scimlens_core::error::{AwsErrorKind, Error};
+use scimlens_core::model::{Category, EntityKind};
+use scimlens_core::store::Workspace;
+use scimlens_core::store::import::CancelToken;
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
+}
+
+fn credentials() -> StaticCredentials {
+    StaticCredentials {
+        access_key_id: "AKIDSCIMLENSTEST".into(),
+        secret_access_key: "not-a-secret".into(),
+        session_token: None,
+    }
+}
+
+fn options(endpoint: &str, store: Option<&str>) -> FetchOptions {
+    FetchOptions {
+        endpoint_url: Some(endpoint.to_string()),
+        region: Some("us-east-1".into()),
+        identity_store_id: store.map(str::to_string),
+        credentials: Some(credentials()),
+        ..FetchOptions::default()
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+// --- moto_server -------------------------------------------------------------------------------
+
+struct Moto {
+    child: Child,
+    endpoint: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn moto_binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("MOTO_SERVER") {
+        return PathBuf::from(p);
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/moto_server")
+}
+
+/// Starts moto_server on a free port and resets it; panics with instructions when it is missing.
+fn start_moto() -> Moto {
+    let bin = moto_binary();
+    assert!(
+        bin.exists(),
+        "moto_server not found at {}: these tests need a real AWS peer. Install it with \
+         `python3 -m venv .venv && .venv/bin/pip install 'moto[server]==5.2.5'` at the repository \
+         root, or set MOTO_SERVER to its path",
+        bin.display()
+    );
+    let port = free_port();
+    let child = Command::new(&bin)
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+    let moto = Moto {
+        child,
+        endpoint: format!("http://127.0.0.1:{port}"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if http_post(port, "/moto-api/reset").is_ok_and(|status| status == 200) {
+            return moto;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "moto_server did not answer on port {port} within 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn http_post(port: u16, path: &str) -> std::io::Result<u16> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(5)))?;
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut line = String::new();
+    BufReader::new(s).read_line(&mut line)?;
+    Ok(line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0))
+}
+
+async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_identitystore::config::Credentials::new(
+            "AKIDSEED", "seed", None, None, "test",
+        ))
+        .load()
+        .await
+}
+
+const USERS: usize = 260;
+const TEAMS: usize = 118;
+
+fn user_name(i: usize) -> String {
+    format!("user{i:03}@example.com")
+}
+
+/// The store: 260 users, 121 groups (Engineering with 150 members, Everyone with all 260,
+/// Team 000 with 3, 117 more teams, and a Control Tower group), 413 memberships.
+async fn seed(endpoint: &str) -> String {
+    let cfg = sdk_config(endpoint).await;
+    let sso = aws_sdk_ssoadmin::Client::new(&cfg);
+    let store = sso.list_instances().send().await.unwrap().instances()[0]
+        .identity_store_id()
+        .unwrap()
+        .to_string();
+    let ids = aws_sdk_identitystore::Client::new(&cfg);
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..USERS {
+        let (ids, store) = (ids.clone(), store.clone());
+        tasks.spawn(async move {
+            let r = ids
+                .create_user()
+                .identity_store_id(&store)
+                .user_name(user_name(i))
+                .display_name(format!("User {i}"))
+                .name(
+                    Name::builder()
+                        .given_name(format!("Given{i}"))
+                        .family_name(format!("Family{i}"))
+                        .build(),
+                )
+                .emails(
+                    Email::builder()
+                        .value(user_name(i))
+                        .r#type("work")
+                        .primary(true)
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap();
+            (i, r.user_id().to_string())
+        });
+    }
+    let mut user_ids = vec![String::new(); USERS];
+    while let Some(r) = tasks.join_next().await {
+        let (i, id) = r.unwrap();
+        user_ids[i] = id;
+    }
+    let group = |name: String| {
+        let (ids, store) = (ids.clone(), store.clone());
+        async move {
+            ids.create_group()
+                .identity_store_id(&store)
+                .display_name(name)
+                .send()
+                .await
+                .unwrap()
+                .group_id()
+                .to_string()
+        }
+    };
+    let engineering = group("Engineering".into()).await;
+    let everyone = group("Everyone".into()).await;
+    let team0 = group("Team 000".into()).await;
+    for t in 1..TEAMS {
+        group(format!("Team {t:03}")).await;
+    }
+    group("AWSControlTowerAdmins".into()).await;
+    let mut members: Vec<(String, String)> = Vec::new();
+    members.extend(
+        user_ids[..150]
+            .iter()
+            .map(|u| (engineering.clone(), u.clone())),
+    );
+    members.extend(user_ids.iter().map(|u| (everyone.clone(), u.clone())));
+    members.extend(user_ids[..3].iter().map(|u| (team0.clone(), u.clone())));
+    let mut tasks = tokio::task::JoinSet::new();
+    for chunk in members.chunks(40) {
+        let (ids, store, chunk) = (ids.clone(), store.clone(), chunk.to_vec());
+        tasks.spawn(async move {
+            for (g, u) in chunk {
+                ids.create_group_membership()
+                    .identity_store_id(&store)
+                    .group_id(g)
+                    .member_id(MemberId::UserId(u))
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        });
+    }
+    while let Some(r) = tasks.join_next().await {
+        r.unwrap();
+    }
+    store
+}
+
+fn scim_user(i: usize, extra: serde_json::Value) -> serde_json::Value {
+    let mut u = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "id": format!("idp-u{i}"),
+        "userName": user_name(i),
+        "displayName": format!("User {i}"),
+        "name": {"givenName": format!("Given{i}"), "familyName": format!("Family{i}")},
+        "emails": [{"value": user_name(i), "type": "work", "primary": true}],
+        "active": true
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        u[k] = v.clone();
+    }
+    u
+}
+
+fn scim_group(id: &str, name: &str, members: Vec<serde_json::Value>) -> serde_json::Value {
+    serde_json::json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "id": id, "displayName": name, "members": members})
+}
+
+fn member(id: &str) -> serde_json::Value {
+    serde_json::json!({"value": id})
+}
+
+/// The IdP: users 0..249 (5 and 6 drifted, 7 with an externalId the store lacks), five new
+/// users, Administrator and a user without a given name; Engineering (151 direct members and
+/// the nested group Platform), Everyone (250), Team 000..099, Platform (new000 only).
+fn idp_export(dir: &std::path::Path) -> PathBuf {
+    let mut resources = Vec::new();
+    for i in 0..250 {
+        let extra = match i {
+            5 => serde_json::json!({"displayName": "User 5 Renamed"}),
+            6 => serde_json::json!({"name": {"givenName": "Changed", "familyName": "Family6"}}),
+            7 => serde_json::json!({"externalId": "ext-7"}),
+            _ => serde_json::json!({}),
+        };
+        resources.push(scim_user(i, extra));
+    }
+    for n in 0..5 {
+        resources.push(serde_json::json!({
+            "id": format!("idp-new{n}"), "userName": format!("new{n:03}@example.com"), "displayName": format!("New {n}"),
+            "name": {"givenName": "New", "familyName": format!("Person{n}")},
+            "emails": [{"value": format!("new{n:03}@example.com"), "type": "work", "primary": true}]
+        }));
+    }
+    resources.push(serde_json::json!({"id": "idp-admin", "userName": "Administrator", "displayName": "Admin",
+        "name": {"givenName": "Ad", "familyName": "Min"}, "emails": [{"value": "admin@example.com", "primary": true}]}));
+    resources.push(serde_json::json!({"id": "idp-noname", "userName": "noname@example.com", "displayName": "No Name",
+        "name": {"givenName": "", "familyName": "Nobody"}, "emails": [{"value": "noname@example.com", "primary": true}]}));
+    let mut eng: Vec<serde_json::Value> = (0..=150).map(|i| member(&format!("idp-u{i}"))).collect();
+    eng.push(serde_json::json!({"value": "idp-g-platform", "type": "Group"}));
+    resources.push(scim_group("idp-g-eng", "Engineering", eng));
+    resources.push(scim_group(
+        "idp-g-everyone",
+        "Everyone",
+        (0..250).map(|i| member(&format!("idp-u{i}"))).collect(),
+    ));
+    resources.push(scim_group(
+        "idp-g-team0",
+        "Team 000",
+        (0..3).map(|i| member(&format!("idp-u{i}"))).collect(),
+    ));
+    for t in 1..100 {
+        resources.push(scim_group(
+            &format!("idp-g-team{t}"),
+            &format!("Team {t:03}"),
+            Vec::new(),
+        ));
+    }
+    resources.push(scim_group(
+        "idp-g-platform",
+        "Platform",
+        vec![member("idp-new0")],
+    ));
+    let doc = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": resources.len(), "itemsPerPage": resources.len(), "startIndex": 1, "Resources": resources
+    });
+    let path = dir.join("idp.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn moto_store_is_fetched_compared_and_preflighted_with_known_answers() {
+    let moto = start_moto();
+    let store_id = seed(&moto.endpoint).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(&dir.path().join("ws.sqlite"))
+        .await
+        .unwrap();
+
+    // Fetch with discovery (ListInstances) at 20 requests/s.
+    let progress_calls = Arc::new(AtomicUsize::new(0));
+    let seen = progress_calls.clone();
+    let opts = FetchOptions {
+        rate: 20.0,
+        ..options(&moto.endpoint, None)
+    };
+    let res = api_store::fetch_store(&ws, &opts, &CancelToken::default(), now(), &move |_| {
+        seen.fetch_add(1, Ordering::Relaxed);
+    })
+    .await
+    .unwrap();
+    let s = &res.stats;
+    assert_eq!(s.identity_store_id, store_id, "found through ListInstances");
+    assert_eq!(
+        (s.users, s.groups, s.memberships),
+        (USERS as u64, TEAMS as u64 + 3, 413)
+    );
+    // 1 ListInstances + 3 user pages + 2 group pages + (2 + 3 + 119) membership pages.
+    assert_eq!(s.minimum_calls, 130);
+    assert_eq!(
+        s.calls, s.minimum_calls,
+        "no call beyond what pagination needs: {s:?}"
+    );
+    assert_eq!(
+        (
+            s.calls_list_users,
+            s.calls_list_groups,
+            s.calls_list_group_memberships
+        ),
+        (3, 2, 124)
+    );
+    let floor = s.calls as f64 / 20.0;
+    assert!(
+        s.seconds <= floor * 1.10,
+        "at 20 requests/s {} calls took {:.2} s; the floor is {floor:.2} s",
+        s.calls,
+        s.seconds
+    );
+    assert!(
+        s.seconds >= (s.calls - 1) as f64 / 20.0 * 0.95,
+        "the pace stays at or under 20/s: {:.2} s",
+        s.seconds
+    );
+    assert!(
+        progress_calls.load(Ordering::Relaxed) > 3,
+        "progress is reported while fetching"
+    );
+    assert_eq!(res.snapshot.users, USERS as u64);
+    assert!(res.snapshot.memberships_known);
+
+    // The snapshot round-trips through the AWS CLI shape.
+    let export_dir = dir.path().join("export");
+    let files = api_store::export_store(&ws, None, &export_dir)
+        .await
+        .unwrap();
+    assert_eq!(files.len(), 3);
+    let reimported = api_store::import_store_files(&ws, &files, now())
+        .await
+        .unwrap();
+    assert_eq!(
+        (reimported.users, reimported.groups, reimported.memberships),
+        (260, 121, 413)
+    );
+    let same = api_store::diff_snapshots(&ws, Some(res.snapshot.id), Some(reimported.id))
+        .await
+        .unwrap();
+    assert!(
+        same.users.added.is_empty()
+            && same.users.removed.is_empty()
+            && same.users.changed.is_empty(),
+        "{same:?}"
+    );
+    assert_eq!(same.users.unchanged, 260);
+    assert!(same.memberships_added.is_empty() && same.memberships_removed.is_empty());
+
+    // Compare the IdP export with the fetched snapshot.
+    let export = idp_export(dir.path());
+    let directory = api_store::import_directory(&ws, std::slice::from_ref(&export), now())
+        .await
+        .unwrap();
+    assert_eq!((directory.users, directory.groups), (257, 103));
+    let req = CompareReq {
+        snapshot_id: Some(res.snapshot.id),
+        include_in_sync: true,
+        ..Default::default()
+    };
+    let report = api_store::compare_store(&ws, &req, now()).await.unwrap();
+    let c = report.compare.as_ref().unwrap();
+    assert_eq!(c.match_order, MatchKey::USER_DEFAULT.to_vec());
+    assert_eq!(
+        (
+            c.users.in_sync,
+            c.users.drift,
+            c.users.not_provisioned,
+            c.users.unmanaged_in_store
+        ),
+        (247, 2, 7, 11),
+        "{:?}",
+        c.users
+    );
+    assert_eq!(
+        (
+            c.groups.in_sync,
+            c.groups.drift,
+            c.groups.not_provisioned,
+            c.groups.unmanaged_in_store
+        ),
+        (102, 0, 1, 19),
+        "{:?}",
+        c.groups
+    );
+    let m = c.memberships.unwrap();
+    assert_eq!(
+        (m.in_sync, m.not_provisioned, m.unmanaged_in_store),
+        (403, 1, 10),
+        "{m:?}"
+    );
+    let find = |kind: EntityKind, name: &str| {
+        c.entities
+            .iter()
+            .find(|e| e.kind == kind && e.name == name)
+            .unwrap_or_else(|| panic!("{name} missing"))
+    };
+    let u5 = find(EntityKind::User, &user_name(5));
+    assert_eq!(u5.state, CompareState::Drift);
+    assert_eq!(u5.differences.len(), 1);
+    assert_eq!(
+        (
+            u5.differences[0].attribute.as_str(),
+            u5.differences[0].idp.as_deref(),
+            u5.differences[0].store.as_deref()
+        ),
+        ("displayName", Some("User 5 Renamed"), Some("User 5"))
+    );
+    assert_eq!(
+        find(EntityKind::User, &user_name(6)).differences[0].attribute,
+        "name.givenName"
+    );
+    let u7 = find(EntityKind::User, &user_name(7));
+    assert_eq!(
+        (u7.state, u7.matched_by),
+        (CompareState::UnmanagedInStore, Some(MatchKey::UserName))
+    );
+    assert!(u7.detail.as_deref().unwrap().contains("409"));
+    assert_eq!(
+        find(EntityKind::User, &user_name(255)).state,
+        CompareState::UnmanagedInStore
+    );
+    let new0 = find(EntityKind::User, "new000@example.com");
+    assert_eq!(
+        (new0.state, new0.reason),
+        (
+            CompareState::NotProvisioned,
+            Some(NotProvisionedReason::NestedGroupOnly)
+        )
+    );
+    assert!(
+        new0.detail
+            .as_deref()
+            .unwrap()
+            .contains("Platform (inside Engineering)"),
+        "{:?}",
+        new0.detail
+    );
+    assert_eq!(
+        find(EntityKind::User, "new001@example.com").reason,
+        Some(NotProvisionedReason::Unknown),
+        "no logs imported"
+    );
+    let platform = find(EntityKind::Group, "Platform");
+    assert_eq!(
+        (platform.state, platform.reason),
+        (
+            CompareState::NotProvisioned,
+            Some(NotProvisionedReason::NestedGroupOnly)
+        )
+    );
+    let ct = find(EntityKind::Group, "AWSControlTowerAdmins");
+    assert_eq!(ct.state, CompareState::UnmanagedInStore);
+    assert!(ct.detail.as_deref().unwrap().contains("Control Tower"));
+    assert_eq!(c.nested_groups.len(), 1);
+    assert_eq!(
+        (
+            c.nested_groups[0].parent.as_str(),
+            c.nested_groups[0].child.as_str(),
+            c.nested_groups[0].members_only_through_child
+        ),
+        ("Engineering", "Platform", 1)
+    );
+    assert!(
+        c.membership_differences
+            .iter()
+            .any(|d| d.state == CompareState::NotProvisioned
+                && d.member == user_name(150)
+                && d.group == "Engineering")
+    );
+    // The JSON report keeps its schema: the new section is additive.
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["schema_version"], 1);
+    assert!(json.get("compare").is_some() && json.get("preflight").is_none());
+
+    // A different match order is honoured (email first finds the same pairs here).
+    let by_email = CompareReq {
+        match_order: Some(vec![MatchKey::Email]),
+        ..req.clone()
+    };
+    let c2 = api_store::compare_store(&ws, &by_email, now())
+        .await
+        .unwrap()
+        .compare
+        .unwrap();
+    assert_eq!(c2.users.drift, 2);
+    assert!(
+        c2.entities
+            .iter()
+            .filter(|e| e.kind == EntityKind::User && e.matched_by.is_some())
+            .all(|e| e.matched_by == Some(MatchKey::Email))
+    );
+
+    // Preflight the same export against the store.
+    let pre = PreflightReq {
+        paths: vec![export.clone()],
+        against_store: true,
+        snapshot_id: Some(res.snapshot.id),
+        extra_reserved: Vec::new(),
+    };
+    let report = api_store::preflight_export(Some(&ws), &pre, now())
+        .await
+        .unwrap();
+    let p = report.preflight.as_ref().unwrap();
+    assert!(p.predicted);
+    assert_eq!((p.users_checked, p.groups_checked), (257, 103));
+    let failing: Vec<(&str, Category)> = report
+        .entities
+        .iter()
+        .map(|e| (e.name.as_str(), e.category.unwrap()))
+        .collect();
+    assert_eq!(failing.len(), 3, "{failing:?}");
+    assert!(failing.contains(&("Administrator", Category::ReservedName)));
+    assert!(failing.contains(&("noname@example.com", Category::MissingRequiredAttribute)));
+    assert!(failing.contains(&(user_name(7).as_str(), Category::DuplicateConflict)));
+    assert_eq!(
+        p.warnings, 2,
+        "Engineering and Everyone have over 100 direct members: {:#?}",
+        p.findings
+    );
+    assert_eq!(report.categories["RESERVED_NAME"], 1);
+
+    // Over time: a user added, one removed, a membership added.
+    let cfg = sdk_config(&moto.endpoint).await;
+    let ids = aws_sdk_identitystore::Client::new(&cfg);
+    let added = ids
+        .create_user()
+        .identity_store_id(&store_id)
+        .user_name("late@example.com")
+        .display_name("Late")
+        .name(Name::builder().given_name("La").family_name("Te").build())
+        .send()
+        .await
+        .unwrap();
+    let gone = ids
+        .list_users()
+        .identity_store_id(&store_id)
+        .max_results(1)
+        .send()
+        .await
+        .unwrap()
+        .users()[0]
+        .user_id()
+        .to_string();
+    ids.delete_user()
+        .identity_store_id(&store_id)
+        .user_id(&gone)
+        .send()
+        .await
+        .unwrap();
+    let team5 = ids
+        .list_groups()
+        .identity_store_id(&store_id)
+        .max_results(100)
+        .send()
+        .await
+        .unwrap();
+    let team5 = team5
+        .groups()
+        .iter()
+        .find(|g| g.display_name() == Some("Team 005"))
+        .unwrap()
+        .group_id()
+        .to_string();
+    ids.create_group_membership()
+        .identity_store_id(&store_id)
+        .group_id(&team5)
+        .member_id(MemberId::UserId(added.user_id().to_string()))
+        .send()
+        .await
+        .unwrap();
+    let again = api_store::fetch_store(
+        &ws,
+        &options(&moto.endpoint, Some(&store_id)),
+        &CancelToken::default(),
+        now(),
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    let diff = api_store::diff_snapshots(&ws, None, None).await.unwrap();
+    assert_eq!(
+        (diff.from.id, diff.to.id),
+        (reimported.id, again.snapshot.id)
+    );
+    assert_eq!(diff.users.added.len(), 1);
+    assert_eq!(
+        diff.users.added[0].name.as_deref(),
+        Some("late@example.com")
+    );
+    assert_eq!(diff.users.removed.len(), 1);
+    assert_eq!(diff.users.removed[0].id.as_deref(), Some(gone.as_str()));
+    assert!(
+        diff.memberships_added
+            .iter()
+            .any(|m| m.group.as_deref() == Some("Team 005")
+                && m.user.as_deref() == Some("late@example.com"))
+    );
+    drop(moto);
+}
+
+// --- A small AWS of our own --------------------------------------------------------------------
+
+/// What the fake answers: HTTP status, extra headers, JSON body.
+type Reply = (u16, Vec<(&'static str, String)>, String);
+type Handler = dyn Fn(&str, usize) -> Reply + Send + Sync;
+
+struct FakeAws {
+    endpoint: String,
+    requests: Arc<Mutex<Vec<(String, Instant)>>>,
+}
+
+/// Answers AWS JSON 1.1 requests by `X-Amz-Target` operation with `handler(operation, n)`, where
+/// `n` counts that operation's requests from 0. Optionally sleeps before answering.
+fn fake_aws(delay: Duration, handler: Arc<Handler>) -> FakeAws {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let requests: Arc<Mutex<Vec<(String, Instant)>>> = Arc::default();
+    let log = requests.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { break };
+            let (handler, log) = (handler.clone(), log.clone());
+            std::thread::spawn(move || serve(stream, delay, &*handler, &log));
+        }
+    });
+    FakeAws { endpoint, requests }
+}
+
+fn serve(
+    stream: TcpStream,
+    delay: Duration,
+    handler: &Handler,
+    log: &Mutex<Vec<(String, Instant)>>,
+) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut writer = stream;
+    loop {
+        let mut target = String::new();
+        let mut length = 0usize;
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = l.split_once(':') {
+                match k.to_ascii_lowercase().as_str() {
+                    "x-amz-target" => {
+                        target = v.trim().rsplit('.').next().unwrap_or_default().to_string()
+                    }
+                    "content-length" => length = v.trim().parse().unwrap_or(0),
+                    _ => {}
+                }
+            }
+        }
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let n = {
+            let mut log = log.lock().unwrap();
+            let n = log.iter().filter(|(t, _)| *t == target).count();
+            log.push((target.clone(), Instant::now()));
+            n
+        };
+        std::thread::sleep(delay);
+        let (status, headers, body) = handler(&target, n);
+        let mut head = format!(
+            "HTTP/1.1 {status} X\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\nx-amzn-RequestId: test\r\n",
+            body.len()
+        );
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str("\r\n");
+        if writer
+            .write_all(head.as_bytes())
+            .and_then(|()| writer.write_all(body.as_bytes()))
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+fn ok(body: serde_json::Value) -> Reply {
+    (200, Vec::new(), body.to_string())
+}
+
+fn error(status: u16, kind: &str, extra: serde_json::Value) -> Reply {
+    let mut body =
+        serde_json::json!({"__type": kind, "Message": format!("{kind} from the test server")});
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    (
+        status,
+        vec![("x-amzn-ErrorType", kind.to_string())],
+        body.to_string(),
+    )
+}
+
+fn users_page(from: usize, n: usize) -> Vec<serde_json::Value> {
+    (from..from + n)
+        .map(|i| serde_json::json!({"UserId": format!("u-{i}"), "UserName": format!("u{i}@example.com"), "IdentityStoreId": "d-fake000001"}))
+        .collect()
+}
+
+async fn snapshot_count(ws: &Workspace) -> usize {
+    api_store::list_snapshots(ws).await.unwrap().len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttled_calls_wait_retry_after_seconds_and_succeed() {
+    let handler: Arc<Handler> = Arc::new(|op, n| match (op, n) {
+        ("ListUsers", 0 | 1) => {
+            let mut r = error(
+                400,
+                "ThrottlingException",
+                serde_json::json!({"RetryAfterSeconds": 1}),
+            );
+            r.1.push(("Retry-After", "1".into()));
+            r
+        }
+        ("ListUsers", _) => ok(serde_json::json!({"Users": users_page(0, 3)})),
+        ("ListGroups", _) => ok(
+            serde_json::json!({"Groups": [{"GroupId": "g-1", "DisplayName": "G", "IdentityStoreId": "d-fake000001"}]}),
+        ),
+        ("ListGroupMemberships", _) => ok(serde_json::json!({"GroupMemberships": [
+            {"MembershipId": "m-1", "GroupId": "g-1", "MemberId": {"UserId": "u-0"}, "IdentityStoreId": "d-fake000001"}]})),
+        _ => error(400, "UnknownOperationException", serde_json::json!({})),
+    });
+    let aws = fake_aws(Duration::ZERO, handler);
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(&dir.path().join("ws.sqlite"))
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let res = api_store::fetch_store(
+        &ws,
+        &options(&aws.endpoint, Some("d-fake000001")),
+        &CancelToken::default(),
+        now(),
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    let took = started.elapsed();
+    assert_eq!(
+        (res.stats.users, res.stats.groups, res.stats.memberships),
+        (3, 1, 1)
+    );
+    assert_eq!((res.stats.throttled, res.stats.retries), (2, 2));
+    assert_eq!(
+        res.stats.calls, 5,
+        "3 ListUsers (two throttled) + ListGroups + ListGroupMemberships"
+    );
+    assert!(
+        took >= Duration::from_millis(1900),
+        "two RetryAfterSeconds of 1 s were honoured: {took:?}"
+    );
+    // Every caller paused after a throttle: nothing was sent within the second after one.
+    let log = aws.requests.lock().unwrap().clone();
+    let throttled_at: Vec<Instant> = log
+        .iter()
+        .filter(|(t, _)| t == "ListUsers")
+        .take(2)
+        .map(|(_, at)| *at)
+        .collect();
+    for at in &throttled_at {
+        // A request granted its token before the throttle was answered may still arrive just
+        // after it; anything later inside the second is a request sent during the pause.
+        let during = log
+            .iter()
+            .filter(|(_, t)| {
+                *t > *at + Duration::from_millis(30)
+                    && t.duration_since(*at) < Duration::from_millis(900)
+            })
+            .count();
+        assert_eq!(
+            during, 0,
+            "a request went out during the RetryAfterSeconds pause"
+        );
+    }
+    assert_eq!(snapshot_count(&ws).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_store_id_is_named_and_nothing_is_stored() {
+    let handler: Arc<Handler> = Arc::new(|_, _| {
+        error(
+            400,
+            "ResourceNotFoundException",
+            serde_json::json!({"ResourceType": "IDENTITY_STORE", "ResourceId": "d-0000000000"}),
+        )
+    });
+    let aws = fake_aws(Duration::ZERO, handler);
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(&dir.path().join("ws.sqlite"))
+        .await
+        .unwrap();
+    let err = api_store::fetch_store(
+        &ws,
+        &options(&aws.endpoint, Some("d-0000000000")),
+        &CancelToken::default(),
+        now(),
+        &|_| {},
+    )
+    .await
+    .unwrap_err();
+    match &err {
+        Error::Aws { code, message, .. } => {
+            assert_eq!(*code, AwsErrorKind::NotFound);
+            assert!(
+                message.contains("identity store d-0000000000 not found"),
+                "{message}"
+            );
+        }
+        other => panic!("expected an AWS error, got {other}"),
+    }
+    assert_eq!(snapshot_count(&ws).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_credentials_and_denied_access_are_said_and_nothing_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(&dir.path().join("ws.sqlite"))
+        .await
+        .unwrap();
+    for (kind, status, expected, words) in [
+        (
+            "UnrecognizedClientException",
+            400,
+            AwsErrorKind::Credentials,
+            "the credentials were refused: check --profile / aws sso login",
+        ),
+        (
+            "ExpiredTokenException",
+            400,
+            AwsErrorKind::Credentials,
+            "aws sso login",
+        ),
+        (
+            "AccessDeniedException",
+            403,
+            AwsErrorKind::AccessDenied,
+            "identitystore:ListUsers",
+        ),
+    ] {
+        let handler: Arc<Handler> =
+            Arc::new(move |_, _| error(status, kind, serde_json::json!({})));
+        let aws = fake_aws(Duration::ZERO, handler);
+        let err = api_store::fetch_store(
+            &ws,
+            &options(&aws.endpoint, Some("d-fake000001")),
+            &CancelToken::default(),
+            now(),
+            &|_| {},
+        )
+        .await
+        .unwrap_err();
+        match &err {
+            Error::Aws { code, message, .. } => {
+                assert_eq!(*code, expected, "{kind}: {message}");
+                assert!(message.contains(words), "{kind}: {message}");
+                assert!(!message.contains("not-a-secret"), "the secret never shows");
+            }
+            other => panic!("{kind}: expected an AWS error, got {other}"),
+        }
+    }
+    assert_eq!(snapshot_count(&ws).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_endpoint_is_said_clearly_and_nothing_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(&dir.path().join("ws.sqlite"))
+        .await
+        .unwrap();
+    let endpoint = format!("http://127.0.0.1:{}", free_port());
+    let err = api_store::fetch_store(
+        &ws,
+        &options(&endpoint, Some("d-fake000001")),
+        &CancelToken::default(),
+        now(),
+        &|_| {},
+    )
+    .await
+    .unwrap_err();
+    match &err {
+        Error::Aws { code, message, .. } => {
+            assert_eq!(*code, AwsErrorKind::Unreachable, "{message}");
+            assert!(
+                message.starts_with(&format!("cannot reach {endpoint}")),
+                "{message}"
+            );
+            assert!(
+                !message.contains("DispatchFailure"),
+                "no debug dump: {message}"
+            );
+        }
+        other => panic!("expected an AWS error, got {other}"),
+    }
+    assert_eq!(snapshot_count(&ws).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_fetch_stores_nothing() {
+    // Endless pages, each slow: only a cancel ends this fetch.
+    let handler: Arc<Handler> = Arc::new(|op, n| match op {
+        "ListUsers" => {
+            ok(serde_json::json!({"Users": users_page(n * 100, 100), "NextToken": format!("t{n}")}))
+        }
+        _ => ok(serde_json::json!({"Groups": []})),
+    });
+    let aws = fake_aws(Duration::from_millis(50), handler);
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(&dir.path().join("ws.sqlite"))
+        .await
+        .unwrap();
+    let cancel = CancelToken::default();
+    let trigger = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        trigger.cancel();
+    });
+    let started = Instant::now();
+    let err = api_store::fetch_store(
+        &ws,
+        &options(&aws.endpoint, Some("d-fake000001")),
+        &cancel,
+        now(),
+        &|_| {},
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, Error::Cancelled { .. }), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "the cancel was noticed promptly"
+    );
+    assert!(err.to_string().contains("workspace is unchanged"), "{err}");
+    assert_eq!(snapshot_count(&ws).await, 0);
+}
