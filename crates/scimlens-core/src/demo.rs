@@ -4,10 +4,24 @@
 
 use std::path::{Path, PathBuf};
 
+macro_rules! fixture {
+    ($name:literal, $path:literal) => {
+        ($name, include_bytes!(concat!("../../../tests/fixtures/", $path)) as &[u8])
+    };
+}
+
 const FILES: &[(&str, &[u8])] = &[
-    ("entra-graph-page1.json", include_bytes!("../../../tests/fixtures/entra-graph/page1.json")),
-    ("entra-portal-download.json", include_bytes!("../../../tests/fixtures/entra-portal-json/download.json")),
-    ("entra-diagnostic-export.jsonl", include_bytes!("../../../tests/fixtures/entra-diagnostic/export.jsonl")),
+    fixture!("entra-graph-page1.json", "entra-graph/page1.json"),
+    fixture!("entra-portal-download.json", "entra-portal-json/download.json"),
+    fixture!("entra-diagnostic-export.jsonl", "entra-diagnostic/export.jsonl"),
+    fixture!("AADProvisioningLogs.csv", "entra-log-analytics/AADProvisioningLogs.csv"),
+    fixture!("ProvisioningLogs.csv", "entra-portal-csv/ProvisioningLogs.csv"),
+    fixture!("ProvisioningLogs_ProvisioningSteps.csv", "entra-portal-csv/ProvisioningLogs_ProvisioningSteps.csv"),
+    fixture!("ProvisioningLogs_ModifiedProperties.csv", "entra-portal-csv/ProvisioningLogs_ModifiedProperties.csv"),
+    fixture!("cloudtrail-records.json", "cloudtrail/records.json"),
+    fixture!("okta-systemlog.json", "okta/systemlog.json"),
+    fixture!("ssosync.jsonl", "ssosync/ssosync.jsonl"),
+    fixture!("idpscim.jsonl", "idp-scim-sync/idpscim.jsonl"),
 ];
 
 /// Writes the demo files into `dir` (created if needed) and returns their paths.

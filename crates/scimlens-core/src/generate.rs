@@ -309,13 +309,19 @@ fn ssosync(records: u64, seed: u64, w: &mut dyn Write) -> std::io::Result<()> {
         let time = chrono::DateTime::from_timestamp_millis(a.time)
             .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
             .unwrap_or_default();
-        match (a.is_group, a.failure) {
-            (false, None) => writeln!(w, "{{\"level\":\"info\",\"msg\":\"adding user\",\"time\":\"{time}\",\"user\":\"user{:06}@example.com\"}}", a.n)?,
-            (true, None) => writeln!(w, "{{\"group\":\"aws-team-{:05}\",\"level\":\"info\",\"msg\":\"creating group\",\"time\":\"{time}\"}}", a.n)?,
-            (false, Some((_, "409", _))) => writeln!(w, "{{\"level\":\"warning\",\"msg\":\"user already exists\",\"time\":\"{time}\",\"user\":\"user{:06}@example.com\"}}", a.n)?,
-            (_, Some((_, http, _))) => {
-                writeln!(w, "{{\"level\":\"error\",\"msg\":\"error creating user\",\"time\":\"{time}\",\"user\":\"user{:06}@example.com\"}}", a.n)?;
-                writeln!(w, "{{\"level\":\"error\",\"msg\":\"status of http response was {http}\",\"time\":\"{time}\"}}")?;
+        // ssosync logs the operation, then a warning or error line about it (its real messages).
+        if a.is_group {
+            writeln!(w, "{{\"Name\":\"aws-team-{:05}\",\"level\":\"info\",\"msg\":\"creating group\",\"time\":\"{time}\"}}", a.n)?;
+        } else {
+            writeln!(w, "{{\"level\":\"info\",\"msg\":\"creating user\",\"time\":\"{time}\",\"user\":\"user{:06}@example.com\"}}", a.n)?;
+        }
+        match a.failure {
+            None => {}
+            Some((_, "409", _)) if !a.is_group => writeln!(w, "{{\"level\":\"warning\",\"msg\":\"user already exists\",\"time\":\"{time}\",\"user\":\"user{:06}@example.com\"}}", a.n)?,
+            Some((_, http, _)) => {
+                let what = if a.is_group { "group" } else { "user" };
+                writeln!(w, "{{\"level\":\"error\",\"msg\":\"error creating {what}\",\"time\":\"{time}\"}}")?;
+                writeln!(w, "{{\"level\":\"fatal\",\"msg\":\"status of http response was {http}\",\"time\":\"{time}\"}}")?;
             }
         }
     }
@@ -389,6 +395,27 @@ fn entra_csv(format: Format, records: u64, seed: u64, w: &mut dyn Write) -> std:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_format_generates_a_log_its_importer_reads() {
+        let dir = std::env::temp_dir().join(format!("scimlens-gen-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for format in Format::ALL {
+            let path = dir.join(format!("gen-{format}"));
+            let mut file = std::fs::File::create(&path).unwrap();
+            generate(format, 400, 3, &mut file).unwrap();
+            drop(file);
+            let (detected, sink) = crate::import::import_path(&path)
+                .unwrap_or_else(|e| panic!("{format}: {e}"));
+            assert_eq!(detected, format, "generated {format} is detected as itself");
+            assert!(sink.events.len() >= 100, "{format}: only {} events", sink.events.len());
+            assert!(
+                sink.events.iter().any(|e| e.outcome == Some(crate::model::Outcome::Failure)),
+                "{format}: failures are mixed in"
+            );
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn generation_is_deterministic_and_imports() {

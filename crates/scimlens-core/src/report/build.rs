@@ -114,17 +114,19 @@ fn report_entity(e: &EntityRow) -> ReportEntity {
     }
 }
 
-/// Failing entities grouped by category + attribute + normalized message, largest first.
+/// Failing entities grouped by category + attribute + normalized message, largest first. The
+/// fix is part of the key: the same cause seen from Entra and from Okta needs two different fixes.
 fn root_causes(failing: &[&EntityRow]) -> Vec<RootCause> {
-    let mut groups: BTreeMap<(String, Option<String>, String), Vec<&EntityRow>> = BTreeMap::new();
+    type Key = (String, Option<String>, String, Option<String>);
+    let mut groups: BTreeMap<Key, Vec<&EntityRow>> = BTreeMap::new();
     for e in failing {
         let Some(category) = e.category.clone() else { continue };
-        let key = (category, e.attribute.clone(), e.message.clone().unwrap_or_default());
+        let key = (category, e.attribute.clone(), e.message.clone().unwrap_or_default(), e.fix.clone());
         groups.entry(key).or_default().push(e);
     }
     let mut causes: Vec<RootCause> = groups
         .into_iter()
-        .map(|((category, attribute, message), members)| {
+        .map(|((category, attribute, message, _), members)| {
             let category = Category::parse(&category).unwrap_or(Category::Other);
             RootCause {
                 category,
