@@ -114,19 +114,17 @@ fn report_entity(e: &EntityRow) -> ReportEntity {
     }
 }
 
-/// Failing entities grouped by category + attribute + normalized message, largest first. The
-/// fix is part of the key: the same cause seen from Entra and from Okta needs two different fixes.
+/// Failing entities grouped by category + attribute + normalized message, largest first.
 fn root_causes(failing: &[&EntityRow]) -> Vec<RootCause> {
-    type Key = (String, Option<String>, String, Option<String>);
-    let mut groups: BTreeMap<Key, Vec<&EntityRow>> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, Option<String>, String), Vec<&EntityRow>> = BTreeMap::new();
     for e in failing {
         let Some(category) = e.category.clone() else { continue };
-        let key = (category, e.attribute.clone(), e.message.clone().unwrap_or_default(), e.fix.clone());
+        let key = (category, e.attribute.clone(), e.message.clone().unwrap_or_default());
         groups.entry(key).or_default().push(e);
     }
     let mut causes: Vec<RootCause> = groups
         .into_iter()
-        .map(|((category, attribute, message, _), members)| {
+        .map(|((category, attribute, message), members)| {
             let category = Category::parse(&category).unwrap_or(Category::Other);
             RootCause {
                 category,
