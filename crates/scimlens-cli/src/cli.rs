@@ -68,7 +68,10 @@ fn parse_fail_on(s: &str) -> Result<FailOn, String> {
         return Ok(FailOn::Any);
     }
     Category::parse(s).map(FailOn::Category).ok_or_else(|| {
-        format!("'{s}' is not a category; use 'any' or one of: {}", Category::ALL.map(|c| c.as_str()).join(", "))
+        format!(
+            "'{s}' is not a category; use 'any' or one of: {}",
+            Category::ALL.map(|c| c.as_str()).join(", ")
+        )
     })
 }
 
@@ -171,9 +174,22 @@ pub fn format_names() -> String {
 pub fn entity_text(d: &EntityDetail) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
-    let _ = writeln!(out, "{} ({}) - {}", d.name, d.kind.as_str(), d.status.as_str());
+    let _ = writeln!(
+        out,
+        "{} ({}) - {}",
+        d.name,
+        d.kind.as_str(),
+        d.status.as_str()
+    );
     if let Some(c) = d.category {
-        let _ = writeln!(out, "  category: {c}{}", d.attribute.as_deref().map(|a| format!(" ({a})")).unwrap_or_default());
+        let _ = writeln!(
+            out,
+            "  category: {c}{}",
+            d.attribute
+                .as_deref()
+                .map(|a| format!(" ({a})"))
+                .unwrap_or_default()
+        );
     }
     if let Some(m) = &d.message {
         let _ = writeln!(out, "  cause:    {m}");
@@ -181,7 +197,11 @@ pub fn entity_text(d: &EntityDetail) -> String {
     if let Some(f) = &d.fix {
         let _ = writeln!(out, "  fix:      {f}");
     }
-    for (label, v) in [("IdP id", &d.source_id), ("AWS id", &d.target_id), ("externalId", &d.external_id)] {
+    for (label, v) in [
+        ("IdP id", &d.source_id),
+        ("AWS id", &d.target_id),
+        ("externalId", &d.external_id),
+    ] {
         if let Some(v) = v {
             let _ = writeln!(out, "  {label}: {v}");
         }
@@ -193,15 +213,30 @@ pub fn entity_text(d: &EntityDetail) -> String {
             "  {} {} {} {}{}{}",
             t.time.as_deref().unwrap_or("(no time)"),
             t.format,
-            t.operation.as_deref().or(t.action.as_deref()).unwrap_or("-"),
+            t.operation
+                .as_deref()
+                .or(t.action.as_deref())
+                .unwrap_or("-"),
             t.outcome.as_deref().unwrap_or("-"),
-            t.http_status.map(|s| format!(" HTTP {s}")).unwrap_or_default(),
+            t.http_status
+                .map(|s| format!(" HTTP {s}"))
+                .unwrap_or_default(),
             t.category.map(|c| format!(" -> {c}")).unwrap_or_default(),
         );
         if let Some(detail) = t.aws_detail.as_deref().or(t.reason.as_deref()) {
             let _ = writeln!(out, "      {detail}");
         }
-        let _ = writeln!(out, "      from {} record {}{}", t.source_path, t.record, if t.masked { " (names masked by AWS; matched by id or time)" } else { "" });
+        let _ = writeln!(
+            out,
+            "      from {} record {}{}",
+            t.source_path,
+            t.record,
+            if t.masked {
+                " (names masked by AWS; matched by id or time)"
+            } else {
+                ""
+            }
+        );
     }
     out
 }

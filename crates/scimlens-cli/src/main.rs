@@ -42,7 +42,11 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let now = chrono::Utc::now();
     match cli.command {
-        Command::Analyze { files, output, reserved } => {
+        Command::Analyze {
+            files,
+            output,
+            reserved,
+        } => {
             let ws = Workspace::in_memory().await?;
             import(&ws, files, reserved.reserved.clone(), now).await?;
             let report = api::build_report(&ws, &reserved.reserved, now).await?;
@@ -65,7 +69,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if format.as_deref() == Some("json") {
                 println!("{}", serde_json::to_string_pretty(&sources)?);
             } else if sources.is_empty() {
-                println!("No sources in {}. Add some with `scimlens import FILE...`.", cli.workspace.display());
+                println!(
+                    "No sources in {}. Add some with `scimlens import FILE...`.",
+                    cli.workspace.display()
+                );
             } else {
                 for s in sources {
                     println!(
@@ -90,8 +97,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let ws = open_existing(&cli.workspace).await?;
             let matches = api::find_entities(&ws, &name, 20).await?;
             if matches.len() > 1 && !matches[0].name.eq_ignore_ascii_case(&name) {
-                let names: Vec<String> = matches.iter().map(|m| format!("{} ({})", m.name, m.kind)).collect();
-                anyhow::bail!("'{name}' matches {} entities: {}; give the full name or an id", matches.len(), names.join(", "));
+                let names: Vec<String> = matches
+                    .iter()
+                    .map(|m| format!("{} ({})", m.name, m.kind))
+                    .collect();
+                anyhow::bail!(
+                    "'{name}' matches {} entities: {}; give the full name or an id",
+                    matches.len(),
+                    names.join(", ")
+                );
             }
             let detail = api::get_entity(&ws, &name).await?;
             if format.as_deref() == Some("json") {
@@ -103,29 +117,56 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Demo { dir, output } => {
             let dir = dir.unwrap_or_else(|| std::env::temp_dir().join("scimlens-demo"));
-            let files = scimlens_core::demo::write_demo_files(&dir).with_context(|| format!("writing the demo set to {}", dir.display()))?;
-            eprintln!("demo set written to {} ({} files)", dir.display(), files.len());
+            let files = scimlens_core::demo::write_demo_files(&dir)
+                .with_context(|| format!("writing the demo set to {}", dir.display()))?;
+            eprintln!(
+                "demo set written to {} ({} files)",
+                dir.display(),
+                files.len()
+            );
             let ws = Workspace::in_memory().await?;
             import(&ws, files, Vec::new(), now).await?;
             let report = api::build_report(&ws, &[], now).await?;
             emit(&report, &output)
         }
-        Command::Generate { format, records, output, seed } => {
-            let format = scimlens_core::model::Format::parse(&format)
-                .with_context(|| format!("unknown format '{format}'; one of: {}", cli::format_names()))?;
-            let file = std::fs::File::create(&output).with_context(|| format!("creating {}", output.display()))?;
+        Command::Generate {
+            format,
+            records,
+            output,
+            seed,
+        } => {
+            let format = scimlens_core::model::Format::parse(&format).with_context(|| {
+                format!("unknown format '{format}'; one of: {}", cli::format_names())
+            })?;
+            let file = std::fs::File::create(&output)
+                .with_context(|| format!("creating {}", output.display()))?;
             let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
             let stats = scimlens_core::generate::generate(format, records, seed, &mut w)?;
             w.flush()?;
-            eprintln!("wrote {} records ({} bytes) to {}", stats.records, stats.bytes, output.display());
+            eprintln!(
+                "wrote {} records ({} bytes) to {}",
+                stats.records,
+                stats.bytes,
+                output.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Store(command) => store_cmds::run(command, &cli.workspace, now).await,
         Command::Reserved { add } => {
             let ws = open_workspace(&cli.workspace).await?;
             let names = api::add_reserved_names(&ws, &add).await?;
-            println!("built-in: {}", scimlens_core::diagnose::classify::BUILT_IN_RESERVED_NAMES.join(", "));
-            println!("added in this workspace: {}", if names.is_empty() { "(none)".to_string() } else { names.join(", ") });
+            println!(
+                "built-in: {}",
+                scimlens_core::diagnose::classify::BUILT_IN_RESERVED_NAMES.join(", ")
+            );
+            println!(
+                "added in this workspace: {}",
+                if names.is_empty() {
+                    "(none)".to_string()
+                } else {
+                    names.join(", ")
+                }
+            );
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -138,20 +179,30 @@ async fn open_workspace(path: &Path) -> anyhow::Result<Workspace> {
 /// Commands that read a workspace must not silently create an empty one.
 async fn open_existing(path: &Path) -> anyhow::Result<Workspace> {
     if !path.exists() {
-        anyhow::bail!("no workspace at {}; import logs first with `scimlens import FILE...` (or pass --workspace)", path.display());
+        anyhow::bail!(
+            "no workspace at {}; import logs first with `scimlens import FILE...` (or pass --workspace)",
+            path.display()
+        );
     }
     open_workspace(path).await
 }
 
-async fn import(ws: &Workspace, files: Vec<PathBuf>, reserved: Vec<String>, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<()> {
+async fn import(
+    ws: &Workspace,
+    files: Vec<PathBuf>,
+    reserved: Vec<String>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
     let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
     if !std::io::stderr().is_terminal() {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} ({per_sec}) {prefix}")
-            .expect("valid template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} ({per_sec}) {prefix}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
     );
     let on_progress = {
         let bar = bar.clone();
@@ -164,29 +215,56 @@ async fn import(ws: &Workspace, files: Vec<PathBuf>, reserved: Vec<String>, now:
     };
     let cancel = CancelToken::default();
     let started = std::time::Instant::now();
-    let result = api::import_files(ws, ImportFilesReq { paths: files, extra_reserved: reserved }, &cancel, now, &on_progress).await;
+    let result = api::import_files(
+        ws,
+        ImportFilesReq {
+            paths: files,
+            extra_reserved: reserved,
+        },
+        &cancel,
+        now,
+        &on_progress,
+    )
+    .await;
     bar.finish_and_clear();
     let res = result?;
     for o in &res.outcomes {
         match o {
-            ImportOutcome::Imported { path, format, records, warnings, .. } => {
+            ImportOutcome::Imported {
+                path,
+                format,
+                records,
+                warnings,
+                ..
+            } => {
                 eprintln!("imported {path}: {format}, {records} records");
                 for w in warnings {
                     eprintln!("  warning: {w}");
                 }
             }
-            ImportOutcome::AlreadyImported { path, existing_path, .. } => {
-                eprintln!("skipped {path}: already imported (same content as {existing_path}); nothing added");
+            ImportOutcome::AlreadyImported {
+                path,
+                existing_path,
+                ..
+            } => {
+                eprintln!(
+                    "skipped {path}: already imported (same content as {existing_path}); nothing added"
+                );
             }
         }
     }
-    tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "import finished");
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "import finished"
+    );
     Ok(())
 }
 
 fn emit(report: &Report, out: &OutputArgs) -> anyhow::Result<ExitCode> {
     let format = match &out.format {
-        Some(f) => ReportFormat::parse(f).with_context(|| format!("unknown report format '{f}'; one of: text, json, csv, md, html"))?,
+        Some(f) => ReportFormat::parse(f).with_context(|| {
+            format!("unknown report format '{f}'; one of: text, json, csv, md, html")
+        })?,
         None => out
             .output
             .as_deref()
@@ -212,16 +290,26 @@ fn emit(report: &Report, out: &OutputArgs) -> anyhow::Result<ExitCode> {
 fn fail_on(report: &Report, fail_on: &Option<FailOn>) -> ExitCode {
     let failed = match fail_on {
         None => false,
-        Some(FailOn::Any) => report.totals.problem_entities > 0 || report.totals.connection_failures > 0,
+        Some(FailOn::Any) => {
+            report.totals.problem_entities > 0 || report.totals.connection_failures > 0
+        }
         Some(FailOn::Category(c)) => {
             report.categories.get(c.as_str()).copied().unwrap_or(0) > 0
                 || report.connection.iter().any(|f| f.category == *c)
         }
     };
-    if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 #[allow(dead_code)]
 fn category_names() -> String {
-    Category::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+    Category::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

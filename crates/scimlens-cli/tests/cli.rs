@@ -6,12 +6,16 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 
 fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(rel)
 }
 
 fn scimlens(ws: &Path) -> Command {
     let mut cmd = Command::cargo_bin("scimlens").unwrap();
-    cmd.env_remove("SCIMLENS_WORKSPACE").arg("--workspace").arg(ws);
+    cmd.env_remove("SCIMLENS_WORKSPACE")
+        .arg("--workspace")
+        .arg(ws);
     cmd
 }
 
@@ -24,10 +28,15 @@ fn analyze_prints_root_causes_with_counts_and_fixes() {
         .assert()
         .success()
         .stdout(predicate::str::contains("ROOT CAUSES"))
-        .stdout(predicate::str::contains("MISSING_REQUIRED_ATTRIBUTE (name.givenName)"))
+        .stdout(predicate::str::contains(
+            "MISSING_REQUIRED_ATTRIBUTE (name.givenName)",
+        ))
         .stdout(predicate::str::contains("fix:"))
         .stdout(predicate::str::contains("page 1 of more"));
-    assert!(!dir.path().join("unused.sqlite").exists(), "analyze writes nothing");
+    assert!(
+        !dir.path().join("unused.sqlite").exists(),
+        "analyze writes nothing"
+    );
 }
 
 #[test]
@@ -43,15 +52,40 @@ fn analyze_json_follows_the_documented_schema() {
     assert_eq!(v["schema_version"], 1);
     assert_eq!(v["sources"][0]["format"], "entra-portal-json");
     assert_eq!(v["sources"][0]["records"], 10);
-    for key in ["records", "success", "failure", "skipped", "problem_entities", "connection_failures"] {
+    for key in [
+        "records",
+        "success",
+        "failure",
+        "skipped",
+        "problem_entities",
+        "connection_failures",
+    ] {
         assert!(v["totals"][key].is_u64(), "totals.{key}");
     }
     let e = &v["entities"][0];
-    for key in ["kind", "name", "ids", "status", "category", "attribute", "message", "fix", "events", "last_seen"] {
+    for key in [
+        "kind",
+        "name",
+        "ids",
+        "status",
+        "category",
+        "attribute",
+        "message",
+        "fix",
+        "events",
+        "last_seen",
+    ] {
         assert!(e.get(key).is_some(), "entities[].{key}");
     }
     let c = &v["root_causes"][0];
-    for key in ["category", "attribute", "summary", "count", "entities", "fix"] {
+    for key in [
+        "category",
+        "attribute",
+        "summary",
+        "count",
+        "entities",
+        "fix",
+    ] {
         assert!(c.get(key).is_some(), "root_causes[].{key}");
     }
     assert!(v["categories"]["RESERVED_NAME"].is_u64());
@@ -60,9 +94,24 @@ fn analyze_json_follows_the_documented_schema() {
 #[test]
 fn fail_on_exits_1_only_when_that_category_is_present() {
     let file = fixture("entra-graph/page1.json");
-    Command::cargo_bin("scimlens").unwrap().args(["analyze", "--fail-on", "any"]).arg(&file).assert().code(1);
-    Command::cargo_bin("scimlens").unwrap().args(["analyze", "--fail-on", "RESERVED_NAME"]).arg(&file).assert().code(1);
-    Command::cargo_bin("scimlens").unwrap().args(["analyze", "--fail-on", "UNMANAGED_IN_STORE"]).arg(&file).assert().code(0);
+    Command::cargo_bin("scimlens")
+        .unwrap()
+        .args(["analyze", "--fail-on", "any"])
+        .arg(&file)
+        .assert()
+        .code(1);
+    Command::cargo_bin("scimlens")
+        .unwrap()
+        .args(["analyze", "--fail-on", "RESERVED_NAME"])
+        .arg(&file)
+        .assert()
+        .code(1);
+    Command::cargo_bin("scimlens")
+        .unwrap()
+        .args(["analyze", "--fail-on", "UNMANAGED_IN_STORE"])
+        .arg(&file)
+        .assert()
+        .code(0);
     Command::cargo_bin("scimlens")
         .unwrap()
         .args(["analyze", "--fail-on", "NOPE"])
@@ -95,24 +144,58 @@ fn bad_input_exits_2_naming_the_file_and_position() {
 fn import_twice_says_already_imported_and_sources_lists_it() {
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("case.sqlite");
-    scimlens(&ws).arg("import").arg(fixture("entra-graph/page1.json")).assert().success().stderr(predicate::str::contains("12 records"));
-    scimlens(&ws).arg("import").arg(fixture("entra-graph/page1.json")).assert().success().stderr(predicate::str::contains("already imported"));
-    let out = scimlens(&ws).args(["sources", "--format", "json"]).output().unwrap();
+    scimlens(&ws)
+        .arg("import")
+        .arg(fixture("entra-graph/page1.json"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("12 records"));
+    scimlens(&ws)
+        .arg("import")
+        .arg(fixture("entra-graph/page1.json"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("already imported"));
+    let out = scimlens(&ws)
+        .args(["sources", "--format", "json"])
+        .output()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 1);
     assert_eq!(v[0]["format"], "entra-graph");
     assert_eq!(v[0]["records"], 12);
-    assert!(v[0]["warnings"][0].as_str().unwrap().contains("page 1 of more"));
+    assert!(
+        v[0]["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("page 1 of more")
+    );
 }
 
 #[test]
 fn a_failed_import_leaves_the_workspace_as_it_was() {
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("case.sqlite");
-    scimlens(&ws).arg("import").arg(fixture("entra-diagnostic/export.jsonl")).assert().success();
-    let before = scimlens(&ws).args(["report", "--format", "json"]).output().unwrap().stdout;
-    scimlens(&ws).arg("import").arg(fixture("bad/truncated.json")).assert().code(2);
-    let after = scimlens(&ws).args(["report", "--format", "json"]).output().unwrap().stdout;
+    scimlens(&ws)
+        .arg("import")
+        .arg(fixture("entra-diagnostic/export.jsonl"))
+        .assert()
+        .success();
+    let before = scimlens(&ws)
+        .args(["report", "--format", "json"])
+        .output()
+        .unwrap()
+        .stdout;
+    scimlens(&ws)
+        .arg("import")
+        .arg(fixture("bad/truncated.json"))
+        .assert()
+        .code(2);
+    let after = scimlens(&ws)
+        .args(["report", "--format", "json"])
+        .output()
+        .unwrap()
+        .stdout;
     let strip = |b: &[u8]| {
         let mut v: serde_json::Value = serde_json::from_slice(b).unwrap();
         v["generated_at"] = serde_json::Value::Null;
@@ -125,7 +208,11 @@ fn a_failed_import_leaves_the_workspace_as_it_was() {
 fn entity_shows_one_users_timeline() {
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("case.sqlite");
-    scimlens(&ws).arg("import").arg(fixture("entra-graph/page1.json")).assert().success();
+    scimlens(&ws)
+        .arg("import")
+        .arg(fixture("entra-graph/page1.json"))
+        .assert()
+        .success();
     scimlens(&ws)
         .args(["entity", "alice@contoso.com"])
         .assert()
@@ -133,21 +220,43 @@ fn entity_shows_one_users_timeline() {
         .stdout(predicate::str::contains("MISSING_REQUIRED_ATTRIBUTE"))
         .stdout(predicate::str::contains("Timeline"))
         .stdout(predicate::str::contains("name.givenName"));
-    scimlens(&ws).args(["entity", "nobody@nowhere"]).assert().code(2).stderr(predicate::str::contains("not found"));
+    scimlens(&ws)
+        .args(["entity", "nobody@nowhere"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not found"));
 }
 
 #[test]
 fn report_formats_carry_the_same_entities() {
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("case.sqlite");
-    scimlens(&ws).arg("import").arg(fixture("entra-portal-json/download.json")).assert().success();
-    for (format, needle) in [("csv", "kind,name,status"), ("md", "# scimlens failure report"), ("html", "<!doctype html>")] {
+    scimlens(&ws)
+        .arg("import")
+        .arg(fixture("entra-portal-json/download.json"))
+        .assert()
+        .success();
+    for (format, needle) in [
+        ("csv", "kind,name,status"),
+        ("md", "# scimlens failure report"),
+        ("html", "<!doctype html>"),
+    ] {
         let path = dir.path().join(format!("report.{format}"));
-        scimlens(&ws).args(["report", "-o"]).arg(&path).assert().success();
+        scimlens(&ws)
+            .args(["report", "-o"])
+            .arg(&path)
+            .assert()
+            .success();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains(needle), "{format}");
-        assert!(text.contains("xss.probe@contoso.com"), "{format} lists the entities");
-        assert!(!text.contains("<img src=x"), "{format} never carries raw markup from a log");
+        assert!(
+            text.contains("xss.probe@contoso.com"),
+            "{format} lists the entities"
+        );
+        assert!(
+            !text.contains("<img src=x"),
+            "{format} never carries raw markup from a log"
+        );
     }
 }
 
@@ -160,13 +269,42 @@ fn demo_shows_every_category_from_several_formats() {
         .arg(dir.path())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let formats: std::collections::BTreeSet<&str> = v["sources"].as_array().unwrap().iter().map(|s| s["format"].as_str().unwrap()).collect();
+    let formats: std::collections::BTreeSet<&str> = v["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["format"].as_str().unwrap())
+        .collect();
     assert!(formats.len() >= 3, "{formats:?}");
-    let mut seen: std::collections::BTreeSet<String> = v["entities"].as_array().unwrap().iter().filter_map(|e| e["category"].as_str().map(str::to_string)).collect();
-    seen.extend(v["connection"].as_array().unwrap().iter().filter_map(|c| c["category"].as_str().map(str::to_string)));
-    for category in ["MISSING_REQUIRED_ATTRIBUTE", "MULTIVALUE_NOT_SUPPORTED", "RESERVED_NAME", "DUPLICATE_CONFLICT", "INVALID_VALUE", "TARGET_OBJECT_MISSING", "THROTTLED", "PATCH_INVALID"] {
+    let mut seen: std::collections::BTreeSet<String> = v["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["category"].as_str().map(str::to_string))
+        .collect();
+    seen.extend(
+        v["connection"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c["category"].as_str().map(str::to_string)),
+    );
+    for category in [
+        "MISSING_REQUIRED_ATTRIBUTE",
+        "MULTIVALUE_NOT_SUPPORTED",
+        "RESERVED_NAME",
+        "DUPLICATE_CONFLICT",
+        "INVALID_VALUE",
+        "TARGET_OBJECT_MISSING",
+        "THROTTLED",
+        "PATCH_INVALID",
+    ] {
         assert!(seen.contains(category), "demo lacks {category}: {seen:?}");
     }
 }

@@ -33,9 +33,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let format = detect(&path)?;
     for encode in [false, true] {
         let t = Instant::now();
-        let mut sink = Count { n: 0, encode, rules: Rules::default(), bytes: 0 };
+        let mut sink = Count {
+            n: 0,
+            encode,
+            rules: Rules::default(),
+            bytes: 0,
+        };
         run_importer(format, Input::open(&path)?, &[], &mut sink)?;
-        println!("{format} encode={encode}: {} records in {:.2}s (raw {} MB)", sink.n, t.elapsed().as_secs_f64(), sink.bytes / 1_000_000);
+        println!(
+            "{format} encode={encode}: {} records in {:.2}s (raw {} MB)",
+            sink.n,
+            t.elapsed().as_secs_f64(),
+            sink.bytes / 1_000_000
+        );
     }
     Ok(())
 }

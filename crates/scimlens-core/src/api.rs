@@ -43,7 +43,9 @@ pub async fn import_files(
     progress: &(dyn Fn(&ImportProgress) + Send + Sync),
 ) -> Result<ImportFilesRes> {
     if req.paths.is_empty() {
-        return Err(Error::InvalidArgument("no files given to import".to_string()));
+        return Err(Error::InvalidArgument(
+            "no files given to import".to_string(),
+        ));
     }
     let jobs = plan(&req.paths)?;
     let rules = diagnose::rules_for(ws, &req.extra_reserved).await?;
@@ -60,7 +62,11 @@ pub async fn import_files(
     }
     let started = std::time::Instant::now();
     let entities = diagnose::refresh(ws, &rules).await?;
-    tracing::debug!(ms = started.elapsed().as_millis() as u64, entities, "diagnosis refreshed");
+    tracing::debug!(
+        ms = started.elapsed().as_millis() as u64,
+        entities,
+        "diagnosis refreshed"
+    );
     match failure {
         Some(e) => Err(e),
         None => Ok(ImportFilesRes { outcomes, entities }),
@@ -68,7 +74,11 @@ pub async fn import_files(
 }
 
 /// The report of everything in `ws` (its diagnosis refreshed with the rules in force).
-pub async fn build_report(ws: &Workspace, extra_reserved: &[String], now: DateTime<Utc>) -> Result<Report> {
+pub async fn build_report(
+    ws: &Workspace,
+    extra_reserved: &[String],
+    now: DateTime<Utc>,
+) -> Result<Report> {
     let rules = diagnose::rules_for(ws, extra_reserved).await?;
     diagnose::refresh(ws, &rules).await?;
     report::build(ws, now).await
@@ -77,7 +87,9 @@ pub async fn build_report(ws: &Workspace, extra_reserved: &[String], now: DateTi
 /// Adds names to the workspace's reserved-name list (kept in the workspace).
 pub async fn add_reserved_names(ws: &Workspace, names: &[String]) -> Result<Vec<String>> {
     use crate::store::settings;
-    let mut current: Vec<String> = settings::get(ws, settings::RESERVED_NAMES).await?.unwrap_or_default();
+    let mut current: Vec<String> = settings::get(ws, settings::RESERVED_NAMES)
+        .await?
+        .unwrap_or_default();
     for n in names {
         let n = n.trim();
         if !n.is_empty() && !current.iter().any(|c| c.eq_ignore_ascii_case(n)) {
@@ -139,7 +151,11 @@ pub struct TimelineEntry {
 const TIMELINE_LIMIT: i64 = 2000;
 
 /// Entities matching `query` (name, id or key): exact matches first, then substrings.
-pub async fn find_entities(ws: &Workspace, query: &str, limit: i64) -> Result<Vec<entities::EntityRow>> {
+pub async fn find_entities(
+    ws: &Workspace,
+    query: &str,
+    limit: i64,
+) -> Result<Vec<entities::EntityRow>> {
     entities::find(ws, query, limit).await
 }
 
@@ -149,7 +165,10 @@ pub async fn get_entity(ws: &Workspace, key: &str) -> Result<EntityDetail> {
         .await?
         .into_iter()
         .next()
-        .ok_or_else(|| Error::NotFound { what: "entity", name: key.to_string() })?;
+        .ok_or_else(|| Error::NotFound {
+            what: "entity",
+            name: key.to_string(),
+        })?;
     let rows = events::timeline(ws, &row.entity_key, TIMELINE_LIMIT).await?;
     // Records of one entity often share a block: unpack each block once.
     let mut blocks: std::collections::HashMap<i64, Vec<crate::store::evidence::Evidence>> =
@@ -159,7 +178,10 @@ pub async fn get_entity(ws: &Workspace, key: &str) -> Result<EntityDetail> {
         if let std::collections::hash_map::Entry::Vacant(slot) = blocks.entry(r.block_id) {
             slot.insert(crate::store::evidence::load_block(ws, r.block_id).await?);
         }
-        let evidence = blocks[&r.block_id].get(r.block_index as usize).cloned().unwrap_or_default();
+        let evidence = blocks[&r.block_id]
+            .get(r.block_index as usize)
+            .cloned()
+            .unwrap_or_default();
         timeline.push(TimelineEntry {
             event_id: r.id,
             source_path: r.path,

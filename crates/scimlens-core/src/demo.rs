@@ -6,18 +6,39 @@ use std::path::{Path, PathBuf};
 
 macro_rules! fixture {
     ($name:literal, $path:literal) => {
-        ($name, include_bytes!(concat!("../../../tests/fixtures/", $path)) as &[u8])
+        (
+            $name,
+            include_bytes!(concat!("../../../tests/fixtures/", $path)) as &[u8],
+        )
     };
 }
 
 const FILES: &[(&str, &[u8])] = &[
     fixture!("entra-graph-page1.json", "entra-graph/page1.json"),
-    fixture!("entra-portal-download.json", "entra-portal-json/download.json"),
-    fixture!("entra-diagnostic-export.jsonl", "entra-diagnostic/export.jsonl"),
-    fixture!("AADProvisioningLogs.csv", "entra-log-analytics/AADProvisioningLogs.csv"),
-    fixture!("ProvisioningLogs.csv", "entra-portal-csv/ProvisioningLogs.csv"),
-    fixture!("ProvisioningLogs_ProvisioningSteps.csv", "entra-portal-csv/ProvisioningLogs_ProvisioningSteps.csv"),
-    fixture!("ProvisioningLogs_ModifiedProperties.csv", "entra-portal-csv/ProvisioningLogs_ModifiedProperties.csv"),
+    fixture!(
+        "entra-portal-download.json",
+        "entra-portal-json/download.json"
+    ),
+    fixture!(
+        "entra-diagnostic-export.jsonl",
+        "entra-diagnostic/export.jsonl"
+    ),
+    fixture!(
+        "AADProvisioningLogs.csv",
+        "entra-log-analytics/AADProvisioningLogs.csv"
+    ),
+    fixture!(
+        "ProvisioningLogs.csv",
+        "entra-portal-csv/ProvisioningLogs.csv"
+    ),
+    fixture!(
+        "ProvisioningLogs_ProvisioningSteps.csv",
+        "entra-portal-csv/ProvisioningLogs_ProvisioningSteps.csv"
+    ),
+    fixture!(
+        "ProvisioningLogs_ModifiedProperties.csv",
+        "entra-portal-csv/ProvisioningLogs_ModifiedProperties.csv"
+    ),
     fixture!("cloudtrail-records.json", "cloudtrail/records.json"),
     fixture!("okta-systemlog.json", "okta/systemlog.json"),
     fixture!("ssosync.jsonl", "ssosync/ssosync.jsonl"),

@@ -21,11 +21,21 @@ pub struct Position {
 
 impl Position {
     pub fn line_col(line: u64, column: u64) -> Self {
-        Position { line: Some(line), column: Some(column), record: None, byte_offset: None }
+        Position {
+            line: Some(line),
+            column: Some(column),
+            record: None,
+            byte_offset: None,
+        }
     }
 
     pub fn record(record: u64) -> Self {
-        Position { line: None, column: None, record: Some(record), byte_offset: None }
+        Position {
+            line: None,
+            column: None,
+            record: Some(record),
+            byte_offset: None,
+        }
     }
 }
 
@@ -56,10 +66,18 @@ impl std::fmt::Display for Position {
 #[non_exhaustive]
 pub enum Error {
     #[error("cannot read {}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 
     #[error("{}: {position}: expected {expected}, found {found}", path.display())]
-    Parse { path: PathBuf, position: Position, expected: String, found: String },
+    Parse {
+        path: PathBuf,
+        position: Position,
+        expected: String,
+        found: String,
+    },
 
     #[error(
         "{}: not a provisioning log scimlens recognises ({reason}); supported: Entra ID \
@@ -76,7 +94,11 @@ pub enum Error {
     NotUtf8 { path: PathBuf, position: Position },
 
     #[error("{}: {position}: a single record is larger than {limit_mb} MB", path.display())]
-    RecordTooLarge { path: PathBuf, position: Position, limit_mb: u64 },
+    RecordTooLarge {
+        path: PathBuf,
+        position: Position,
+        limit_mb: u64,
+    },
 
     #[error("import of {} cancelled; the workspace is unchanged", path.display())]
     Cancelled { path: PathBuf },
@@ -85,7 +107,10 @@ pub enum Error {
     Workspace { path: PathBuf, source: sqlx::Error },
 
     #[error("workspace {}: migration failed: {source}", path.display())]
-    Migrate { path: PathBuf, source: sqlx::migrate::MigrateError },
+    Migrate {
+        path: PathBuf,
+        source: sqlx::migrate::MigrateError,
+    },
 
     #[error("workspace query failed: {0}")]
     Db(#[from] sqlx::Error),
@@ -97,7 +122,11 @@ pub enum Error {
     InvalidArgument(String),
 
     #[error("AWS {operation} failed: {message}")]
-    Aws { operation: String, code: AwsErrorKind, message: String },
+    Aws {
+        operation: String,
+        code: AwsErrorKind,
+        message: String,
+    },
 }
 
 /// How an AWS call failed, so the shells can explain it without parsing text.

@@ -52,17 +52,39 @@ const START_MS: i64 = 1_795_000_000_000; // 2026-11-18
 
 /// Failure scenarios mixed into generated logs, with the AWS detail Entra quotes.
 const FAILURES: [(&str, &str, &str); 6] = [
-    ("BadRequest", "400", "1 validation error detected: Value at 'name.givenName' failed to satisfy constraint: Member must have length greater than or equal to 1"),
-    ("BadRequest", "400", "List attribute emails exceeds allowed limit of 1"),
-    ("Conflict", "409", "Refused to create a new, duplicate resource."),
-    ("BadRequest", "400", "Request is unparsable, syntactically incorrect, or violates schema."),
+    (
+        "BadRequest",
+        "400",
+        "1 validation error detected: Value at 'name.givenName' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    ),
+    (
+        "BadRequest",
+        "400",
+        "List attribute emails exceeds allowed limit of 1",
+    ),
+    (
+        "Conflict",
+        "409",
+        "Refused to create a new, duplicate resource.",
+    ),
+    (
+        "BadRequest",
+        "400",
+        "Request is unparsable, syntactically incorrect, or violates schema.",
+    ),
     ("TooManyRequests", "429", "Rate exceeded"),
     ("NotFound", "404", "Resource not found"),
 ];
 
 pub fn generate(format: Format, records: u64, seed: u64, out: &mut dyn Write) -> Result<GenStats> {
-    let mut w = Counting { inner: out, bytes: 0 };
-    let io = |source| Error::Io { path: "generated output".into(), source };
+    let mut w = Counting {
+        inner: out,
+        bytes: 0,
+    };
+    let io = |source| Error::Io {
+        path: "generated output".into(),
+        source,
+    };
     match format {
         Format::EntraPortalJson | Format::EntraGraph | Format::EntraDiagnostic => {
             entra(format, records, seed, &mut w).map_err(io)?
@@ -76,7 +98,10 @@ pub fn generate(format: Format, records: u64, seed: u64, out: &mut dyn Write) ->
         }
     }
     w.flush().map_err(io)?;
-    Ok(GenStats { records, bytes: w.bytes })
+    Ok(GenStats {
+        records,
+        bytes: w.bytes,
+    })
 }
 
 fn iso(ms: i64) -> String {
@@ -105,7 +130,10 @@ fn entra(format: Format, records: u64, seed: u64, w: &mut dyn Write) -> std::io:
     let groups = (records / 200).max(3);
     let job = format!("AWSSCIM.{}.{}", guid(&mut rng).replace('-', ""), "contoso");
     match format {
-        Format::EntraGraph => write!(w, "{{\"@odata.context\":\"https://graph.microsoft.com/v1.0/$metadata#auditLogs/provisioning\",\"value\":[")?,
+        Format::EntraGraph => write!(
+            w,
+            "{{\"@odata.context\":\"https://graph.microsoft.com/v1.0/$metadata#auditLogs/provisioning\",\"value\":["
+        )?,
         Format::EntraPortalJson => write!(w, "[")?,
         _ => {}
     }
@@ -114,18 +142,41 @@ fn entra(format: Format, records: u64, seed: u64, w: &mut dyn Write) -> std::io:
         let cycle = i / per_cycle;
         let time = START_MS + cycle as i64 * CYCLE_MS + (i % per_cycle) as i64 * 7;
         let is_group = rng.below(50) == 0;
-        let n = if is_group { rng.below(groups) } else { rng.below(users) };
+        let n = if is_group {
+            rng.below(groups)
+        } else {
+            rng.below(users)
+        };
         let fail = rng.below(100) < 6;
         let failure = FAILURES[rng.below(FAILURES.len() as u64) as usize];
         let (kind, name, display) = if is_group {
             ("Group", format!("Team {n:05}"), format!("Team {n:05}"))
         } else {
-            ("User", format!("user{n:06}@contoso.com"), format!("User {n:06}"))
+            (
+                "User",
+                format!("user{n:06}@contoso.com"),
+                format!("User {n:06}"),
+            )
         };
-        let source_id = format!("{:08x}-0000-4000-8000-{:012x}", n, n * 7 + u64::from(is_group));
-        let target_id = format!("90{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", n, n % 65536, 0x7000 + n % 4096, 0x8000 + n % 4096, n * 13);
+        let source_id = format!(
+            "{:08x}-0000-4000-8000-{:012x}",
+            n,
+            n * 7 + u64::from(is_group)
+        );
+        let target_id = format!(
+            "90{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            n,
+            n % 65536,
+            0x7000 + n % 4096,
+            0x8000 + n % 4096,
+            n * 13
+        );
         let status = if fail { "failure" } else { "success" };
-        let action = if rng.below(3) == 0 { "Create" } else { "Update" };
+        let action = if rng.below(3) == 0 {
+            "Create"
+        } else {
+            "Update"
+        };
         let (code, http, detail) = failure;
         let error = if fail {
             let body = format!(
@@ -139,7 +190,11 @@ fn entra(format: Format, records: u64, seed: u64, w: &mut dyn Write) -> std::io:
         } else {
             "null".to_string()
         };
-        let given = if fail && failure.2.contains("givenName") { String::new() } else { format!("Given{n}") };
+        let given = if fail && failure.2.contains("givenName") {
+            String::new()
+        } else {
+            format!("Given{n}")
+        };
         let record = format!(
             concat!(
                 "{{\"id\":\"{id}\",\"activityDateTime\":\"{time}\",\"tenantId\":\"{tenant}\",\"jobId\":\"{job}\",",
@@ -186,11 +241,19 @@ fn entra(format: Format, records: u64, seed: u64, w: &mut dyn Write) -> std::io:
             sp = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
             sys1 = "4b3c2d1e-0f9a-4b8c-8d7e-6f5a4b3c2d1e",
             sys2 = "5c4d3e2f-1a0b-4c9d-8e7f-6a5b4c3d2e1f",
-            export_desc = if fail { "Failed to export the change to AWS IAM Identity Center" } else { "Exported the change to AWS IAM Identity Center" },
+            export_desc = if fail {
+                "Failed to export the change to AWS IAM Identity Center"
+            } else {
+                "Exported the change to AWS IAM Identity Center"
+            },
         );
         match format {
             Format::EntraDiagnostic => {
-                writeln!(w, "{{\"time\":\"{}\",\"resourceId\":\"/tenants/7d6d2a53/providers/Microsoft.aadiam\",\"operationName\":\"Provisioning activity\",\"category\":\"ProvisioningLogs\",\"properties\":{record}}}", iso(time))?;
+                writeln!(
+                    w,
+                    "{{\"time\":\"{}\",\"resourceId\":\"/tenants/7d6d2a53/providers/Microsoft.aadiam\",\"operationName\":\"Provisioning activity\",\"category\":\"ProvisioningLogs\",\"properties\":{record}}}",
+                    iso(time)
+                )?;
             }
             _ => {
                 if i > 0 {
@@ -223,7 +286,11 @@ fn attempts(records: u64, seed: u64) -> impl Iterator<Item = Attempt> {
     let per_cycle = (records / 40).max(1);
     (0..records).map(move |i| {
         let is_group = rng.below(50) == 0;
-        let n = if is_group { rng.below(groups) } else { rng.below(users) };
+        let n = if is_group {
+            rng.below(groups)
+        } else {
+            rng.below(users)
+        };
         let fail = rng.below(100) < 6;
         let failure = FAILURES[rng.below(FAILURES.len() as u64) as usize];
         Attempt {
@@ -244,16 +311,27 @@ fn okta(records: u64, seed: u64, w: &mut dyn Write) -> std::io::Result<()> {
         let (event_type, target) = if a.is_group {
             (
                 "application.provision.group_push.pushed",
-                format!("{{\"id\":\"00g{:014}\",\"type\":\"UserGroup\",\"alternateId\":\"unknown\",\"displayName\":\"Team {:05}\"}}", a.n, a.n),
+                format!(
+                    "{{\"id\":\"00g{:014}\",\"type\":\"UserGroup\",\"alternateId\":\"unknown\",\"displayName\":\"Team {:05}\"}}",
+                    a.n, a.n
+                ),
             )
         } else {
             (
                 "application.provision.user.push",
-                format!("{{\"id\":\"00u{:014}\",\"type\":\"AppUser\",\"alternateId\":\"user{:06}@example.com\",\"displayName\":\"User {:06}\"}}", a.n, a.n, a.n),
+                format!(
+                    "{{\"id\":\"00u{:014}\",\"type\":\"AppUser\",\"alternateId\":\"user{:06}@example.com\",\"displayName\":\"User {:06}\"}}",
+                    a.n, a.n, a.n
+                ),
             )
         };
         let (result, reason) = match a.failure {
-            Some((_, _, detail)) => ("FAILURE", format!("\"Automatic provisioning to app AWS IAM Identity Center failed: {detail}\"")),
+            Some((_, _, detail)) => (
+                "FAILURE",
+                format!(
+                    "\"Automatic provisioning to app AWS IAM Identity Center failed: {detail}\""
+                ),
+            ),
             None => ("SUCCESS", "null".to_string()),
         };
         write!(
@@ -275,7 +353,11 @@ fn cloudtrail(records: u64, seed: u64, w: &mut dyn Write) -> std::io::Result<()>
         if i > 0 {
             w.write_all(b",")?;
         }
-        let name = if a.is_group { "CreateGroup" } else { "CreateUser" };
+        let name = if a.is_group {
+            "CreateGroup"
+        } else {
+            "CreateUser"
+        };
         let error = match a.failure {
             Some((_, http, detail)) => {
                 let code = match http {
@@ -311,17 +393,35 @@ fn ssosync(records: u64, seed: u64, w: &mut dyn Write) -> std::io::Result<()> {
             .unwrap_or_default();
         // ssosync logs the operation, then a warning or error line about it (its real messages).
         if a.is_group {
-            writeln!(w, "{{\"Name\":\"aws-team-{:05}\",\"level\":\"info\",\"msg\":\"creating group\",\"time\":\"{time}\"}}", a.n)?;
+            writeln!(
+                w,
+                "{{\"Name\":\"aws-team-{:05}\",\"level\":\"info\",\"msg\":\"creating group\",\"time\":\"{time}\"}}",
+                a.n
+            )?;
         } else {
-            writeln!(w, "{{\"level\":\"info\",\"msg\":\"creating user\",\"time\":\"{time}\",\"user\":\"user{:06}@example.com\"}}", a.n)?;
+            writeln!(
+                w,
+                "{{\"level\":\"info\",\"msg\":\"creating user\",\"time\":\"{time}\",\"user\":\"user{:06}@example.com\"}}",
+                a.n
+            )?;
         }
         match a.failure {
             None => {}
-            Some((_, "409", _)) if !a.is_group => writeln!(w, "{{\"level\":\"warning\",\"msg\":\"user already exists\",\"time\":\"{time}\",\"user\":\"user{:06}@example.com\"}}", a.n)?,
+            Some((_, "409", _)) if !a.is_group => writeln!(
+                w,
+                "{{\"level\":\"warning\",\"msg\":\"user already exists\",\"time\":\"{time}\",\"user\":\"user{:06}@example.com\"}}",
+                a.n
+            )?,
             Some((_, http, _)) => {
                 let what = if a.is_group { "group" } else { "user" };
-                writeln!(w, "{{\"level\":\"error\",\"msg\":\"error creating {what}\",\"time\":\"{time}\"}}")?;
-                writeln!(w, "{{\"level\":\"fatal\",\"msg\":\"status of http response was {http}\",\"time\":\"{time}\"}}")?;
+                writeln!(
+                    w,
+                    "{{\"level\":\"error\",\"msg\":\"error creating {what}\",\"time\":\"{time}\"}}"
+                )?;
+                writeln!(
+                    w,
+                    "{{\"level\":\"fatal\",\"msg\":\"status of http response was {http}\",\"time\":\"{time}\"}}"
+                )?;
             }
         }
     }
@@ -332,9 +432,21 @@ fn idp_scim_sync(records: u64, seed: u64, w: &mut dyn Write) -> std::io::Result<
     for a in attempts(records, seed) {
         let time = iso(a.time);
         match (a.is_group, a.failure) {
-            (true, _) => writeln!(w, "{{\"time\":\"{time}\",\"level\":\"WARN\",\"msg\":\"creating group\",\"group\":\"AWS-Team-{:05}\"}}", a.n)?,
-            (false, None) => writeln!(w, "{{\"time\":\"{time}\",\"level\":\"WARN\",\"msg\":\"creating user\",\"user\":\"user{:06}@example.com\"}}", a.n)?,
-            (false, Some((_, http, detail))) => writeln!(w, "{{\"time\":\"{time}\",\"level\":\"ERROR\",\"msg\":\"error creating user\",\"user\":\"user{:06}@example.com\",\"error\":\"aws CreateOrGetUser: error creating user: status code {http}: {detail}\"}}", a.n)?,
+            (true, _) => writeln!(
+                w,
+                "{{\"time\":\"{time}\",\"level\":\"WARN\",\"msg\":\"creating group\",\"group\":\"AWS-Team-{:05}\"}}",
+                a.n
+            )?,
+            (false, None) => writeln!(
+                w,
+                "{{\"time\":\"{time}\",\"level\":\"WARN\",\"msg\":\"creating user\",\"user\":\"user{:06}@example.com\"}}",
+                a.n
+            )?,
+            (false, Some((_, http, detail))) => writeln!(
+                w,
+                "{{\"time\":\"{time}\",\"level\":\"ERROR\",\"msg\":\"error creating user\",\"user\":\"user{:06}@example.com\",\"error\":\"aws CreateOrGetUser: error creating user: status code {http}: {detail}\"}}",
+                a.n
+            )?,
         }
     }
     Ok(())
@@ -346,23 +458,48 @@ fn csv_cell(s: &str) -> String {
 
 fn entra_csv(format: Format, records: u64, seed: u64, w: &mut dyn Write) -> std::io::Result<()> {
     if format == Format::EntraLogAnalyticsCsv {
-        writeln!(w, "TenantId,SourceSystem,TimeGenerated [UTC],ActivityDateTime [UTC],Id,JobId,CycleId,ChangeId,Action,ProvisioningStatusInfo,ProvisioningSteps,ModifiedProperties,SourceIdentity,TargetIdentity,ResultType,ResultSignature,ResultDescription,DurationMs,AADTenantId,OperationName,Type")?;
+        writeln!(
+            w,
+            "TenantId,SourceSystem,TimeGenerated [UTC],ActivityDateTime [UTC],Id,JobId,CycleId,ChangeId,Action,ProvisioningStatusInfo,ProvisioningSteps,ModifiedProperties,SourceIdentity,TargetIdentity,ResultType,ResultSignature,ResultDescription,DurationMs,AADTenantId,OperationName,Type"
+        )?;
     } else {
-        writeln!(w, "Date (UTC),Id,Job ID,Cycle ID,Change ID,Action,Source Identity ID,Source Identity Display Name,Source Identity Type,Target Identity ID,Target Identity Display Name,Target Identity Type,Status,Error Code,Failure Reason,Duration (ms)")?;
+        writeln!(
+            w,
+            "Date (UTC),Id,Job ID,Cycle ID,Change ID,Action,Source Identity ID,Source Identity Display Name,Source Identity Type,Target Identity ID,Target Identity Display Name,Target Identity Type,Status,Error Code,Failure Reason,Duration (ms)"
+        )?;
     }
     for (i, a) in attempts(records, seed).enumerate() {
         let kind = if a.is_group { "Group" } else { "User" };
-        let name = if a.is_group { format!("Team {:05}", a.n) } else { format!("user{:06}@contoso.com", a.n) };
-        let source_id = format!("{:08x}-0000-4000-8000-{:012x}", a.n, a.n * 7 + u64::from(a.is_group));
+        let name = if a.is_group {
+            format!("Team {:05}", a.n)
+        } else {
+            format!("user{:06}@contoso.com", a.n)
+        };
+        let source_id = format!(
+            "{:08x}-0000-4000-8000-{:012x}",
+            a.n,
+            a.n * 7 + u64::from(a.is_group)
+        );
         let (status, code, reason) = match a.failure {
-            Some((code, http, detail)) => ("Failure", code, format!("Failed to create {kind} '{name}'; Error: StatusCode: {code} Message: Web Response: {{\"schema\":[\"urn:ietf:params:scim:api:messages:2.0:Error\"],\"detail\":\"{detail}\",\"status\":\"{http}\"}}")),
+            Some((code, http, detail)) => (
+                "Failure",
+                code,
+                format!(
+                    "Failed to create {kind} '{name}'; Error: StatusCode: {code} Message: Web Response: {{\"schema\":[\"urn:ietf:params:scim:api:messages:2.0:Error\"],\"detail\":\"{detail}\",\"status\":\"{http}\"}}"
+                ),
+            ),
             None => ("Success", "", String::new()),
         };
         let time = iso(a.time);
-        let cycle = format!("{:08x}-c0de-4000-8000-000000000000", (a.time - START_MS) / CYCLE_MS);
+        let cycle = format!(
+            "{:08x}-c0de-4000-8000-000000000000",
+            (a.time - START_MS) / CYCLE_MS
+        );
         if format == Format::EntraLogAnalyticsCsv {
             let info = match a.failure {
-                Some(_) => serde_json::json!({"status": "failure", "errorInformation": {"errorCode": code, "reason": reason}}),
+                Some(_) => {
+                    serde_json::json!({"status": "failure", "errorInformation": {"errorCode": code, "reason": reason}})
+                }
                 None => serde_json::json!({"status": "success", "errorInformation": null}),
             };
             let steps = serde_json::json!([{"name": "EntryExportAdd", "provisioningStepType": 5, "status": if a.failure.is_some() { 1 } else { 0 }, "description": format!("{kind} '{name}' export"), "details": {}}]);
@@ -405,12 +542,18 @@ mod tests {
             let mut file = std::fs::File::create(&path).unwrap();
             generate(format, 400, 3, &mut file).unwrap();
             drop(file);
-            let (detected, sink) = crate::import::import_path(&path)
-                .unwrap_or_else(|e| panic!("{format}: {e}"));
+            let (detected, sink) =
+                crate::import::import_path(&path).unwrap_or_else(|e| panic!("{format}: {e}"));
             assert_eq!(detected, format, "generated {format} is detected as itself");
-            assert!(sink.events.len() >= 100, "{format}: only {} events", sink.events.len());
             assert!(
-                sink.events.iter().any(|e| e.outcome == Some(crate::model::Outcome::Failure)),
+                sink.events.len() >= 100,
+                "{format}: only {} events",
+                sink.events.len()
+            );
+            assert!(
+                sink.events
+                    .iter()
+                    .any(|e| e.outcome == Some(crate::model::Outcome::Failure)),
                 "{format}: failures are mixed in"
             );
         }

@@ -318,7 +318,9 @@ impl Category {
 
     /// Accepts the report names case-insensitively (`reserved_name`, `RESERVED_NAME`).
     pub fn parse(s: &str) -> Option<Category> {
-        Category::ALL.into_iter().find(|c| c.as_str().eq_ignore_ascii_case(s))
+        Category::ALL
+            .into_iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(s))
     }
 
     /// Connection-level categories explain a whole job, not one entity.

@@ -12,7 +12,9 @@ use scimlens_core::store::import::{CancelToken, ImportOutcome};
 use scimlens_core::{Error, ErrorCode};
 
 fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(rel)
 }
 
 fn now() -> chrono::DateTime<Utc> {
@@ -20,8 +22,13 @@ fn now() -> chrono::DateTime<Utc> {
 }
 
 async fn import(ws: &Workspace, files: &[PathBuf]) -> Result<Vec<ImportOutcome>, Error> {
-    let req = ImportFilesReq { paths: files.to_vec(), extra_reserved: Vec::new() };
-    api::import_files(ws, req, &CancelToken::default(), now(), &|_| {}).await.map(|r| r.outcomes)
+    let req = ImportFilesReq {
+        paths: files.to_vec(),
+        extra_reserved: Vec::new(),
+    };
+    api::import_files(ws, req, &CancelToken::default(), now(), &|_| {})
+        .await
+        .map(|r| r.outcomes)
 }
 
 async fn report(ws: &Workspace) -> Report {
@@ -32,19 +39,42 @@ fn entity<'a>(r: &'a Report, name: &str) -> &'a scimlens_core::report::ReportEnt
     r.entities
         .iter()
         .find(|e| e.name.eq_ignore_ascii_case(name))
-        .unwrap_or_else(|| panic!("{name} is not among the problem entities: {:?}", r.entities.iter().map(|e| &e.name).collect::<Vec<_>>()))
+        .unwrap_or_else(|| {
+            panic!(
+                "{name} is not among the problem entities: {:?}",
+                r.entities.iter().map(|e| &e.name).collect::<Vec<_>>()
+            )
+        })
 }
 
 /// What the workspace holds, to prove a failed import changed nothing.
 async fn fingerprint(ws: &Workspace) -> (i64, i64, i64) {
-    let q = |sql: &'static str| async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(ws.pool()).await.unwrap() };
-    (q("SELECT count(*) FROM sources").await, q("SELECT count(*) FROM events").await, q("SELECT count(*) FROM evidence_blocks").await)
+    let q = |sql: &'static str| async move {
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(ws.pool())
+            .await
+            .unwrap()
+    };
+    (
+        q("SELECT count(*) FROM sources").await,
+        q("SELECT count(*) FROM events").await,
+        q("SELECT count(*) FROM evidence_blocks").await,
+    )
 }
 
 #[tokio::test]
 async fn entra_logs_explain_each_failure_with_category_attribute_and_status() {
     let ws = Workspace::in_memory().await.unwrap();
-    import(&ws, &[fixture("entra-graph/page1.json"), fixture("entra-portal-json/download.json"), fixture("entra-diagnostic/export.jsonl")]).await.unwrap();
+    import(
+        &ws,
+        &[
+            fixture("entra-graph/page1.json"),
+            fixture("entra-portal-json/download.json"),
+            fixture("entra-diagnostic/export.jsonl"),
+        ],
+    )
+    .await
+    .unwrap();
     let r = report(&ws).await;
 
     let expect = |name: &str, category: Category, attribute: Option<&str>, status: EntityStatus| {
@@ -53,64 +83,181 @@ async fn entra_logs_explain_each_failure_with_category_attribute_and_status() {
         assert_eq!(e.attribute.as_deref(), attribute, "{name}");
         assert_eq!(e.status, status, "{name}");
     };
-    expect("alice@contoso.com", Category::MissingRequiredAttribute, Some("name.givenName"), EntityStatus::Failing);
-    expect("bruno.diaz@contoso.com", Category::MultivalueNotSupported, Some("emails"), EntityStatus::Failing);
-    expect("Administrator", Category::ReservedName, Some("displayName"), EntityStatus::Failing);
-    expect("Finance-Analysts", Category::DuplicateConflict, Some("displayName"), EntityStatus::Failing);
-    expect("dmitri.volkov@contoso.com", Category::MissingRequiredAttribute, Some("name.familyName"), EntityStatus::Resolved);
-    expect("ivan.petrov@contoso.com", Category::InvalidValue, Some("userName"), EntityStatus::Failing);
-    expect("paul.murphy@contoso.com", Category::TargetObjectMissing, None, EntityStatus::Failing);
-    expect("guest.user_fabrikam.com#EXT#@contoso.onmicrosoft.com", Category::InvalidValue, Some("userName"), EntityStatus::Failing);
-    expect("Data-Platform", Category::PatchInvalid, None, EntityStatus::Failing);
-    expect("xss.probe@contoso.com", Category::MissingRequiredAttribute, Some("name.familyName"), EntityStatus::Failing);
-    expect("lena.schmidt@contoso.com", Category::Throttled, None, EntityStatus::Resolved);
-    expect("rachel.green@contoso.com", Category::MultivalueNotSupported, Some("addresses"), EntityStatus::Failing);
+    expect(
+        "alice@contoso.com",
+        Category::MissingRequiredAttribute,
+        Some("name.givenName"),
+        EntityStatus::Failing,
+    );
+    expect(
+        "bruno.diaz@contoso.com",
+        Category::MultivalueNotSupported,
+        Some("emails"),
+        EntityStatus::Failing,
+    );
+    expect(
+        "Administrator",
+        Category::ReservedName,
+        Some("displayName"),
+        EntityStatus::Failing,
+    );
+    expect(
+        "Finance-Analysts",
+        Category::DuplicateConflict,
+        Some("displayName"),
+        EntityStatus::Failing,
+    );
+    expect(
+        "dmitri.volkov@contoso.com",
+        Category::MissingRequiredAttribute,
+        Some("name.familyName"),
+        EntityStatus::Resolved,
+    );
+    expect(
+        "ivan.petrov@contoso.com",
+        Category::InvalidValue,
+        Some("userName"),
+        EntityStatus::Failing,
+    );
+    expect(
+        "paul.murphy@contoso.com",
+        Category::TargetObjectMissing,
+        None,
+        EntityStatus::Failing,
+    );
+    expect(
+        "guest.user_fabrikam.com#EXT#@contoso.onmicrosoft.com",
+        Category::InvalidValue,
+        Some("userName"),
+        EntityStatus::Failing,
+    );
+    expect(
+        "Data-Platform",
+        Category::PatchInvalid,
+        None,
+        EntityStatus::Failing,
+    );
+    expect(
+        "xss.probe@contoso.com",
+        Category::MissingRequiredAttribute,
+        Some("name.familyName"),
+        EntityStatus::Failing,
+    );
+    expect(
+        "lena.schmidt@contoso.com",
+        Category::Throttled,
+        None,
+        EntityStatus::Resolved,
+    );
+    expect(
+        "rachel.green@contoso.com",
+        Category::MultivalueNotSupported,
+        Some("addresses"),
+        EntityStatus::Failing,
+    );
 
     // Benign skips and successes are not problems.
-    for ok in ["henry.ford@contoso.com", "tom.baker@contoso.com", "grace.hopper@contoso.com"] {
-        assert!(!r.entities.iter().any(|e| e.name == ok), "{ok} must not be a problem");
+    for ok in [
+        "henry.ford@contoso.com",
+        "tom.baker@contoso.com",
+        "grace.hopper@contoso.com",
+    ] {
+        assert!(
+            !r.entities.iter().any(|e| e.name == ok),
+            "{ok} must not be a problem"
+        );
     }
     // Root causes group like failures and carry a fix.
-    let given = r.root_causes.iter().find(|c| c.attribute.as_deref() == Some("name.givenName")).unwrap();
+    let given = r
+        .root_causes
+        .iter()
+        .find(|c| c.attribute.as_deref() == Some("name.givenName"))
+        .unwrap();
     assert!(given.entities.contains(&"alice@contoso.com".to_string()));
     assert!(given.fix.contains("Entra"), "{}", given.fix);
     // Job-level findings: one page of more, a silent gap, a throttling burst.
     use scimlens_core::report::JobFindingKind as K;
     for kind in [K::IncompletePage, K::SilentGap, K::ThrottlingBurst] {
-        assert!(r.findings.iter().any(|f| f.kind == kind), "missing finding {kind:?}: {:?}", r.findings);
+        assert!(
+            r.findings.iter().any(|f| f.kind == kind),
+            "missing finding {kind:?}: {:?}",
+            r.findings
+        );
     }
     assert_eq!(r.schema_version, 1);
-    assert_eq!(r.totals.problem_entities as usize, r.entities.iter().filter(|e| e.status == EntityStatus::Failing).count());
+    assert_eq!(
+        r.totals.problem_entities as usize,
+        r.entities
+            .iter()
+            .filter(|e| e.status == EntityStatus::Failing)
+            .count()
+    );
 }
 
 #[tokio::test]
 async fn importing_the_same_file_twice_adds_nothing_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    let ws = Workspace::open(&dir.path().join("case.sqlite")).await.unwrap();
-    let first = import(&ws, &[fixture("entra-graph/page1.json")]).await.unwrap();
-    assert!(matches!(first[0], ImportOutcome::Imported { records: 12, .. }));
+    let ws = Workspace::open(&dir.path().join("case.sqlite"))
+        .await
+        .unwrap();
+    let first = import(&ws, &[fixture("entra-graph/page1.json")])
+        .await
+        .unwrap();
+    assert!(matches!(
+        first[0],
+        ImportOutcome::Imported { records: 12, .. }
+    ));
     let before = fingerprint(&ws).await;
     // The gzip copy has other bytes on disk; the plain file again is the same content.
-    let again = import(&ws, &[fixture("entra-graph/page1.json")]).await.unwrap();
-    assert!(matches!(again[0], ImportOutcome::AlreadyImported { .. }), "{again:?}");
+    let again = import(&ws, &[fixture("entra-graph/page1.json")])
+        .await
+        .unwrap();
+    assert!(
+        matches!(again[0], ImportOutcome::AlreadyImported { .. }),
+        "{again:?}"
+    );
     assert_eq!(fingerprint(&ws).await, before);
 }
 
 #[tokio::test]
 async fn gzip_is_read_transparently() {
     let ws = Workspace::in_memory().await.unwrap();
-    let out = import(&ws, &[fixture("entra-graph/page1.json.gz")]).await.unwrap();
-    assert!(matches!(out[0], ImportOutcome::Imported { records: 12, format: scimlens_core::model::Format::EntraGraph, .. }), "{out:?}");
+    let out = import(&ws, &[fixture("entra-graph/page1.json.gz")])
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            out[0],
+            ImportOutcome::Imported {
+                records: 12,
+                format: scimlens_core::model::Format::EntraGraph,
+                ..
+            }
+        ),
+        "{out:?}"
+    );
 }
 
 async fn rejected(name: &str, path: &Path) -> Error {
     let dir = tempfile::tempdir().unwrap();
-    let ws = Workspace::open(&dir.path().join("case.sqlite")).await.unwrap();
-    import(&ws, &[fixture("entra-diagnostic/export.jsonl")]).await.unwrap();
+    let ws = Workspace::open(&dir.path().join("case.sqlite"))
+        .await
+        .unwrap();
+    import(&ws, &[fixture("entra-diagnostic/export.jsonl")])
+        .await
+        .unwrap();
     let before = fingerprint(&ws).await;
     let err = import(&ws, &[path.to_path_buf()]).await.expect_err(name);
-    assert_eq!(fingerprint(&ws).await, before, "{name}: a failed import must leave the workspace unchanged");
-    assert!(err.to_string().contains(&path.file_name().unwrap().to_string_lossy().to_string()), "{name}: the error must name the file: {err}");
+    assert_eq!(
+        fingerprint(&ws).await,
+        before,
+        "{name}: a failed import must leave the workspace unchanged"
+    );
+    assert!(
+        err.to_string()
+            .contains(&path.file_name().unwrap().to_string_lossy().to_string()),
+        "{name}: the error must name the file: {err}"
+    );
     err
 }
 
@@ -124,12 +271,23 @@ async fn a_truncated_file_is_rejected_with_its_position_and_nothing_is_kept() {
 
 #[tokio::test]
 async fn empty_wrong_format_binary_and_unrelated_json_are_rejected_clearly() {
-    assert_eq!(rejected("empty", &fixture("bad/empty.json")).await.code(), ErrorCode::Empty);
+    assert_eq!(
+        rejected("empty", &fixture("bad/empty.json")).await.code(),
+        ErrorCode::Empty
+    );
     let wrong = rejected("wrong format", &fixture("bad/wrong-format.txt")).await;
     assert_eq!(wrong.code(), ErrorCode::UnknownFormat);
     assert!(wrong.to_string().contains("supported"), "{wrong}");
-    assert_eq!(rejected("binary", &fixture("bad/binary.bin")).await.code(), ErrorCode::UnknownFormat);
-    assert_eq!(rejected("not a log", &fixture("bad/not-a-log.json")).await.code(), ErrorCode::UnknownFormat);
+    assert_eq!(
+        rejected("binary", &fixture("bad/binary.bin")).await.code(),
+        ErrorCode::UnknownFormat
+    );
+    assert_eq!(
+        rejected("not a log", &fixture("bad/not-a-log.json"))
+            .await
+            .code(),
+        ErrorCode::UnknownFormat
+    );
 }
 
 #[tokio::test]
@@ -149,7 +307,9 @@ async fn a_broken_line_is_rejected_with_its_line_number() {
 async fn a_50_mb_single_line_is_rejected_without_reading_it_into_memory() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("huge-line.jsonl");
-    let mut line = String::from("{\"time\":\"2026-11-20T10:00:00Z\",\"category\":\"ProvisioningLogs\",\"operationName\":\"x\",\"properties\":{\"Id\":\"");
+    let mut line = String::from(
+        "{\"time\":\"2026-11-20T10:00:00Z\",\"category\":\"ProvisioningLogs\",\"operationName\":\"x\",\"properties\":{\"Id\":\"",
+    );
     line.push_str(&"A".repeat(50 * 1024 * 1024));
     line.push_str("\"}}\n");
     std::fs::write(&path, line).unwrap();
@@ -163,8 +323,13 @@ async fn a_cancelled_import_keeps_nothing() {
     let ws = Workspace::in_memory().await.unwrap();
     let cancel = CancelToken::default();
     cancel.cancel();
-    let req = ImportFilesReq { paths: vec![fixture("entra-graph/page1.json")], extra_reserved: Vec::new() };
-    let err = api::import_files(&ws, req, &cancel, now(), &|_| {}).await.unwrap_err();
+    let req = ImportFilesReq {
+        paths: vec![fixture("entra-graph/page1.json")],
+        extra_reserved: Vec::new(),
+    };
+    let err = api::import_files(&ws, req, &cancel, now(), &|_| {})
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Cancelled);
     assert_eq!(fingerprint(&ws).await, (0, 0, 0));
 }
@@ -172,20 +337,29 @@ async fn a_cancelled_import_keeps_nothing() {
 #[tokio::test]
 async fn reserved_names_added_to_the_workspace_reclassify_generic_failures() {
     let ws = Workspace::in_memory().await.unwrap();
-    import(&ws, &[fixture("entra-portal-json/download.json")]).await.unwrap();
+    import(&ws, &[fixture("entra-portal-json/download.json")])
+        .await
+        .unwrap();
     let before = report(&ws).await;
     let name = before
         .entities
         .iter()
-        .find(|e| e.category == Some(Category::SchemaViolationUnspecified) || e.category == Some(Category::Other))
+        .find(|e| {
+            e.category == Some(Category::SchemaViolationUnspecified)
+                || e.category == Some(Category::Other)
+        })
         .map(|e| e.name.clone());
     if let Some(name) = name {
-        api::add_reserved_names(&ws, std::slice::from_ref(&name)).await.unwrap();
+        api::add_reserved_names(&ws, std::slice::from_ref(&name))
+            .await
+            .unwrap();
         let after = report(&ws).await;
         assert_eq!(entity(&after, &name).category, Some(Category::ReservedName));
     } else {
         // No generic failure in this file: the list is still stored and read back.
-        let names = api::add_reserved_names(&ws, &["AWSControlTowerAdmins".to_string()]).await.unwrap();
+        let names = api::add_reserved_names(&ws, &["AWSControlTowerAdmins".to_string()])
+            .await
+            .unwrap();
         assert_eq!(names, vec!["AWSControlTowerAdmins".to_string()]);
     }
 }
@@ -193,12 +367,27 @@ async fn reserved_names_added_to_the_workspace_reclassify_generic_failures() {
 #[tokio::test]
 async fn an_entity_timeline_carries_the_raw_record_as_text() {
     let ws = Workspace::in_memory().await.unwrap();
-    import(&ws, &[fixture("entra-portal-json/download.json")]).await.unwrap();
+    import(&ws, &[fixture("entra-portal-json/download.json")])
+        .await
+        .unwrap();
     report(&ws).await;
     let detail = api::get_entity(&ws, "xss.probe@contoso.com").await.unwrap();
     assert!(!detail.timeline.is_empty());
-    assert!(detail.timeline[0].raw.contains("<img src=x onerror=alert(1)>"));
-    let html = scimlens_core::report::render::render(&report(&ws).await, scimlens_core::report::render::ReportFormat::Html);
-    assert!(!html.contains("<img src=x"), "log content must be escaped in HTML");
-    assert!(!html.contains("<script"), "the HTML report carries no script");
+    assert!(
+        detail.timeline[0]
+            .raw
+            .contains("<img src=x onerror=alert(1)>")
+    );
+    let html = scimlens_core::report::render::render(
+        &report(&ws).await,
+        scimlens_core::report::render::ReportFormat::Html,
+    );
+    assert!(
+        !html.contains("<img src=x"),
+        "log content must be escaped in HTML"
+    );
+    assert!(
+        !html.contains("<script"),
+        "the HTML report carries no script"
+    );
 }

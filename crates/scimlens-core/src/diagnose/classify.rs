@@ -56,7 +56,11 @@ pub struct Classification {
 
 impl Classification {
     fn new(category: Category, attribute: Option<&str>, message: impl Into<String>) -> Self {
-        Classification { category, attribute: attribute.map(str::to_string), message: message.into() }
+        Classification {
+            category,
+            attribute: attribute.map(str::to_string),
+            message: message.into(),
+        }
     }
 }
 
@@ -108,7 +112,10 @@ pub fn classify(event: &ProvisioningEvent, rules: &Rules) -> Option<Classificati
         }
     }
     let generic = found.as_ref().is_none_or(|c| {
-        matches!(c.category, Category::SchemaViolationUnspecified | Category::Other)
+        matches!(
+            c.category,
+            Category::SchemaViolationUnspecified | Category::Other
+        )
     });
     if generic {
         if let Some(name) = entity_names(event).find(|n| rules.is_reserved(n)) {
@@ -126,7 +133,10 @@ pub fn reclassify_reserved(
     name: &str,
     rules: &Rules,
 ) -> Option<Classification> {
-    let generic = matches!(current, Some(Category::SchemaViolationUnspecified | Category::Other));
+    let generic = matches!(
+        current,
+        Some(Category::SchemaViolationUnspecified | Category::Other)
+    );
     (generic && rules.is_reserved(name)).then(|| reserved(Some(kind), name))
 }
 
@@ -143,15 +153,20 @@ fn reserved(kind: Option<EntityKind>, _name: &str) -> Classification {
 }
 
 fn entity_names(event: &ProvisioningEvent) -> impl Iterator<Item = &str> {
-    [event.entity.name.as_deref(), event.entity.display_name.as_deref()]
-        .into_iter()
-        .flatten()
-        .filter(|n| !event.masked || *n != crate::model::MASKED)
+    [
+        event.entity.name.as_deref(),
+        event.entity.display_name.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|n| !event.masked || *n != crate::model::MASKED)
 }
 
 /// The texts that may carry AWS's words: detail first, then the IdP's reason.
 fn texts(event: &ProvisioningEvent) -> impl Iterator<Item = &str> {
-    [event.aws_detail.as_deref(), event.reason.as_deref()].into_iter().flatten()
+    [event.aws_detail.as_deref(), event.reason.as_deref()]
+        .into_iter()
+        .flatten()
 }
 
 fn by_detail(event: &ProvisioningEvent) -> Option<Classification> {
@@ -163,7 +178,8 @@ pub fn classify_text(text: &str) -> Option<Classification> {
     let lower = text.to_lowercase();
     if let Some(attr) = validation_attribute(text) {
         let attribute = normalize_attribute(&attr);
-        if lower.contains("length greater than or equal to 1") || lower.contains("must not be null") {
+        if lower.contains("length greater than or equal to 1") || lower.contains("must not be null")
+        {
             return Some(Classification::new(
                 Category::MissingRequiredAttribute,
                 Some(&attribute),
@@ -199,18 +215,33 @@ pub fn classify_text(text: &str) -> Option<Classification> {
             "the client sent a PATCH AWS does not support (missing path or replacing all members)",
         ));
     }
-    if lower.contains("duplicate") || lower.contains("conflictexception") || lower.contains("already exists") {
-        let attribute = if lower.contains("groupdisplayname") { Some("displayName") } else { None };
+    if lower.contains("duplicate")
+        || lower.contains("conflictexception")
+        || lower.contains("already exists")
+    {
+        let attribute = if lower.contains("groupdisplayname") {
+            Some("displayName")
+        } else {
+            None
+        };
         return Some(Classification::new(
             Category::DuplicateConflict,
             attribute,
             "an object with the same unique value already exists in AWS",
         ));
     }
-    if lower.contains("rate exceeded") || lower.contains("throttlingexception") || lower.contains("too many requests") {
+    if lower.contains("rate exceeded")
+        || lower.contains("throttlingexception")
+        || lower.contains("too many requests")
+    {
         return Some(throttled());
     }
-    if lower.contains("unauthorizedexception") || lower.contains("authentication failed") || lower.contains("invalid token") || lower.contains("token is expired") || lower.contains("authentication_failure") {
+    if lower.contains("unauthorizedexception")
+        || lower.contains("authentication failed")
+        || lower.contains("invalid token")
+        || lower.contains("token is expired")
+        || lower.contains("authentication_failure")
+    {
         return Some(auth_failure());
     }
     if lower.contains("resourcenotfoundexception")
@@ -249,7 +280,12 @@ fn by_http_status(event: &ProvisioningEvent) -> Option<Classification> {
     }
 }
 
-const REQUIRED_USER: [&str; 4] = ["userName", "name.givenName", "name.familyName", "displayName"];
+const REQUIRED_USER: [&str; 4] = [
+    "userName",
+    "name.givenName",
+    "name.familyName",
+    "displayName",
+];
 const SINGLE_VALUED: [&str; 4] = ["emails", "phoneNumbers", "addresses", "roles"];
 
 /// Rules on the values the IdP sent: a required attribute empty, two values of a single-valued
@@ -261,20 +297,33 @@ fn by_sent_values(event: &ProvisioningEvent) -> Option<Classification> {
     let is_user = event.entity.kind != Some(EntityKind::Group);
     if is_user {
         for required in REQUIRED_USER {
-            let sent: Vec<_> =
-                event.attributes.iter().filter(|a| normalize_attribute(&a.name) == required).collect();
+            let sent: Vec<_> = event
+                .attributes
+                .iter()
+                .filter(|a| normalize_attribute(&a.name) == required)
+                .collect();
             // An attribute listed with no value at all says nothing; `""` is an empty value.
-            if sent.iter().any(|a| !a.values.is_empty() && a.values.iter().all(|v| v.trim().is_empty())) {
+            if sent
+                .iter()
+                .any(|a| !a.values.is_empty() && a.values.iter().all(|v| v.trim().is_empty()))
+            {
                 return Some(missing(required));
             }
         }
         // On a create the IdP sends every mapped attribute: an absent required one is missing.
         // Only a full attribute list (it names userName) says anything about what is absent.
-        let full_list = event.attributes.iter().any(|a| normalize_attribute(&a.name) == "userName")
+        let full_list = event
+            .attributes
+            .iter()
+            .any(|a| normalize_attribute(&a.name) == "userName")
             && event.attributes.len() >= 4;
         if event.action == Some(crate::model::Action::Create) && full_list {
             for required in REQUIRED_USER {
-                if !event.attributes.iter().any(|a| normalize_attribute(&a.name) == required) {
+                if !event
+                    .attributes
+                    .iter()
+                    .any(|a| normalize_attribute(&a.name) == required)
+                {
                     return Some(missing(required));
                 }
             }
@@ -310,7 +359,11 @@ fn by_sent_values(event: &ProvisioningEvent) -> Option<Classification> {
 /// the Entra and Okta guides warn about.
 pub fn check_name(attribute: &str, value: &str, is_user: bool) -> Option<Classification> {
     let invalid = |why: &str| {
-        Some(Classification::new(Category::InvalidValue, Some(attribute), format!("{attribute} {why}")))
+        Some(Classification::new(
+            Category::InvalidValue,
+            Some(attribute),
+            format!("{attribute} {why}"),
+        ))
     };
     let len = value.chars().count();
     if is_user {
@@ -326,8 +379,13 @@ pub fn check_name(attribute: &str, value: &str, is_user: bool) -> Option<Classif
     } else if len > 1024 {
         return invalid("is longer than AWS's 1024-character limit");
     }
-    if value.chars().any(|c| matches!(c, '<' | '>' | ';' | ':' | '%' | '\t' | '\r' | '\n')) {
-        return invalid("contains a character the Entra and Okta guides say AWS rejects (<>;:% tab CR LF)");
+    if value
+        .chars()
+        .any(|c| matches!(c, '<' | '>' | ';' | ':' | '%' | '\t' | '\r' | '\n'))
+    {
+        return invalid(
+            "contains a character the Entra and Okta guides say AWS rejects (<>;:% tab CR LF)",
+        );
     }
     None
 }
@@ -388,7 +446,11 @@ fn unexplained(event: &ProvisioningEvent) -> Classification {
             "AWS rejected the request as unparsable or against the schema, without saying why",
         )
     } else {
-        Classification::new(Category::Other, None, "a failure scimlens has no rule for; see the raw record")
+        Classification::new(
+            Category::Other,
+            None,
+            "a failure scimlens has no rule for; see the raw record",
+        )
     }
 }
 
@@ -396,7 +458,11 @@ fn classify_attribute_validation(event: &ProvisioningEvent) -> Classification {
     let property = event
         .steps
         .iter()
-        .find_map(|s| s.details.iter().find(|(k, _)| k.eq_ignore_ascii_case("PropertyName")))
+        .find_map(|s| {
+            s.details
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("PropertyName"))
+        })
         .map(|(_, v)| normalize_attribute(v));
     let is_user = event.entity.kind != Some(EntityKind::Group);
     if let Some(attr) = property.as_deref() {
@@ -406,9 +472,15 @@ fn classify_attribute_validation(event: &ProvisioningEvent) -> Classification {
             .find(|a| normalize_attribute(&a.name) == attr)
             .and_then(|a| a.values.first())
             .map(String::as_str)
-            .or(event.entity.name.as_deref().filter(|_| attr == "userName" || attr == "displayName"));
+            .or(event
+                .entity
+                .name
+                .as_deref()
+                .filter(|_| attr == "userName" || attr == "displayName"));
         match value {
-            Some(v) if v.trim().is_empty() && REQUIRED_USER.contains(&attr) => return missing(attr),
+            Some(v) if v.trim().is_empty() && REQUIRED_USER.contains(&attr) => {
+                return missing(attr);
+            }
             Some(v) => {
                 if let Some(c) = check_name(attr, v, is_user) {
                     return c;
@@ -437,7 +509,11 @@ fn missing(attribute: &str) -> Classification {
 }
 
 fn throttled() -> Classification {
-    Classification::new(Category::Throttled, None, "AWS throttled the request (20 requests/second limit)")
+    Classification::new(
+        Category::Throttled,
+        None,
+        "AWS throttled the request (20 requests/second limit)",
+    )
 }
 
 fn auth_failure() -> Classification {
@@ -457,7 +533,11 @@ fn target_missing() -> Classification {
 }
 
 fn permission() -> Classification {
-    Classification::new(Category::Other, None, "access denied: the caller lacks permission in AWS")
+    Classification::new(
+        Category::Other,
+        None,
+        "access denied: the caller lacks permission in AWS",
+    )
 }
 
 /// `Value at 'name.givenName' failed to satisfy constraint` -> `name.givenName`.
@@ -470,7 +550,10 @@ fn validation_attribute(text: &str) -> Option<String> {
 /// `List attribute emails exceeds ...` -> `emails`.
 fn list_attribute(text: &str) -> Option<String> {
     let i = text.find("List attribute ")? + "List attribute ".len();
-    let word: String = text[i..].chars().take_while(|c| c.is_alphanumeric() || *c == '.').collect();
+    let word: String = text[i..]
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '.')
+        .collect();
     (!word.is_empty()).then_some(word)
 }
 
@@ -478,7 +561,9 @@ fn list_attribute(text: &str) -> Option<String> {
 /// `name.givenName`, `emails[type eq "work"].value` -> `emails`, `userPrincipalName` stays.
 pub fn normalize_attribute(name: &str) -> String {
     let base = name.split('[').next().unwrap_or(name).trim();
-    let base = base.strip_prefix("urn:ietf:params:scim:schemas:core:2.0:User:").unwrap_or(base);
+    let base = base
+        .strip_prefix("urn:ietf:params:scim:schemas:core:2.0:User:")
+        .unwrap_or(base);
     match base.to_ascii_lowercase().as_str() {
         "givenname" | "name.givenname" | "firstname" => "name.givenName".to_string(),
         "familyname" | "name.familyname" | "surname" | "lastname" => "name.familyName".to_string(),
@@ -503,14 +588,23 @@ mod tests {
             outcome: Some(Outcome::Failure),
             aws_detail: detail.map(str::to_string),
             http_status: status,
-            entity: EntityRef { kind: Some(EntityKind::User), name: Some("ann@x.com".into()), ..Default::default() },
+            entity: EntityRef {
+                kind: Some(EntityKind::User),
+                name: Some("ann@x.com".into()),
+                ..Default::default()
+            },
             ..Default::default()
         }
     }
 
     #[test]
     fn aws_validation_detail_names_the_missing_attribute() {
-        let ev = failed(Some("1 validation error detected: Value at 'name.givenName' failed to satisfy constraint: Member must have length greater than or equal to 1"), Some(400));
+        let ev = failed(
+            Some(
+                "1 validation error detected: Value at 'name.givenName' failed to satisfy constraint: Member must have length greater than or equal to 1",
+            ),
+            Some(400),
+        );
         let c = classify(&ev, &Rules::default()).unwrap();
         assert_eq!(c.category, Category::MissingRequiredAttribute);
         assert_eq!(c.attribute.as_deref(), Some("name.givenName"));
@@ -518,8 +612,15 @@ mod tests {
 
     #[test]
     fn a_reserved_group_name_beats_a_generic_400() {
-        let mut ev = failed(Some("Request is unparsable, syntactically incorrect, or violates schema."), Some(400));
-        ev.entity = EntityRef { kind: Some(EntityKind::Group), name: Some("Administrator".into()), ..Default::default() };
+        let mut ev = failed(
+            Some("Request is unparsable, syntactically incorrect, or violates schema."),
+            Some(400),
+        );
+        ev.entity = EntityRef {
+            kind: Some(EntityKind::Group),
+            name: Some("Administrator".into()),
+            ..Default::default()
+        };
         let c = classify(&ev, &Rules::default()).unwrap();
         assert_eq!(c.category, Category::ReservedName);
         assert_eq!(c.attribute.as_deref(), Some("displayName"));
@@ -530,17 +631,34 @@ mod tests {
         let mut ev = failed(None, Some(400));
         ev.entity.name = Some("AWSControlTowerAdmins".into());
         ev.entity.kind = Some(EntityKind::Group);
-        assert_eq!(classify(&ev, &Rules::default()).unwrap().category, Category::SchemaViolationUnspecified);
+        assert_eq!(
+            classify(&ev, &Rules::default()).unwrap().category,
+            Category::SchemaViolationUnspecified
+        );
         let rules = Rules::new(&["awscontroltoweradmins".to_string()]);
-        assert_eq!(classify(&ev, &rules).unwrap().category, Category::ReservedName);
+        assert_eq!(
+            classify(&ev, &rules).unwrap().category,
+            Category::ReservedName
+        );
     }
 
     #[test]
     fn two_emails_sent_explain_a_generic_400() {
-        let mut ev = failed(Some("Request is unparsable, syntactically incorrect, or violates schema."), Some(400));
+        let mut ev = failed(
+            Some("Request is unparsable, syntactically incorrect, or violates schema."),
+            Some(400),
+        );
         ev.attributes = vec![
-            SentAttribute { name: "emails[type eq \"work\"].value".into(), old_value: None, values: vec!["a@x.com".into()] },
-            SentAttribute { name: "emails[type eq \"other\"].value".into(), old_value: None, values: vec!["b@x.com".into()] },
+            SentAttribute {
+                name: "emails[type eq \"work\"].value".into(),
+                old_value: None,
+                values: vec!["a@x.com".into()],
+            },
+            SentAttribute {
+                name: "emails[type eq \"other\"].value".into(),
+                old_value: None,
+                values: vec!["b@x.com".into()],
+            },
         ];
         let c = classify(&ev, &Rules::default()).unwrap();
         assert_eq!(c.category, Category::MultivalueNotSupported);
@@ -551,23 +669,49 @@ mod tests {
     fn an_empty_given_name_sent_on_create_is_missing() {
         let mut ev = failed(None, None);
         ev.action = Some(Action::Create);
-        ev.attributes = vec![SentAttribute { name: "name.givenName".into(), old_value: None, values: vec!["".into()] }];
-        assert_eq!(classify(&ev, &Rules::default()).unwrap().category, Category::MissingRequiredAttribute);
+        ev.attributes = vec![SentAttribute {
+            name: "name.givenName".into(),
+            old_value: None,
+            values: vec!["".into()],
+        }];
+        assert_eq!(
+            classify(&ev, &Rules::default()).unwrap().category,
+            Category::MissingRequiredAttribute
+        );
     }
 
     #[test]
     fn an_unexplained_400_lists_as_unspecified() {
-        let ev = failed(Some("Request is unparsable, syntactically incorrect, or violates schema."), Some(400));
-        assert_eq!(classify(&ev, &Rules::default()).unwrap().category, Category::SchemaViolationUnspecified);
+        let ev = failed(
+            Some("Request is unparsable, syntactically incorrect, or violates schema."),
+            Some(400),
+        );
+        assert_eq!(
+            classify(&ev, &Rules::default()).unwrap().category,
+            Category::SchemaViolationUnspecified
+        );
     }
 
     #[test]
     fn status_and_codes_classify_when_text_says_nothing() {
-        assert_eq!(classify(&failed(None, Some(409)), &Rules::default()).unwrap().category, Category::DuplicateConflict);
-        assert_eq!(classify(&failed(None, Some(429)), &Rules::default()).unwrap().category, Category::Throttled);
+        assert_eq!(
+            classify(&failed(None, Some(409)), &Rules::default())
+                .unwrap()
+                .category,
+            Category::DuplicateConflict
+        );
+        assert_eq!(
+            classify(&failed(None, Some(429)), &Rules::default())
+                .unwrap()
+                .category,
+            Category::Throttled
+        );
         let mut ev = failed(None, None);
         ev.error_code = Some("ContosoEntryConflict".into());
-        assert_eq!(classify(&ev, &Rules::default()).unwrap().category, Category::DuplicateConflict);
+        assert_eq!(
+            classify(&ev, &Rules::default()).unwrap().category,
+            Category::DuplicateConflict
+        );
     }
 
     #[test]

@@ -19,9 +19,17 @@ pub fn silent_gaps(cycle_starts: &[i64]) -> Vec<JobFinding> {
     if cycle_starts.len() < 2 {
         return Vec::new();
     }
-    let mut intervals: Vec<i64> = cycle_starts.windows(2).map(|w| w[1] - w[0]).filter(|d| *d > 0).collect();
+    let mut intervals: Vec<i64> = cycle_starts
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .filter(|d| *d > 0)
+        .collect();
     intervals.sort_unstable();
-    let typical = if intervals.len() >= 3 { intervals[intervals.len() / 2] } else { DEFAULT_CYCLE_MS };
+    let typical = if intervals.len() >= 3 {
+        intervals[intervals.len() / 2]
+    } else {
+        DEFAULT_CYCLE_MS
+    };
     let typical = typical.max(60_000);
     cycle_starts
         .windows(2)

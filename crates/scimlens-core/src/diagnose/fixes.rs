@@ -18,7 +18,8 @@ pub fn fix_for(category: Category, attribute: Option<&str>, idp: Idp) -> String 
              Profile Editor mappings): {what}. Then push the affected users again."
         )
     };
-    let tool = |what: &str| format!("In the sync tool's configuration or the source directory: {what}.");
+    let tool =
+        |what: &str| format!("In the sync tool's configuration or the source directory: {what}.");
     let by_idp = |what: &str| match idp {
         Idp::Entra => entra_mapping(what),
         Idp::Okta => okta_mapping(what),
@@ -88,7 +89,8 @@ pub fn fix_for(category: Category, attribute: Option<&str>, idp: Idp) -> String 
         Category::UnmanagedInStore => "Created outside SCIM: delete it in AWS or link it to the \
                                        IdP object by giving it the IdP's externalId."
             .to_string(),
-        Category::Other => "Read the raw record below; scimlens has no rule for this failure."
-            .to_string(),
+        Category::Other => {
+            "Read the raw record below; scimlens has no rule for this failure.".to_string()
+        }
     }
 }

@@ -19,7 +19,10 @@ pub fn entity_key(event: &ProvisioningEvent, classification: Option<&Classificat
     }
     let kind = event.entity.kind.unwrap_or(EntityKind::Unknown);
     let usable = |s: &Option<String>| {
-        s.as_deref().map(str::trim).filter(|v| !v.is_empty() && *v != MASKED).map(str::to_string)
+        s.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty() && *v != MASKED)
+            .map(str::to_string)
     };
     if kind != EntityKind::Unknown {
         if let Some(id) = usable(&event.entity.source_id) {

@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 
+use super::Rules;
 use super::classify::reclassify_reserved;
 use super::fixes::fix_for;
 use super::keys::unknown_name;
-use super::Rules;
 use crate::error::Result;
 use crate::model::{Category, EntityKind, EntityStatus, Format, Idp};
 use crate::store::Workspace;
@@ -15,7 +15,9 @@ use crate::store::settings;
 
 /// The rules in force for `ws`: built-in reserved names plus the workspace's and `extra`.
 pub async fn rules_for(ws: &Workspace, extra: &[String]) -> Result<Rules> {
-    let mut names: Vec<String> = settings::get(ws, settings::RESERVED_NAMES).await?.unwrap_or_default();
+    let mut names: Vec<String> = settings::get(ws, settings::RESERVED_NAMES)
+        .await?
+        .unwrap_or_default();
     names.extend(extra.iter().cloned());
     Ok(Rules::new(&names))
 }
@@ -25,7 +27,9 @@ pub async fn rules_for(ws: &Workspace, extra: &[String]) -> Result<Rules> {
 pub async fn refresh(ws: &Workspace, rules: &Rules) -> Result<u64> {
     let aggregates = entities::aggregates(ws).await?;
     let index = |rows: Vec<LastRecord>| -> HashMap<String, LastRecord> {
-        rows.into_iter().map(|r| (r.entity_key.clone(), r)).collect()
+        rows.into_iter()
+            .map(|r| (r.entity_key.clone(), r))
+            .collect()
     };
     let decisive = index(entities::last_decisive(ws).await?);
     let failures = index(entities::last_failure(ws).await?);
@@ -62,7 +66,9 @@ pub async fn refresh(ws: &Workspace, rules: &Rules) -> Result<u64> {
             EntityStatus::Resolved => last_fail,
             EntityStatus::Ok => None,
         };
-        let mut category = cause.and_then(|c| c.category.as_deref()).and_then(Category::parse);
+        let mut category = cause
+            .and_then(|c| c.category.as_deref())
+            .and_then(Category::parse);
         let mut attribute = cause.and_then(|c| c.attribute.clone());
         let mut message = cause.and_then(|c| c.message.clone());
         if let Some(re) = reclassify_reserved(category, kind, &name, rules) {

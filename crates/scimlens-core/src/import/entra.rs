@@ -10,7 +10,9 @@ use super::json::{JsonRecords, Layout};
 use super::value::{de_text, embedded_aws_error, http_status_in_text, parse_time, value_text};
 use super::{EventSink, Input, SourceWarning, WarningKind};
 use crate::error::{Error, Position, Result};
-use crate::model::{Action, EntityKind, EntityRef, Format, Outcome, ProvisioningEvent, SentAttribute, Step};
+use crate::model::{
+    Action, EntityKind, EntityRef, Format, Outcome, ProvisioningEvent, SentAttribute, Step,
+};
 
 pub fn import(format: Format, input: Input, sink: &mut dyn EventSink) -> Result<()> {
     let layout = match format {
@@ -20,18 +22,24 @@ pub fn import(format: Format, input: Input, sink: &mut dyn EventSink) -> Result<
     };
     let mut records = JsonRecords::new(input.reader, &input.path, layout);
     while let Some(rec) = records.next_record()? {
-        let position = Position { line: Some(rec.line), column: Some(rec.column), record: Some(rec.number), byte_offset: None };
-        let parsed: std::result::Result<ProvisioningRecord, _> = if format == Format::EntraDiagnostic {
-            serde_json::from_str::<DiagnosticLine>(rec.text).map(|l| {
-                let mut r = l.properties;
-                if r.activity_date_time.is_none() {
-                    r.activity_date_time = l.time;
-                }
-                r
-            })
-        } else {
-            serde_json::from_str(rec.text)
+        let position = Position {
+            line: Some(rec.line),
+            column: Some(rec.column),
+            record: Some(rec.number),
+            byte_offset: None,
         };
+        let parsed: std::result::Result<ProvisioningRecord, _> =
+            if format == Format::EntraDiagnostic {
+                serde_json::from_str::<DiagnosticLine>(rec.text).map(|l| {
+                    let mut r = l.properties;
+                    if r.activity_date_time.is_none() {
+                        r.activity_date_time = l.time;
+                    }
+                    r
+                })
+            } else {
+                serde_json::from_str(rec.text)
+            };
         let record = parsed.map_err(|e| Error::Parse {
             path: input.path.clone(),
             position,
@@ -75,9 +83,18 @@ pub(crate) struct ProvisioningRecord {
     pub cycle_id: Option<String>,
     #[serde(alias = "ChangeId", deserialize_with = "de_text")]
     pub change_id: Option<String>,
-    #[serde(alias = "action", alias = "Action", alias = "ProvisioningAction", deserialize_with = "de_text")]
+    #[serde(
+        alias = "action",
+        alias = "Action",
+        alias = "ProvisioningAction",
+        deserialize_with = "de_text"
+    )]
     pub provisioning_action: Option<String>,
-    #[serde(alias = "statusInfo", alias = "StatusInfo", alias = "ProvisioningStatusInfo")]
+    #[serde(
+        alias = "statusInfo",
+        alias = "StatusInfo",
+        alias = "ProvisioningStatusInfo"
+    )]
     pub provisioning_status_info: Option<StatusInfo>,
     #[serde(alias = "ProvisioningSteps")]
     pub provisioning_steps: Option<Vec<RawStep>>,
@@ -179,14 +196,21 @@ fn step_status_name(s: &str) -> String {
 /// `details` is an object in Graph, sometimes a list of `{key, value}` pairs elsewhere.
 pub(crate) fn details_pairs(details: Option<&Value>) -> Vec<(String, String)> {
     match details {
-        Some(Value::Object(map)) => {
-            map.iter().filter_map(|(k, v)| value_text(v).map(|v| (k.clone(), v))).collect()
-        }
+        Some(Value::Object(map)) => map
+            .iter()
+            .filter_map(|(k, v)| value_text(v).map(|v| (k.clone(), v)))
+            .collect(),
         Some(Value::Array(items)) => items
             .iter()
             .filter_map(|item| {
-                let key = item.get("key").or_else(|| item.get("Key")).and_then(value_text)?;
-                let value = item.get("value").or_else(|| item.get("Value")).and_then(value_text)?;
+                let key = item
+                    .get("key")
+                    .or_else(|| item.get("Key"))
+                    .and_then(value_text)?;
+                let value = item
+                    .get("value")
+                    .or_else(|| item.get("Value"))
+                    .and_then(value_text)?;
                 Some((key, value))
             })
             .collect(),
@@ -201,7 +225,9 @@ pub(crate) fn details_pairs(details: Option<&Value>) -> Vec<(String, String)> {
 /// A modified property's new value split into its values: a JSON array string becomes its
 /// items; a plain string is one value (possibly empty: `""` is a value, and an invalid one).
 pub(crate) fn split_values(new_value: Option<&str>) -> Vec<String> {
-    let Some(v) = new_value else { return Vec::new() };
+    let Some(v) = new_value else {
+        return Vec::new();
+    };
     let trimmed = v.trim();
     if trimmed.starts_with('[') {
         if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(trimmed) {
@@ -218,7 +244,10 @@ pub(crate) fn split_values(new_value: Option<&str>) -> Vec<String> {
 }
 
 fn detail<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    pairs.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_str())
+    pairs
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, v)| v.as_str())
 }
 
 fn entity_kind(identity_type: Option<&str>) -> Option<EntityKind> {
@@ -252,17 +281,24 @@ impl ProvisioningRecord {
             .into_iter()
             .filter_map(|p| {
                 let values = split_values(p.new_value.as_deref());
-                Some(SentAttribute { name: p.display_name?, old_value: p.old_value, values })
+                Some(SentAttribute {
+                    name: p.display_name?,
+                    old_value: p.old_value,
+                    values,
+                })
             })
             .collect();
 
         let status_info = self.provisioning_status_info.unwrap_or_default();
-        let error = status_info.error_information.unwrap_or(status_info.flat_error);
+        let error = status_info
+            .error_information
+            .unwrap_or(status_info.flat_error);
         let outcome = status_info.status.as_deref().map(Outcome::parse);
         let text = [error.reason.as_deref(), error.additional_details.as_deref()];
         let embedded = text.iter().flatten().find_map(|t| embedded_aws_error(t));
         let (aws_detail, embedded_status) = embedded.unwrap_or((None, None));
-        let http_status = embedded_status.or_else(|| text.iter().flatten().find_map(|t| http_status_in_text(t)));
+        let http_status =
+            embedded_status.or_else(|| text.iter().flatten().find_map(|t| http_status_in_text(t)));
 
         let skip_reason = steps
             .iter()
@@ -274,10 +310,15 @@ impl ProvisioningRecord {
             .or_else(|| entity_kind(target.identity_type.as_deref()));
         let source_details = details_pairs(source.details.as_ref());
         let attr = |names: &[&str]| {
-            attributes.iter().find(|a| names.iter().any(|n| a.name.eq_ignore_ascii_case(n))).and_then(|a| a.values.first().cloned())
+            attributes
+                .iter()
+                .find(|a| names.iter().any(|n| a.name.eq_ignore_ascii_case(n)))
+                .and_then(|a| a.values.first().cloned())
         };
         let name = match kind {
-            Some(EntityKind::Group) => attr(&["displayName"]).or_else(|| source.display_name.clone()),
+            Some(EntityKind::Group) => {
+                attr(&["displayName"]).or_else(|| source.display_name.clone())
+            }
             // The UPN is how the admin knows the user in Entra; the userName sent may be the
             // very value that failed.
             _ => detail(&source_details, "UserPrincipalName")

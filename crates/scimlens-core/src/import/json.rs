@@ -62,7 +62,10 @@ enum State {
     /// Inside the top-level object, before the records key.
     TopObject,
     /// Inside the records array, expecting a value or `]`.
-    InArray { after_value: bool, top_object: bool },
+    InArray {
+        after_value: bool,
+        top_object: bool,
+    },
     Lines,
     Done,
 }
@@ -96,7 +99,11 @@ impl<R: BufRead> JsonRecords<R> {
         Position {
             line: Some(self.line),
             column: Some(self.offset - self.line_start + 1),
-            record: if self.record_number > 0 { Some(self.record_number) } else { None },
+            record: if self.record_number > 0 {
+                Some(self.record_number)
+            } else {
+                None
+            },
             byte_offset: Some(self.offset),
         }
     }
@@ -109,7 +116,6 @@ impl<R: BufRead> JsonRecords<R> {
             found: found.to_string(),
         }
     }
-
 
     /// Advances past `n` bytes of `chunk`, keeping line accounting.
     fn account(&mut self, chunk: &[u8]) {
@@ -127,7 +133,9 @@ impl<R: BufRead> JsonRecords<R> {
             if chunk.is_empty() {
                 return Ok(None);
             }
-            let skip = chunk.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
+            let skip = chunk
+                .iter()
+                .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
             let n = skip.unwrap_or(chunk.len());
             // A UTF-8 byte order mark at the very start is tolerated.
             if self.offset == 0 && n == 0 && chunk.starts_with(&[0xEF, 0xBB, 0xBF]) {
@@ -189,7 +197,9 @@ impl<R: BufRead> JsonRecords<R> {
             if chunk.is_empty() {
                 return Ok(());
             }
-            let end = chunk.iter().position(|b| matches!(b, b',' | b']' | b'}') || b.is_ascii_whitespace());
+            let end = chunk
+                .iter()
+                .position(|b| matches!(b, b',' | b']' | b'}') || b.is_ascii_whitespace());
             let n = end.unwrap_or(chunk.len());
             self.buf.extend_from_slice(&chunk[..n]);
             self.reader.consume(n);
@@ -361,7 +371,12 @@ impl<R: BufRead> JsonRecords<R> {
         self.record_number += 1;
         let number = self.record_number;
         match std::str::from_utf8(&self.buf) {
-            Ok(text) => Ok(Record { text, number, line: start_line, column: start_col }),
+            Ok(text) => Ok(Record {
+                text,
+                number,
+                line: start_line,
+                column: start_col,
+            }),
             Err(e) => {
                 let bad = e.valid_up_to();
                 let before = &self.buf[..bad];
@@ -391,10 +406,17 @@ impl<R: BufRead> JsonRecords<R> {
                 State::Start => {
                     let first = self.peek_significant()?;
                     match (self.layout, first) {
-                        (_, None) => return Err(Error::Empty { path: self.path.clone() }),
+                        (_, None) => {
+                            return Err(Error::Empty {
+                                path: self.path.clone(),
+                            });
+                        }
                         (Layout::Array, Some(b'[')) => {
                             self.consume_byte();
-                            self.state = State::InArray { after_value: false, top_object: false };
+                            self.state = State::InArray {
+                                after_value: false,
+                                top_object: false,
+                            };
                         }
                         (Layout::ArrayUnderKey(_), Some(b'{')) => {
                             self.consume_byte();
@@ -428,20 +450,31 @@ impl<R: BufRead> JsonRecords<R> {
                         }
                         Some(_) => {}
                         None => {
-                            return Err(self.parse_error("'}' closing the file's object", "end of file"));
+                            return Err(
+                                self.parse_error("'}' closing the file's object", "end of file")
+                            );
                         }
                     }
                     let key = self.read_key()?;
                     if key == records_key {
-                        self.expect_byte(b'[', &format!("'[' starting the \"{records_key}\" array"))?;
-                        self.state = State::InArray { after_value: false, top_object: true };
+                        self.expect_byte(
+                            b'[',
+                            &format!("'[' starting the \"{records_key}\" array"),
+                        )?;
+                        self.state = State::InArray {
+                            after_value: false,
+                            top_object: true,
+                        };
                     } else {
                         self.read_value()?;
                         let raw_value = String::from_utf8_lossy(&self.buf).into_owned();
                         self.meta.push(Meta { key, raw_value });
                     }
                 }
-                State::InArray { after_value, top_object } => {
+                State::InArray {
+                    after_value,
+                    top_object,
+                } => {
                     match self.peek_significant()? {
                         Some(b']') => {
                             self.consume_byte();
@@ -455,7 +488,10 @@ impl<R: BufRead> JsonRecords<R> {
                         }
                         Some(b',') if after_value => {
                             self.consume_byte();
-                            self.state = State::InArray { after_value: false, top_object };
+                            self.state = State::InArray {
+                                after_value: false,
+                                top_object,
+                            };
                             continue;
                         }
                         Some(b'{') if !after_value => {}
@@ -476,7 +512,10 @@ impl<R: BufRead> JsonRecords<R> {
                     }
                     let (line, column) = (self.line, self.offset - self.line_start + 1);
                     self.read_container()?;
-                    self.state = State::InArray { after_value: true, top_object };
+                    self.state = State::InArray {
+                        after_value: true,
+                        top_object,
+                    };
                     return self.finish_record(line, column).map(Some);
                 }
                 State::Lines => match self.peek_significant()? {
@@ -511,13 +550,18 @@ impl<R: BufRead> JsonRecords<R> {
     fn expect_end(&mut self) -> Result<()> {
         match self.peek_significant()? {
             None => Ok(()),
-            Some(b) => Err(self.parse_error("end of file after the closing bracket", &describe_byte(b))),
+            Some(b) => {
+                Err(self.parse_error("end of file after the closing bracket", &describe_byte(b)))
+            }
         }
     }
 }
 
 fn fill<'r, R: BufRead>(reader: &'r mut R, path: &Path) -> Result<&'r [u8]> {
-    reader.fill_buf().map_err(|source| Error::Io { path: path.to_path_buf(), source })
+    reader.fill_buf().map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 pub(crate) fn describe_byte(b: u8) -> String {
@@ -588,7 +632,11 @@ mod tests {
     #[test]
     fn garbage_after_the_array_is_rejected() {
         let err = collect("[{\"a\":1}] trailing", Layout::Array).unwrap_err();
-        assert!(err.to_string().contains("end of file after the closing bracket"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("end of file after the closing bracket"),
+            "{err}"
+        );
     }
 
     #[test]

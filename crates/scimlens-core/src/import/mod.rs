@@ -109,7 +109,12 @@ impl Tap {
 
     /// Hex blake3 of everything read so far (the whole file once the import has finished).
     pub fn hash_hex(&self) -> String {
-        self.hasher.lock().expect("hash lock").finalize().to_hex().to_string()
+        self.hasher
+            .lock()
+            .expect("hash lock")
+            .finalize()
+            .to_hex()
+            .to_string()
     }
 }
 
@@ -122,7 +127,9 @@ impl Read for TapReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.tap.hasher.lock().expect("hash lock").update(&buf[..n]);
-        self.tap.bytes.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        self.tap
+            .bytes
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
         Ok(n)
     }
 }
@@ -134,20 +141,34 @@ impl Input {
 
     /// Opens `path`, reporting its raw bytes to `tap` as they are read.
     pub fn open_tapped(path: &Path, tap: std::sync::Arc<Tap>) -> Result<Input> {
-        let io = |source| Error::Io { path: path.to_path_buf(), source };
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
         let file = File::open(path).map_err(io)?;
         let size = file.metadata().map_err(io)?.len();
         if file.metadata().map_err(io)?.is_dir() {
-            return Err(Error::InvalidArgument(format!("{} is a directory, not a log file", path.display())));
+            return Err(Error::InvalidArgument(format!(
+                "{} is a directory, not a log file",
+                path.display()
+            )));
         }
         let mut reader = BufReader::with_capacity(READ_BUFFER, TapReader { inner: file, tap });
         let gzip = reader.fill_buf().map_err(io)?.starts_with(&[0x1f, 0x8b]);
         let reader: Box<dyn BufRead + Send> = if gzip {
-            Box::new(BufReader::with_capacity(READ_BUFFER, flate2::bufread::MultiGzDecoder::new(reader)))
+            Box::new(BufReader::with_capacity(
+                READ_BUFFER,
+                flate2::bufread::MultiGzDecoder::new(reader),
+            ))
         } else {
             Box::new(reader)
         };
-        Ok(Input { path: path.to_path_buf(), reader, size, gzip })
+        Ok(Input {
+            path: path.to_path_buf(),
+            reader,
+            size,
+            gzip,
+        })
     }
 }
 
@@ -158,17 +179,25 @@ pub fn detect(path: &Path) -> Result<Format> {
     (&mut input.reader)
         .take(SNIFF_BYTES as u64)
         .read_to_end(&mut head)
-        .map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+        .map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
     detect_bytes(path, &head)
 }
 
 /// The content rules of [`detect`], on the first bytes of a file.
 pub fn detect_bytes(path: &Path, head: &[u8]) -> Result<Format> {
-    let unknown = |reason: &str| Error::UnknownFormat { path: path.to_path_buf(), reason: reason.to_string() };
+    let unknown = |reason: &str| Error::UnknownFormat {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    };
     let text = head.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(head);
     let trimmed = trim_start(text);
     if trimmed.is_empty() {
-        return Err(Error::Empty { path: path.to_path_buf() });
+        return Err(Error::Empty {
+            path: path.to_path_buf(),
+        });
     }
     if looks_binary(trimmed) {
         return Err(unknown("it looks like binary data, not text"));
@@ -185,20 +214,32 @@ pub fn detect_bytes(path: &Path, head: &[u8]) -> Result<Format> {
 }
 
 fn trim_start(b: &[u8]) -> &[u8] {
-    let n = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
+    let n = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
     &b[n..]
 }
 
 fn looks_binary(b: &[u8]) -> bool {
     let sample = &b[..b.len().min(4096)];
     sample.contains(&0)
-        || sample.iter().filter(|&&c| c < 0x09 || (0x0e..0x20).contains(&c)).count() > sample.len() / 100 + 1
+        || sample
+            .iter()
+            .filter(|&&c| c < 0x09 || (0x0e..0x20).contains(&c))
+            .count()
+            > sample.len() / 100 + 1
 }
 
 /// Keys in the first record of a JSON array decide between Entra and Okta.
 fn detect_array(head: &str) -> Option<Format> {
     let first = first_object_prefix(head);
-    if has_key(first, "activityDateTime") || has_key(first, "provisioningAction") || has_key(first, "provisioningStatusInfo") || has_key(first, "statusInfo") || has_key(first, "provisioningSteps") {
+    if has_key(first, "activityDateTime")
+        || has_key(first, "provisioningAction")
+        || has_key(first, "provisioningStatusInfo")
+        || has_key(first, "statusInfo")
+        || has_key(first, "provisioningSteps")
+    {
         return Some(Format::EntraPortalJson);
     }
     if has_key(first, "eventType") && (has_key(first, "published") || has_key(first, "uuid")) {
@@ -213,7 +254,10 @@ fn detect_array(head: &str) -> Option<Format> {
 fn detect_object(head: &str) -> Option<Format> {
     let first_line = head.lines().next().unwrap_or(head);
     let one_line_record = first_line.trim_end().ends_with('}');
-    if has_key(head, "@odata.context") || (has_key(head, "value") && (has_key(head, "provisioningAction") || has_key(head, "activityDateTime"))) {
+    if has_key(head, "@odata.context")
+        || (has_key(head, "value")
+            && (has_key(head, "provisioningAction") || has_key(head, "activityDateTime")))
+    {
         return Some(Format::EntraGraph);
     }
     if has_key(head, "Records") && has_key(head, "eventSource") {
@@ -224,11 +268,17 @@ fn detect_object(head: &str) -> Option<Format> {
         return Some(Format::Cloudtrail);
     }
     // From here on: a single object or JSON lines; judge by the first record.
-    let first = if one_line_record { first_line } else { first_object_prefix(head) };
+    let first = if one_line_record {
+        first_line
+    } else {
+        first_object_prefix(head)
+    };
     if has_key(first, "eventSource") && has_key(first, "eventName") {
         return Some(Format::Cloudtrail);
     }
-    if has_key(first, "properties") && (first.contains("ProvisioningLogs") || has_key(first, "operationName")) {
+    if has_key(first, "properties")
+        && (first.contains("ProvisioningLogs") || has_key(first, "operationName"))
+    {
         return Some(Format::EntraDiagnostic);
     }
     if has_key(first, "eventType") && (has_key(first, "published") || has_key(first, "uuid")) {
@@ -298,9 +348,16 @@ pub(crate) fn has_key(s: &str, key: &str) -> bool {
 
 /// Imports one file with the importer for `format`, feeding `sink`.
 /// Portal CSV companions (steps, modified properties) are given in `companions`.
-pub fn run_importer(format: Format, input: Input, companions: &[PathBuf], sink: &mut dyn EventSink) -> Result<()> {
+pub fn run_importer(
+    format: Format,
+    input: Input,
+    companions: &[PathBuf],
+    sink: &mut dyn EventSink,
+) -> Result<()> {
     match format {
-        Format::EntraGraph | Format::EntraPortalJson | Format::EntraDiagnostic => entra::import(format, input, sink),
+        Format::EntraGraph | Format::EntraPortalJson | Format::EntraDiagnostic => {
+            entra::import(format, input, sink)
+        }
         Format::EntraLogAnalyticsCsv => entra_csv::import_log_analytics(input, sink),
         Format::EntraPortalCsv => entra_csv::import_portal(input, companions, sink),
         Format::OktaSystemlog => okta::import(input, sink),

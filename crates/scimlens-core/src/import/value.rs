@@ -78,7 +78,10 @@ pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
         return Some(t.with_timezone(&Utc));
     }
     // Log Analytics and some portal exports append " UTC" or use a space before the offset.
-    let s = s.strip_suffix(" UTC").or_else(|| s.strip_suffix('Z')).unwrap_or(s);
+    let s = s
+        .strip_suffix(" UTC")
+        .or_else(|| s.strip_suffix('Z'))
+        .unwrap_or(s);
     const NAIVE: [&str; 8] = [
         "%m/%d/%Y, %I:%M:%S%.f %p",
         "%m/%d/%Y %I:%M:%S%.f %p",
@@ -108,7 +111,10 @@ pub fn embedded_aws_error(text: &str) -> Option<(Option<String>, Option<u16>)> {
     let mut de = serde_json::Deserializer::from_str(candidate).into_iter::<Value>();
     let body = de.next()?.ok()?;
     let detail = body.get("detail").and_then(value_text);
-    let status = body.get("status").and_then(value_text).and_then(|s| s.parse().ok());
+    let status = body
+        .get("status")
+        .and_then(value_text)
+        .and_then(|s| s.parse().ok());
     if detail.is_none() && status.is_none() {
         return None;
     }
@@ -141,7 +147,13 @@ pub fn http_status_in_text(text: &str) -> Option<u16> {
         }
     }
     let lower = text.to_ascii_lowercase();
-    for marker in ["status of http response was", "http status", "http ", "status code", "statuscode"] {
+    for marker in [
+        "status of http response was",
+        "http status",
+        "http ",
+        "status code",
+        "statuscode",
+    ] {
         if let Some(i) = lower.find(marker) {
             let rest = lower[i + marker.len()..].trim_start_matches([' ', ':', '=']);
             if let Some(n) = leading_status(rest) {
@@ -191,7 +203,10 @@ mod tests {
 
     #[test]
     fn finds_http_status_in_sync_tool_messages() {
-        assert_eq!(http_status_in_text("status of http response was 409"), Some(409));
+        assert_eq!(
+            http_status_in_text("status of http response was 409"),
+            Some(409)
+        );
         assert_eq!(http_status_in_text("no status here"), None);
     }
 }

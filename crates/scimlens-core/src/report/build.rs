@@ -11,9 +11,9 @@ use crate::diagnose::fixes::fix_for;
 use crate::error::Result;
 use crate::import::value::format_time;
 use crate::model::Idp;
+use crate::store::Workspace;
 use crate::store::entities::{self, EntityRow};
 use crate::store::sources::{self, ms_to_text};
-use crate::store::Workspace;
 
 /// Reads the materialized diagnosis of `ws` into a report. Call `diagnose::refresh` first.
 pub async fn build(ws: &Workspace, now: DateTime<Utc>) -> Result<Report> {
@@ -23,8 +23,10 @@ pub async fn build(ws: &Workspace, now: DateTime<Utc>) -> Result<Report> {
     let connection_groups = entities::connection_groups(ws).await?;
 
     let failing: Vec<&EntityRow> = problems.iter().filter(|e| e.status == "failing").collect();
-    let mut categories: BTreeMap<String, u64> =
-        Category::ALL.iter().map(|c| (c.as_str().to_string(), 0)).collect();
+    let mut categories: BTreeMap<String, u64> = Category::ALL
+        .iter()
+        .map(|c| (c.as_str().to_string(), 0))
+        .collect();
     for e in &failing {
         if let Some(c) = &e.category {
             *categories.entry(c.clone()).or_default() += 1;
@@ -118,8 +120,14 @@ fn report_entity(e: &EntityRow) -> ReportEntity {
 fn root_causes(failing: &[&EntityRow]) -> Vec<RootCause> {
     let mut groups: BTreeMap<(String, Option<String>, String), Vec<&EntityRow>> = BTreeMap::new();
     for e in failing {
-        let Some(category) = e.category.clone() else { continue };
-        let key = (category, e.attribute.clone(), e.message.clone().unwrap_or_default());
+        let Some(category) = e.category.clone() else {
+            continue;
+        };
+        let key = (
+            category,
+            e.attribute.clone(),
+            e.message.clone().unwrap_or_default(),
+        );
         groups.entry(key).or_default().push(e);
     }
     let mut causes: Vec<RootCause> = groups
@@ -132,9 +140,15 @@ fn root_causes(failing: &[&EntityRow]) -> Vec<RootCause> {
                 summary: message,
                 count: members.len() as u64,
                 entities: members.iter().map(|e| e.name.clone()).collect(),
-                fix: members.iter().find_map(|e| e.fix.clone()).unwrap_or_default(),
+                fix: members
+                    .iter()
+                    .find_map(|e| e.fix.clone())
+                    .unwrap_or_default(),
                 candidates: if category == Category::SchemaViolationUnspecified {
-                    UNSPECIFIED_CANDIDATES.iter().map(|s| s.to_string()).collect()
+                    UNSPECIFIED_CANDIDATES
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect()
                 } else {
                     Vec::new()
                 },

@@ -117,15 +117,31 @@ pub fn text(r: &Report) -> String {
     } else {
         let _ = writeln!(out, "ROOT CAUSES");
         for (i, c) in r.root_causes.iter().enumerate() {
-            let _ = writeln!(out, "{}. {} - {} entit{}", i + 1, cause_title(c), c.count, if c.count == 1 { "y" } else { "ies" });
+            let _ = writeln!(
+                out,
+                "{}. {} - {} entit{}",
+                i + 1,
+                cause_title(c),
+                c.count,
+                if c.count == 1 { "y" } else { "ies" }
+            );
             let _ = writeln!(out, "   {}", c.summary);
-            let shown: Vec<&str> = c.entities.iter().take(LIST_LIMIT).map(String::as_str).collect();
+            let shown: Vec<&str> = c
+                .entities
+                .iter()
+                .take(LIST_LIMIT)
+                .map(String::as_str)
+                .collect();
             let more = c.entities.len().saturating_sub(LIST_LIMIT);
             let _ = writeln!(
                 out,
                 "   affected: {}{}",
                 shown.join(", "),
-                if more > 0 { format!(" and {more} more") } else { String::new() }
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
             );
             for cand in &c.candidates {
                 let _ = writeln!(out, "   possible cause: {cand}");
@@ -133,16 +149,28 @@ pub fn text(r: &Report) -> String {
             let _ = writeln!(out, "   fix: {}\n", c.fix);
         }
     }
-    let resolved = r.entities.iter().filter(|e| e.status == crate::model::EntityStatus::Resolved).count();
+    let resolved = r
+        .entities
+        .iter()
+        .filter(|e| e.status == crate::model::EntityStatus::Resolved)
+        .count();
     if resolved > 0 {
-        let _ = writeln!(out, "{resolved} entit{} failed earlier and succeeded later (resolved).", if resolved == 1 { "y" } else { "ies" });
+        let _ = writeln!(
+            out,
+            "{resolved} entit{} failed earlier and succeeded later (resolved).",
+            if resolved == 1 { "y" } else { "ies" }
+        );
     }
     out
 }
 
 fn csv_field(s: &str) -> String {
     // Neutralise spreadsheet formulas: log content must never execute in Excel either.
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -152,13 +180,17 @@ fn csv_field(s: &str) -> String {
 
 /// One row per problem entity (the report's `entities[]`), with its root cause's fix.
 pub fn csv(r: &Report) -> String {
-    let mut out = String::from("kind,name,status,category,attribute,message,fix,events,last_seen,source_id,target_id,external_id\n");
+    let mut out = String::from(
+        "kind,name,status,category,attribute,message,fix,events,last_seen,source_id,target_id,external_id\n",
+    );
     for e in &r.entities {
         let cells = [
             e.kind.as_str().to_string(),
             e.name.clone(),
             e.status.as_str().to_string(),
-            e.category.map(|c| c.as_str().to_string()).unwrap_or_default(),
+            e.category
+                .map(|c| c.as_str().to_string())
+                .unwrap_or_default(),
             opt(&e.attribute).to_string(),
             opt(&e.message).to_string(),
             opt(&e.fix).to_string(),
@@ -196,16 +228,48 @@ fn md_cell(s: &str) -> String {
 
 pub fn markdown(r: &Report) -> String {
     let mut out = String::from("# scimlens failure report\n\n");
+    if r.preflight.is_some() {
+        let _ = writeln!(out, "> **{}**\n", crate::preflight::PREDICTED_BANNER);
+    }
     let t = &r.totals;
-    let _ = writeln!(out, "Generated {}. {} records: {} succeeded, {} failed, {} skipped. **{} failing entities**, {} connection-level failures.\n", r.generated_at, t.records, t.success, t.failure, t.skipped, t.problem_entities, t.connection_failures);
-    let _ = writeln!(out, "## Sources\n\n| path | format | records | warnings |\n|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "Generated {}. {} records: {} succeeded, {} failed, {} skipped. **{} failing entities**, {} connection-level failures.\n",
+        r.generated_at,
+        t.records,
+        t.success,
+        t.failure,
+        t.skipped,
+        t.problem_entities,
+        t.connection_failures
+    );
+    let _ = writeln!(
+        out,
+        "## Sources\n\n| path | format | records | warnings |\n|---|---|---|---|"
+    );
     for s in &r.sources {
-        let _ = writeln!(out, "| {} | {} | {} | {} |", md_cell(&s.path), s.format, s.records, md_cell(&s.warnings.join("; ")));
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            md_cell(&s.path),
+            s.format,
+            s.records,
+            md_cell(&s.warnings.join("; "))
+        );
     }
     if !r.connection.is_empty() || !r.findings.is_empty() {
         let _ = writeln!(out, "\n## Connection and job\n");
         for c in &r.connection {
-            let _ = writeln!(out, "- **{}** x{}: {} ({} .. {}). Fix: {}", c.category, c.count, md_cell(&c.message), opt(&c.first_seen), opt(&c.last_seen), md_cell(&c.fix));
+            let _ = writeln!(
+                out,
+                "- **{}** x{}: {} ({} .. {}). Fix: {}",
+                c.category,
+                c.count,
+                md_cell(&c.message),
+                opt(&c.first_seen),
+                opt(&c.last_seen),
+                md_cell(&c.fix)
+            );
         }
         for f in &r.findings {
             let _ = writeln!(out, "- {}", md_cell(&f.message));
@@ -213,15 +277,38 @@ pub fn markdown(r: &Report) -> String {
     }
     let _ = writeln!(out, "\n## Root causes\n");
     for c in &r.root_causes {
-        let _ = writeln!(out, "### {} ({} entities)\n\n{}\n\nAffected: {}\n", md_cell(&cause_title(c)), c.count, md_cell(&c.summary), md_cell(&c.entities.join(", ")));
+        let _ = writeln!(
+            out,
+            "### {} ({} entities)\n\n{}\n\nAffected: {}\n",
+            md_cell(&cause_title(c)),
+            c.count,
+            md_cell(&c.summary),
+            md_cell(&c.entities.join(", "))
+        );
         for cand in &c.candidates {
             let _ = writeln!(out, "- possible cause: {}", md_cell(cand));
         }
         let _ = writeln!(out, "**Fix:** {}\n", md_cell(&c.fix));
     }
-    let _ = writeln!(out, "## Entities\n\n| kind | name | status | category | attribute | events | last seen |\n|---|---|---|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "## Entities\n\n| kind | name | status | category | attribute | events | last seen |\n|---|---|---|---|---|---|---|"
+    );
     for e in &r.entities {
-        let _ = writeln!(out, "| {} | {} | {} | {} | {} | {} | {} |", e.kind.as_str(), md_cell(&e.name), e.status.as_str(), e.category.map(|c| c.as_str()).unwrap_or(""), md_cell(opt(&e.attribute)), e.events, opt(&e.last_seen));
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            e.kind.as_str(),
+            md_cell(&e.name),
+            e.status.as_str(),
+            e.category.map(|c| c.as_str()).unwrap_or(""),
+            md_cell(opt(&e.attribute)),
+            e.events,
+            opt(&e.last_seen)
+        );
+    }
+    if let Some(c) = &r.compare {
+        out.push_str(&crate::compare::render_markdown(c, &md_cell));
     }
     out
 }
@@ -255,17 +342,50 @@ pub fn html(r: &Report) -> String {
          code{font-family:ui-monospace,monospace}@media (prefers-color-scheme:dark){body{background:#0d1117;color:#e6edf3}th{background:#161b22}.alert{background:#3b2a12}.fix{background:#12301a}}\n\
          </style></head><body>\n<h1>scimlens failure report</h1>\n",
     );
+    if r.preflight.is_some() {
+        let _ = writeln!(
+            out,
+            "<div class=\"alert\">{}</div>",
+            e(crate::preflight::PREDICTED_BANNER)
+        );
+    }
     let t = &r.totals;
-    let _ = writeln!(out, "<p>Generated {}. {} records: {} succeeded, {} failed, {} skipped. <strong>{} failing entities</strong>, {} connection-level failures.</p>", e(&r.generated_at), t.records, t.success, t.failure, t.skipped, t.problem_entities, t.connection_failures);
+    let _ = writeln!(
+        out,
+        "<p>Generated {}. {} records: {} succeeded, {} failed, {} skipped. <strong>{} failing entities</strong>, {} connection-level failures.</p>",
+        e(&r.generated_at),
+        t.records,
+        t.success,
+        t.failure,
+        t.skipped,
+        t.problem_entities,
+        t.connection_failures
+    );
     for c in &r.connection {
-        let _ = writeln!(out, "<div class=\"alert\"><strong>{}</strong> x{}: {} ({} .. {})<div class=\"fix\">{}</div></div>", e(c.category.as_str()), c.count, e(&c.message), e(opt(&c.first_seen)), e(opt(&c.last_seen)), e(&c.fix));
+        let _ = writeln!(
+            out,
+            "<div class=\"alert\"><strong>{}</strong> x{}: {} ({} .. {})<div class=\"fix\">{}</div></div>",
+            e(c.category.as_str()),
+            c.count,
+            e(&c.message),
+            e(opt(&c.first_seen)),
+            e(opt(&c.last_seen)),
+            e(&c.fix)
+        );
     }
     for f in &r.findings {
         let _ = writeln!(out, "<div class=\"alert\">{}</div>", e(&f.message));
     }
     let _ = writeln!(out, "<h2>Root causes</h2>");
     for c in &r.root_causes {
-        let _ = writeln!(out, "<div class=\"cause\"><h3>{} &middot; {} entities</h3><p>{}</p><p>Affected: {}</p>", e(&cause_title(c)), c.count, e(&c.summary), e(&c.entities.join(", ")));
+        let _ = writeln!(
+            out,
+            "<div class=\"cause\"><h3>{} &middot; {} entities</h3><p>{}</p><p>Affected: {}</p>",
+            e(&cause_title(c)),
+            c.count,
+            e(&c.summary),
+            e(&c.entities.join(", "))
+        );
         if !c.candidates.is_empty() {
             out.push_str("<ul>");
             for cand in &c.candidates {
@@ -273,17 +393,49 @@ pub fn html(r: &Report) -> String {
             }
             out.push_str("</ul>");
         }
-        let _ = writeln!(out, "<div class=\"fix\"><strong>Fix:</strong> {}</div></div>", e(&c.fix));
+        let _ = writeln!(
+            out,
+            "<div class=\"fix\"><strong>Fix:</strong> {}</div></div>",
+            e(&c.fix)
+        );
     }
-    let _ = writeln!(out, "<h2>Entities</h2><table><thead><tr><th>kind</th><th>name</th><th>status</th><th>category</th><th>attribute</th><th>message</th><th>events</th><th>last seen</th></tr></thead><tbody>");
+    let _ = writeln!(
+        out,
+        "<h2>Entities</h2><table><thead><tr><th>kind</th><th>name</th><th>status</th><th>category</th><th>attribute</th><th>message</th><th>events</th><th>last seen</th></tr></thead><tbody>"
+    );
     for en in &r.entities {
-        let _ = writeln!(out, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", en.kind.as_str(), e(&en.name), en.status.as_str(), en.category.map(|c| c.as_str()).unwrap_or(""), e(opt(&en.attribute)), e(opt(&en.message)), en.events, e(opt(&en.last_seen)));
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            en.kind.as_str(),
+            e(&en.name),
+            en.status.as_str(),
+            en.category.map(|c| c.as_str()).unwrap_or(""),
+            e(opt(&en.attribute)),
+            e(opt(&en.message)),
+            en.events,
+            e(opt(&en.last_seen))
+        );
     }
-    let _ = writeln!(out, "</tbody></table><h2>Sources</h2><table><thead><tr><th>path</th><th>format</th><th>records</th><th>warnings</th></tr></thead><tbody>");
+    let _ = writeln!(
+        out,
+        "</tbody></table><h2>Sources</h2><table><thead><tr><th>path</th><th>format</th><th>records</th><th>warnings</th></tr></thead><tbody>"
+    );
     for s in &r.sources {
-        let _ = writeln!(out, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", e(&s.path), s.format, s.records, e(&s.warnings.join("; ")));
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            e(&s.path),
+            s.format,
+            s.records,
+            e(&s.warnings.join("; "))
+        );
     }
-    out.push_str("</tbody></table></body></html>\n");
+    out.push_str("</tbody></table>");
+    if let Some(c) = &r.compare {
+        out.push_str(&crate::compare::render_html(c, &escape_html));
+    }
+    out.push_str("</body></html>\n");
     out
 }
 
@@ -291,11 +443,16 @@ pub fn html(r: &Report) -> String {
 /// name always maps to the same pseudonym under the same key, so rows still join.
 pub fn pseudonymize(report: &Report, key: &[u8]) -> Report {
     let p = |s: &str| -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
         mac.update(s.to_lowercase().as_bytes());
         let digest = mac.finalize().into_bytes();
         let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
-        if s.contains('@') { format!("user-{hex}@example.invalid") } else { format!("name-{hex}") }
+        if s.contains('@') {
+            format!("user-{hex}@example.invalid")
+        } else {
+            format!("name-{hex}")
+        }
     };
     let po = |s: &Option<String>| s.as_deref().map(p);
     let mut r = report.clone();
@@ -313,7 +470,17 @@ pub fn pseudonymize(report: &Report, key: &[u8]) -> Report {
         e.ids.external_id = po(&e.ids.external_id);
     }
     for c in &mut r.root_causes {
-        c.entities = c.entities.iter().map(|n| mapping.get(n).cloned().unwrap_or_else(|| n.clone())).collect();
+        c.entities = c
+            .entities
+            .iter()
+            .map(|n| mapping.get(n).cloned().unwrap_or_else(|| n.clone()))
+            .collect();
+    }
+    if let Some(c) = &mut r.compare {
+        crate::compare::pseudonymize(c, &p);
+    }
+    if let Some(s) = &mut r.preflight {
+        crate::preflight::pseudonymize(s, &p);
     }
     r
 }

@@ -100,7 +100,9 @@ pub struct EntityRow {
 /// Replaces the materialized diagnosis in one transaction.
 pub async fn replace_all(ws: &Workspace, rows: &[EntityRow]) -> Result<()> {
     let mut tx = ws.pool().begin().await?;
-    sqlx::query("DELETE FROM entities").execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM entities")
+        .execute(&mut *tx)
+        .await?;
     for chunk in rows.chunks(2000) {
         let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
             "INSERT INTO entities (entity_key, kind, name, status, category, attribute, message, \
@@ -218,7 +220,12 @@ pub async fn find(ws: &Workspace, query: &str, limit: i64) -> Result<Vec<EntityR
         "SELECT * FROM entities WHERE name LIKE '%' || ?1 || '%' ESCAPE '\\'
          ORDER BY status = 'ok', name LIMIT ?2",
     )
-    .bind(query.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
+    .bind(
+        query
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_"),
+    )
     .bind(limit)
     .fetch_all(ws.pool())
     .await?)

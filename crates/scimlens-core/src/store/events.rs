@@ -49,12 +49,13 @@ pub async fn insert_batch(
     rows: &[EventRow],
     block: Vec<u8>,
 ) -> Result<()> {
-    let block_id: i64 =
-        sqlx::query_scalar("INSERT INTO evidence_blocks (source_id, data) VALUES (?, ?) RETURNING id")
-            .bind(source_id)
-            .bind(block)
-            .fetch_one(&mut *conn)
-            .await?;
+    let block_id: i64 = sqlx::query_scalar(
+        "INSERT INTO evidence_blocks (source_id, data) VALUES (?, ?) RETURNING id",
+    )
+    .bind(source_id)
+    .bind(block)
+    .fetch_one(&mut *conn)
+    .await?;
     for (n, chunk) in rows.chunks(BATCH_ROWS).enumerate() {
         let first_index = (n * BATCH_ROWS) as i64;
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
@@ -174,7 +175,11 @@ pub struct TimelineRow {
 }
 
 /// Every record of one entity, oldest first.
-pub async fn timeline(ws: &super::Workspace, entity_key: &str, limit: i64) -> Result<Vec<TimelineRow>> {
+pub async fn timeline(
+    ws: &super::Workspace,
+    entity_key: &str,
+    limit: i64,
+) -> Result<Vec<TimelineRow>> {
     Ok(sqlx::query_as(
         "SELECT e.id, e.source_id, s.format, s.path, e.seq, e.time, e.action, e.operation, e.outcome,
                 e.http_status, e.error_code, e.aws_detail, e.reason, e.skip_reason, e.category,

@@ -34,7 +34,8 @@ pub fn pack<'a>(items: impl Iterator<Item = &'a Evidence>) -> Vec<u8> {
 
 /// Unpacks a block into its records' evidence.
 pub fn unpack(block: &[u8]) -> Result<Vec<Evidence>> {
-    let corrupt = || Error::InvalidArgument("an evidence block in the workspace is damaged".to_string());
+    let corrupt =
+        || Error::InvalidArgument("an evidence block in the workspace is damaged".to_string());
     let bytes = lz4_flex::decompress_size_prepended(block).map_err(|_| corrupt())?;
     let mut rest = &bytes[..];
     let take = |rest: &mut &[u8]| -> Result<String> {
@@ -52,7 +53,11 @@ pub fn unpack(block: &[u8]) -> Result<Vec<Evidence>> {
         let raw = take(&mut rest)?;
         let attributes = take(&mut rest)?;
         let steps = take(&mut rest)?;
-        out.push(Evidence { raw, attributes, steps });
+        out.push(Evidence {
+            raw,
+            attributes,
+            steps,
+        });
     }
     Ok(out)
 }
@@ -73,8 +78,16 @@ mod tests {
     #[test]
     fn a_block_round_trips_every_record() {
         let items = vec![
-            Evidence { raw: "{\"a\":1}".into(), attributes: String::new(), steps: "[]".into() },
-            Evidence { raw: "ünïcode".into(), attributes: "[{\"name\":\"x\"}]".into(), steps: String::new() },
+            Evidence {
+                raw: "{\"a\":1}".into(),
+                attributes: String::new(),
+                steps: "[]".into(),
+            },
+            Evidence {
+                raw: "ünïcode".into(),
+                attributes: "[{\"name\":\"x\"}]".into(),
+                steps: String::new(),
+            },
         ];
         assert_eq!(unpack(&pack(items.iter())).unwrap(), items);
     }

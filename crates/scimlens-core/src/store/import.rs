@@ -52,9 +52,19 @@ pub struct ImportProgress {
 #[ts(export)]
 #[serde(tag = "result", rename_all = "kebab-case")]
 pub enum ImportOutcome {
-    Imported { source_id: i64, path: String, format: crate::model::Format, records: u64, warnings: Vec<String> },
+    Imported {
+        source_id: i64,
+        path: String,
+        format: crate::model::Format,
+        records: u64,
+        warnings: Vec<String>,
+    },
     /// The same content is already in the workspace; nothing was added.
-    AlreadyImported { source_id: i64, path: String, existing_path: String },
+    AlreadyImported {
+        source_id: i64,
+        path: String,
+        existing_path: String,
+    },
 }
 
 enum Msg {
@@ -85,14 +95,18 @@ impl RowSink {
         // A closed channel means the writer failed; its error is reported there.
         self.tx
             .blocking_send(Msg::Rows(rows, block))
-            .map_err(|_| Error::Cancelled { path: self.path.clone() })
+            .map_err(|_| Error::Cancelled {
+                path: self.path.clone(),
+            })
     }
 }
 
 impl EventSink for RowSink {
     fn event(&mut self, event: ProvisioningEvent) -> Result<()> {
         if self.cancel.is_cancelled() {
-            return Err(Error::Cancelled { path: self.path.clone() });
+            return Err(Error::Cancelled {
+                path: self.path.clone(),
+            });
         }
         self.seq += 1;
         self.rows.push(to_row(self.seq, event, &self.rules));
@@ -114,9 +128,25 @@ pub fn to_row(seq: i64, event: ProvisioningEvent, rules: &Rules) -> EventRow {
     let key = entity_key(&event, classification.as_ref());
     let json = |v: &dyn erased::Json| v.to_json();
     let ProvisioningEvent {
-        time, record_id, job_id, cycle_id, change_id, action, operation, entity, outcome,
-        http_status, error_code, aws_detail, reason, skip_reason, connection_level, masked,
-        attributes, steps, raw,
+        time,
+        record_id,
+        job_id,
+        cycle_id,
+        change_id,
+        action,
+        operation,
+        entity,
+        outcome,
+        http_status,
+        error_code,
+        aws_detail,
+        reason,
+        skip_reason,
+        connection_level,
+        masked,
+        attributes,
+        steps,
+        raw,
     } = event;
     let (category, attribute, message) = match classification {
         Some(c) => (Some(c.category.as_str()), c.attribute, Some(c.message)),
@@ -152,8 +182,16 @@ pub fn to_row(seq: i64, event: ProvisioningEvent, rules: &Rules) -> EventRow {
         entity_key: key,
         evidence: super::evidence::Evidence {
             raw,
-            attributes: if attributes.is_empty() { String::new() } else { json(&attributes) },
-            steps: if steps.is_empty() { String::new() } else { json(&steps) },
+            attributes: if attributes.is_empty() {
+                String::new()
+            } else {
+                json(&attributes)
+            },
+            steps: if steps.is_empty() {
+                String::new()
+            } else {
+                json(&steps)
+            },
         },
     }
 }
@@ -208,13 +246,23 @@ pub async fn import_job(
                     .map(|()| (sink.seq as u64, std::mem::take(&mut sink.warnings)));
                 let _ = tx.blocking_send(Msg::Done(result));
             })
-            .map_err(|source| Error::Io { path: job_path, source })?
+            .map_err(|source| Error::Io {
+                path: job_path,
+                source,
+            })?
     };
 
     let mut conn = ws.pool().acquire().await?;
     sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
     let outcome = async {
-        let source_id = sources::insert_placeholder(&mut conn, &path_text, job.format, size, &format_time(&now)).await?;
+        let source_id = sources::insert_placeholder(
+            &mut conn,
+            &path_text,
+            job.format,
+            size,
+            &format_time(&now),
+        )
+        .await?;
         let mut records = 0u64;
         let done = loop {
             match rx.recv().await {
@@ -230,14 +278,26 @@ pub async fn import_job(
                     });
                 }
                 Some(Msg::Done(result)) => break result,
-                None => break Err(Error::Cancelled { path: job.path.clone() }),
+                None => {
+                    break Err(Error::Cancelled {
+                        path: job.path.clone(),
+                    });
+                }
             }
         };
         let (count, warnings) = done?;
-        tracing::debug!(ms = started.elapsed().as_millis() as u64, records = count, "records written");
+        tracing::debug!(
+            ms = started.elapsed().as_millis() as u64,
+            records = count,
+            "records written"
+        );
         let hash = tap.hash_hex();
         if let Some((existing, existing_path)) = sources::find_by_hash(&mut conn, &hash).await? {
-            return Ok(ImportOutcome::AlreadyImported { source_id: existing, path: path_text.clone(), existing_path });
+            return Ok(ImportOutcome::AlreadyImported {
+                source_id: existing,
+                path: path_text.clone(),
+                existing_path,
+            });
         }
         sources::finish(&mut conn, source_id, &hash, count, &warnings).await?;
         events::correlate(&mut conn).await?;

@@ -20,8 +20,8 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::error::{Error, Result};
 
@@ -39,8 +39,10 @@ impl Workspace {
     /// migrations applied.
     pub async fn open(path: &Path) -> Result<Workspace> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
-                .map_err(|source| Error::Io { path: parent.to_path_buf(), source })?;
+            std::fs::create_dir_all(parent).map_err(|source| Error::Io {
+                path: parent.to_path_buf(),
+                source,
+            })?;
         }
         let options = SqliteConnectOptions::new()
             .filename(path)
@@ -54,8 +56,14 @@ impl Workspace {
             .max_connections(4)
             .connect_with(options)
             .await
-            .map_err(|source| Error::Workspace { path: path.to_path_buf(), source })?;
-        let ws = Workspace { pool, path: Some(path.to_path_buf()) };
+            .map_err(|source| Error::Workspace {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        let ws = Workspace {
+            pool,
+            path: Some(path.to_path_buf()),
+        };
         ws.migrate().await?;
         Ok(ws)
     }
@@ -76,10 +84,16 @@ impl Workspace {
     }
 
     async fn migrate(&self) -> Result<()> {
-        MIGRATOR.run(&self.pool).await.map_err(|source| Error::Migrate {
-            path: self.path.clone().unwrap_or_else(|| PathBuf::from(":memory:")),
-            source,
-        })
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(|source| Error::Migrate {
+                path: self
+                    .path
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from(":memory:")),
+                source,
+            })
     }
 
     pub fn pool(&self) -> &SqlitePool {

@@ -4,8 +4,8 @@ use sqlx::{FromRow, SqliteConnection};
 
 use super::Workspace;
 use crate::error::Result;
-use crate::import::{SourceWarning, WarningKind};
 use crate::import::value::format_time;
+use crate::import::{SourceWarning, WarningKind};
 use crate::model::Format;
 use crate::report::SourceSummary;
 
@@ -21,7 +21,8 @@ struct SourceRow {
 }
 
 pub(crate) fn ms_to_text(ms: Option<i64>) -> Option<String> {
-    ms.and_then(chrono::DateTime::from_timestamp_millis).map(|t| format_time(&t))
+    ms.and_then(chrono::DateTime::from_timestamp_millis)
+        .map(|t| format_time(&t))
 }
 
 pub async fn insert_placeholder(
@@ -45,11 +46,16 @@ pub async fn insert_placeholder(
 }
 
 /// The source already imported with this content, if any.
-pub async fn find_by_hash(conn: &mut SqliteConnection, hash: &str) -> Result<Option<(i64, String)>> {
-    Ok(sqlx::query_as("SELECT id, path FROM sources WHERE content_hash = ?")
-        .bind(hash)
-        .fetch_optional(&mut *conn)
-        .await?)
+pub async fn find_by_hash(
+    conn: &mut SqliteConnection,
+    hash: &str,
+) -> Result<Option<(i64, String)>> {
+    Ok(
+        sqlx::query_as("SELECT id, path FROM sources WHERE content_hash = ?")
+            .bind(hash)
+            .fetch_optional(&mut *conn)
+            .await?,
+    )
 }
 
 pub async fn finish(
@@ -98,7 +104,11 @@ pub async fn list(ws: &Workspace) -> Result<Vec<SourceSummary>> {
         .into_iter()
         .map(|r| SourceSummary {
             id: r.id,
-            warnings: warnings.iter().filter(|(s, _)| *s == r.id).map(|(_, m)| m.clone()).collect(),
+            warnings: warnings
+                .iter()
+                .filter(|(s, _)| *s == r.id)
+                .map(|(_, m)| m.clone())
+                .collect(),
             path: r.path,
             format: Format::parse(&r.format).unwrap_or(Format::EntraGraph),
             records: r.records as u64,
