@@ -14,6 +14,7 @@ use scimlens_core::aws::{FetchOptions, FetchProgress};
 use scimlens_core::compare::{CompareState, MatchKey};
 use scimlens_core::directory::DirectoryIdp;
 use scimlens_core::model::EntityKind;
+use scimlens_core::report::render::ReportFormat;
 use scimlens_core::store::Workspace;
 use scimlens_core::store::import::CancelToken;
 
@@ -120,11 +121,14 @@ pub enum StoreCommand {
         from: Option<i64>,
         #[arg(long, requires = "over_time")]
         to: Option<i64>,
-        /// text or json (the report with its `compare` section).
+        /// text, or the workspace's report with its `compare` section: json, md, html, csv.
         #[arg(long)]
         format: Option<String>,
         #[arg(short = 'o', long = "output", value_name = "PATH")]
         output: Option<PathBuf>,
+        /// Replace names, emails and ids with a keyed hash (consistent, so rows still join).
+        #[arg(long, value_name = "KEY")]
+        pseudonymize_key: Option<String>,
         #[command(flatten)]
         reserved: ReservedArgs,
     },
@@ -389,14 +393,22 @@ pub async fn run(
             to,
             format,
             output,
+            pseudonymize_key,
             reserved,
         } => {
             let ws = super::open_existing(workspace).await?;
-            let json = match format.as_deref() {
-                None | Some("text") => false,
-                Some("json") => true,
-                Some(other) => anyhow::bail!("unknown format '{other}' for compare; text or json"),
+            let format = match format.as_deref().or_else(|| {
+                output
+                    .as_deref()
+                    .and_then(|p| p.extension())
+                    .and_then(|e| e.to_str())
+            }) {
+                None => ReportFormat::Text,
+                Some(f) => ReportFormat::parse(f).with_context(|| {
+                    format!("unknown format '{f}' for compare; text, json, md, html or csv")
+                })?,
             };
+            let json = format == ReportFormat::Json;
             if over_time {
                 let diff = api_store::diff_snapshots(&ws, from, to).await?;
                 let text = if json {
@@ -435,14 +447,16 @@ pub async fn run(
                 c.entities.retain(|e| e.state == state);
                 c.membership_differences.retain(|m| m.state == state);
             }
+            if let Some(key) = &pseudonymize_key {
+                report = scimlens_core::report::render::pseudonymize(&report, key.as_bytes());
+            }
             let section = report
                 .compare
                 .as_ref()
                 .expect("compare_store fills the compare section");
-            let text = if json {
-                serde_json::to_string_pretty(&report)? + "\n"
-            } else {
-                scimlens_core::compare::render_text(section)
+            let text = match format {
+                ReportFormat::Text => scimlens_core::compare::render_text(section),
+                other => scimlens_core::report::render::render(&report, other),
             };
             write_out(&text, output.as_deref())
         }

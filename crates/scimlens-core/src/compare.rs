@@ -801,8 +801,12 @@ pub fn compare(
                             .get(id)
                             .is_some_and(|gs| gs.iter().any(|g| a.contains(g)))
                 });
-                let (reason, detail) =
-                    not_provisioned_reason(ev, logs, nested_only, not_assigned, || {
+                let (reason, detail) = not_provisioned_reason(
+                    ev,
+                    logs,
+                    nested_only,
+                    not_assigned,
+                    || {
                         let via: Vec<String> = u
                             .mapped
                             .idp_id
@@ -819,8 +823,12 @@ pub fn compare(
                                 format!("{} (inside {})", group_name(g), parents.join(", "))
                             })
                             .collect();
-                        via.join("; ")
-                    });
+                        format!(
+                            "member only of nested group(s): {}; Entra provisions direct members of assigned groups only",
+                            via.join("; ")
+                        )
+                    },
+                );
                 EntityComparison {
                     kind: EntityKind::User,
                     state: CompareState::NotProvisioned,
@@ -1015,8 +1023,12 @@ pub fn compare(
                 let is_assigned = assigned.as_ref().map(|a| a.contains(id));
                 let nested = parents_of.contains_key(id) && is_assigned != Some(true);
                 let not_assigned = is_assigned == Some(false);
-                let (reason, detail) =
-                    not_provisioned_reason(ev, logs, nested, not_assigned, || {
+                let (reason, detail) = not_provisioned_reason(
+                    ev,
+                    logs,
+                    nested,
+                    not_assigned,
+                    || {
                         let parents: Vec<String> = parents_of
                             .get(id)
                             .into_iter()
@@ -1024,10 +1036,12 @@ pub fn compare(
                             .map(|p| group_name(p))
                             .collect();
                         format!(
-                            "nested inside {} and not assigned itself",
+                            "nested inside {} and not assigned itself: Entra provisions assigned groups (and their direct \
+                         members) only",
                             parents.join(", ")
                         )
-                    });
+                    },
+                );
                 EntityComparison {
                     kind: EntityKind::Group,
                     state: CompareState::NotProvisioned,
@@ -1345,13 +1359,7 @@ fn not_provisioned_reason(
         }
     }
     if nested_only {
-        return (
-            NotProvisionedReason::NestedGroupOnly,
-            format!(
-                "member only of nested group(s): {}; Entra provisions direct members of assigned groups only",
-                nesting()
-            ),
-        );
+        return (NotProvisionedReason::NestedGroupOnly, nesting());
     }
     if not_assigned {
         return (
@@ -1710,4 +1718,185 @@ pub fn diff_text(d: &SnapshotDiff) -> String {
         );
     }
     out
+}
+
+// --- Markdown / HTML sections and pseudonyms -----------------------------------------------------
+
+/// The compare section for the Markdown report; `cell` escapes a table cell.
+pub fn render_markdown(c: &CompareSection, cell: &dyn Fn(&str) -> String) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from("\n## IdP directory beside the AWS identity store\n\n");
+    let _ = writeln!(
+        out,
+        "Directory #{} ({}) beside store snapshot #{} ({}).\n",
+        c.directory.id,
+        c.directory.idp,
+        c.snapshot.id,
+        cell(
+            c.snapshot
+                .identity_store_id
+                .as_deref()
+                .unwrap_or("store id unknown")
+        )
+    );
+    let _ = writeln!(
+        out,
+        "| | in sync | DRIFT | NOT_PROVISIONED | UNMANAGED_IN_STORE |\n|---|---|---|---|---|"
+    );
+    let mut rows = vec![("users", c.users), ("groups", c.groups)];
+    rows.extend(c.memberships.map(|m| ("memberships", m)));
+    for (label, s) in rows {
+        let _ = writeln!(
+            out,
+            "| {label} | {} | {} | {} | {} |",
+            s.in_sync, s.drift, s.not_provisioned, s.unmanaged_in_store
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n| state | kind | name | IdP | AWS | why |\n|---|---|---|---|---|---|"
+    );
+    for e in c
+        .entities
+        .iter()
+        .filter(|e| e.state != CompareState::InSync)
+    {
+        let why = if e.differences.is_empty() {
+            e.detail.clone().unwrap_or_default()
+        } else {
+            e.differences
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{}: {} / {}",
+                        d.attribute,
+                        d.idp.as_deref().unwrap_or("(none)"),
+                        d.store.as_deref().unwrap_or("(none)")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let side = |s: &Option<SideRef>| {
+            s.as_ref()
+                .and_then(|s| s.name.clone().or(s.id.clone()))
+                .unwrap_or_default()
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            e.state,
+            e.kind.as_str(),
+            cell(&e.name),
+            cell(&side(&e.idp)),
+            cell(&side(&e.store)),
+            cell(&why)
+        );
+    }
+    out
+}
+
+/// The compare section for the HTML report; `esc` escapes text.
+pub fn render_html(c: &CompareSection, esc: &dyn Fn(&str) -> String) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from("<h2>IdP directory beside the AWS identity store</h2>\n");
+    let _ = writeln!(
+        out,
+        "<table><thead><tr><th></th><th>in sync</th><th>DRIFT</th><th>NOT_PROVISIONED</th><th>UNMANAGED_IN_STORE</th></tr></thead><tbody>"
+    );
+    let mut rows = vec![("users", c.users), ("groups", c.groups)];
+    rows.extend(c.memberships.map(|m| ("memberships", m)));
+    for (label, s) in rows {
+        let _ = writeln!(
+            out,
+            "<tr><td>{label}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            s.in_sync, s.drift, s.not_provisioned, s.unmanaged_in_store
+        );
+    }
+    let _ = writeln!(
+        out,
+        "</tbody></table><table><thead><tr><th>state</th><th>kind</th><th>name</th><th>attribute</th><th>IdP</th><th>AWS</th><th>why</th></tr></thead><tbody>"
+    );
+    for e in c
+        .entities
+        .iter()
+        .filter(|e| e.state != CompareState::InSync)
+    {
+        if e.differences.is_empty() {
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td></td><td></td><td></td><td>{}</td></tr>",
+                e.state,
+                e.kind.as_str(),
+                esc(&e.name),
+                esc(e.detail.as_deref().unwrap_or(""))
+            );
+        }
+        for d in &e.differences {
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                e.state,
+                e.kind.as_str(),
+                esc(&e.name),
+                esc(&d.attribute),
+                esc(d.idp.as_deref().unwrap_or("(none)")),
+                esc(d.store.as_deref().unwrap_or("(none)")),
+                esc(d.note.as_deref().unwrap_or(""))
+            );
+        }
+    }
+    out.push_str("</tbody></table>\n");
+    out
+}
+
+/// Replaces names, emails, ids and attribute values with pseudonyms (`p`), for a report that
+/// leaves the building.
+pub fn pseudonymize(c: &mut CompareSection, p: &dyn Fn(&str) -> String) {
+    let po = |s: &mut Option<String>| *s = s.as_deref().map(p);
+    let side = |s: &mut Option<SideRef>| {
+        if let Some(s) = s {
+            for f in [
+                &mut s.id,
+                &mut s.name,
+                &mut s.display_name,
+                &mut s.external_id,
+                &mut s.email,
+            ] {
+                *f = f.as_deref().map(p);
+            }
+        }
+    };
+    for e in &mut c.entities {
+        e.name = p(&e.name);
+        side(&mut e.idp);
+        side(&mut e.store);
+        for d in &mut e.differences {
+            po(&mut d.idp);
+            po(&mut d.store);
+        }
+        // Details quote names; the state, reason and evidence category stay.
+        e.detail = None;
+        if let Some(ev) = &mut e.evidence {
+            ev.entity_key = p(&ev.entity_key);
+            ev.message = None;
+        }
+    }
+    for m in &mut c.membership_differences {
+        m.group = p(&m.group);
+        m.member = p(&m.member);
+        for f in [
+            &mut m.group_idp_id,
+            &mut m.group_store_id,
+            &mut m.member_idp_id,
+            &mut m.member_store_id,
+        ] {
+            po(f);
+        }
+    }
+    for n in &mut c.nested_groups {
+        n.parent = p(&n.parent);
+        n.child = p(&n.child);
+        n.detail = format!("{} is a member of {}", n.child, n.parent);
+    }
 }

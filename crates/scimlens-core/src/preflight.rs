@@ -939,6 +939,19 @@ pub fn render_text(r: &Report) -> String {
     out
 }
 
+/// Said above the entities of a predicted report, in every format.
+pub const PREDICTED_BANNER: &str = "Predicted by preflight: no sync has run. The failures below are what \
+                                    AWS's rules predict for the IdP export.";
+
+/// Replaces names and values with pseudonyms (`p`), for a report that leaves the building.
+pub fn pseudonymize(s: &mut PreflightSection, p: &dyn Fn(&str) -> String) {
+    for f in &mut s.findings {
+        f.name = p(&f.name);
+        f.idp_id = f.idp_id.as_deref().map(p);
+        f.value = f.value.as_deref().map(p);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

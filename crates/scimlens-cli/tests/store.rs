@@ -1,0 +1,604 @@
+//! The store-side subcommands as a user runs them: `store-import`, `store-export`,
+//! `directory-import`, `mapping`, `compare`, `preflight` on the fixtures of
+//! `tests/fixtures/identitystore` and `tests/fixtures/directory` (the same Entra story as the
+//! provisioning-log fixtures), and `fetch` against a tiny local AWS.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(rel)
+}
+
+fn scimlens(ws: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("scimlens").unwrap();
+    cmd.env_remove("SCIMLENS_WORKSPACE")
+        .env_remove("AWS_PROFILE")
+        .arg("--workspace")
+        .arg(ws);
+    cmd
+}
+
+fn json(cmd: &mut Command) -> serde_json::Value {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A workspace holding the Entra logs, the store snapshot and the Entra directory export.
+fn story(ws: &Path) {
+    scimlens(ws)
+        .arg("import")
+        .arg(fixture("entra-graph/page1.json"))
+        .arg(fixture("entra-portal-json/download.json"))
+        .arg(fixture("entra-log-analytics/AADProvisioningLogs.csv"))
+        .assert()
+        .success();
+    scimlens(ws)
+        .arg("store-import")
+        .arg(fixture("identitystore/list-users.json"))
+        .arg(fixture("identitystore/list-groups.json"))
+        .arg(fixture("identitystore/list-group-memberships.json"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("6 users, 2 groups, 4 memberships"));
+    scimlens(ws)
+        .arg("directory-import")
+        .arg(fixture("directory/entra-graph-users.json"))
+        .arg(fixture("directory/entra-graph-groups.json"))
+        .arg(fixture("directory/entra-graph-assignments.json"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "10 users, 4 groups, 7 memberships, app assignments",
+        ))
+        .stderr(predicate::str::contains(
+            "(telephoneNumber, mobile) are mapped onto phoneNumbers",
+        ));
+}
+
+fn entity<'a>(c: &'a serde_json::Value, kind: &str, name: &str) -> &'a serde_json::Value {
+    c["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == kind && e["name"] == name)
+        .unwrap_or_else(|| panic!("{kind} {name} not in the comparison"))
+}
+
+#[test]
+fn compare_puts_every_entity_in_one_state_with_reasons_linked_to_the_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.sqlite");
+    story(&ws);
+    let report = json(scimlens(&ws).args(["compare", "--format", "json"]));
+    assert_eq!(report["schema_version"], 1);
+    assert!(
+        report["entities"].as_array().unwrap().len() > 5,
+        "the log diagnosis is still there"
+    );
+    let c = &report["compare"];
+    let counts = |k: &str| {
+        let s = &c[k];
+        (
+            s["in_sync"].as_u64().unwrap(),
+            s["drift"].as_u64().unwrap(),
+            s["not_provisioned"].as_u64().unwrap(),
+            s["unmanaged_in_store"].as_u64().unwrap(),
+        )
+    };
+    assert_eq!(counts("users"), (3, 1, 6, 2));
+    assert_eq!(counts("groups"), (1, 0, 2, 1));
+    assert_eq!(counts("memberships"), (3, 0, 2, 1));
+
+    let karen = entity(c, "user", "karen.lee@contoso.com");
+    assert_eq!(karen["state"], "DRIFT");
+    assert_eq!(karen["matched_by"], "externalId");
+    assert_eq!(
+        karen["differences"][0],
+        serde_json::json!({"attribute": "title", "idp": "Director", "store": "Manager", "note": null})
+    );
+
+    let alice = entity(c, "user", "alice@contoso.com");
+    assert_eq!(
+        (alice["state"].as_str(), alice["reason"].as_str()),
+        (Some("NOT_PROVISIONED"), Some("failed"))
+    );
+    assert_eq!(alice["evidence"]["category"], "MISSING_REQUIRED_ATTRIBUTE");
+    assert_eq!(
+        alice["evidence"]["entity_key"],
+        "user|idp|edc17e6d-487a-58a9-a9b5-79b3349369fc"
+    );
+    assert_eq!(
+        entity(c, "user", "paul.murphy@contoso.com")["evidence"]["category"],
+        "TARGET_OBJECT_MISSING"
+    );
+    assert_eq!(
+        entity(c, "user", "xander.young@contoso.com")["reason"],
+        "not-assigned"
+    );
+    assert_eq!(
+        entity(c, "user", "zed.nobody@contoso.com")["reason"],
+        "nested-group-only"
+    );
+    assert_eq!(
+        entity(c, "user", "yusuf.ali@contoso.com")["reason"],
+        "never-attempted"
+    );
+    assert_eq!(
+        entity(c, "group", "Administrator")["evidence"]["category"],
+        "RESERVED_NAME"
+    );
+    assert_eq!(
+        entity(c, "group", "Platform-Team")["reason"],
+        "nested-group-only"
+    );
+    assert_eq!(
+        entity(c, "user", "breakglass.admin@contoso.com")["state"],
+        "UNMANAGED_IN_STORE"
+    );
+    let ct = entity(c, "group", "AWSSecurityAuditors");
+    assert_eq!(ct["state"], "UNMANAGED_IN_STORE");
+    assert!(ct["detail"].as_str().unwrap().contains("Control Tower"));
+    assert_eq!(
+        entity(c, "user", "grace.hopper@contoso.com")["state"],
+        "IN_SYNC"
+    );
+    assert_eq!(c["nested_groups"][0]["child"], "Platform-Team");
+
+    // The entity named in the evidence opens in `scimlens entity`.
+    scimlens(&ws)
+        .args(["entity", "user|idp|edc17e6d-487a-58a9-a9b5-79b3349369fc"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("MISSING_REQUIRED_ATTRIBUTE"));
+    // And a problem entity's state in the store is one command away.
+    let found = json(scimlens(&ws).args(["store-find", "karen.lee@contoso.com"]));
+    assert_eq!(found["Users"][0]["Title"], "Manager");
+
+    scimlens(&ws)
+        .args(["compare", "--state", "drift"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("title").and(predicate::str::contains("Director")))
+        .stdout(predicate::str::contains("alice@contoso.com").not());
+    scimlens(&ws)
+        .args(["compare", "--format", "html"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "IdP directory beside the AWS identity store",
+        ));
+}
+
+#[test]
+fn the_match_order_is_configurable_and_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.sqlite");
+    story(&ws);
+    let report = json(scimlens(&ws).args([
+        "compare",
+        "--format",
+        "json",
+        "--match-order",
+        "email,userName",
+    ]));
+    assert_eq!(
+        report["compare"]["match_order"],
+        serde_json::json!(["email", "userName"])
+    );
+    assert_eq!(
+        entity(&report["compare"], "user", "karen.lee@contoso.com")["matched_by"],
+        "email"
+    );
+    let again = json(scimlens(&ws).args(["compare", "--format", "json"]));
+    assert_eq!(
+        again["compare"]["match_order"],
+        serde_json::json!(["email", "userName"]),
+        "saved in the workspace"
+    );
+    scimlens(&ws)
+        .args(["compare", "--match-order", "phone"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown match key"));
+}
+
+#[test]
+fn two_snapshots_compare_over_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.sqlite");
+    let users = fixture("identitystore/list-users.json");
+    scimlens(&ws)
+        .arg("store-import")
+        .arg(&users)
+        .assert()
+        .success();
+    let mut later: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&users).unwrap()).unwrap();
+    let list = later["Users"].as_array_mut().unwrap();
+    list.retain(|u| u["UserName"] != "old.contractor@contoso.com");
+    list[0]["Title"] = "Admiral".into();
+    list.push(serde_json::json!({"UserId": "9067a6b1c2-new", "UserName": "new.hire@contoso.com"}));
+    let later_path = dir.path().join("later.json");
+    std::fs::write(&later_path, later.to_string()).unwrap();
+    scimlens(&ws)
+        .arg("store-import")
+        .arg(&later_path)
+        .assert()
+        .success();
+    let diff = json(scimlens(&ws).args(["compare", "--over-time", "--format", "json"]));
+    assert_eq!(diff["users"]["added"][0]["name"], "new.hire@contoso.com");
+    assert_eq!(
+        diff["users"]["removed"][0]["name"],
+        "old.contractor@contoso.com"
+    );
+    assert_eq!(
+        diff["users"]["changed"][0]["differences"][0],
+        serde_json::json!({"attribute": "title", "idp": "Rear Admiral", "store": "Admiral", "note": null})
+    );
+    assert_eq!(
+        diff["memberships_compared"], false,
+        "users files alone carry no memberships"
+    );
+    scimlens(&ws)
+        .args(["compare", "--over-time"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "users: 1 added, 1 removed, 1 changed",
+        ));
+}
+
+#[test]
+fn store_export_writes_what_the_aws_cli_prints_and_reimports() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.sqlite");
+    scimlens(&ws)
+        .arg("store-import")
+        .arg(fixture("identitystore/list-users.json"))
+        .arg(fixture("identitystore/list-groups.json"))
+        .arg(fixture("identitystore/list-group-memberships.json"))
+        .assert()
+        .success();
+    let out = dir.path().join("out");
+    scimlens(&ws)
+        .arg("store-export")
+        .arg(&out)
+        .assert()
+        .success();
+    let users: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("list-users.json")).unwrap())
+            .unwrap();
+    let original: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("identitystore/list-users.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        users, original,
+        "the export is the AWS CLI's shape, field for field"
+    );
+    let ws2 = dir.path().join("ws2.sqlite");
+    scimlens(&ws2)
+        .arg("store-import")
+        .args(
+            [
+                "list-users.json",
+                "list-groups.json",
+                "list-group-memberships.json",
+            ]
+            .map(|f| out.join(f)),
+        )
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("6 users, 2 groups, 4 memberships"));
+    scimlens(&ws)
+        .arg("store-import")
+        .arg(fixture("directory/okta-users.csv"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("okta-users.csv"));
+}
+
+#[test]
+fn preflight_predicts_failures_in_the_report_format_without_a_workspace() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("never.sqlite");
+    scimlens(&ws)
+        .arg("preflight")
+        .arg(fixture("directory/entra-graph-users.json"))
+        .arg(fixture("directory/entra-graph-groups.json"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("PREDICTED"))
+        .stdout(predicate::str::contains(
+            "MISSING_REQUIRED_ATTRIBUTE (name.givenName)",
+        ))
+        .stdout(predicate::str::contains(
+            "MULTIVALUE_NOT_SUPPORTED (phoneNumbers)",
+        ))
+        .stdout(predicate::str::contains("RESERVED_NAME (displayName)"))
+        .stdout(predicate::str::contains("#EXT#"));
+    assert!(!ws.exists(), "preflight creates no workspace");
+    let report = json(
+        scimlens(&ws)
+            .args(["preflight", "--format", "json"])
+            .arg(fixture("directory/okta-users.csv")),
+    );
+    assert_eq!(report["preflight"]["predicted"], true);
+    assert_eq!(report["preflight"]["idp"], "okta");
+    assert_eq!(report["entities"][0]["name"], "tom.lee@example.com");
+    assert_eq!(report["entities"][0]["attribute"], "displayName");
+    let warning = report["preflight"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["severity"] == "warning")
+        .unwrap();
+    assert_eq!(
+        warning["name"], "sam:ops@example.com",
+        "<>;:% are the IdP guides' rule: a warning"
+    );
+    scimlens(&ws)
+        .args(["preflight", "--fail-on", "any"])
+        .arg(fixture("directory/scim-list-response.json"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("RESERVED_NAME"))
+        .stdout(predicate::str::contains(
+            "MULTIVALUE_NOT_SUPPORTED (emails)",
+        ));
+    scimlens(&ws)
+        .args(["preflight", "--against-store"])
+        .arg(fixture("directory/okta-users.csv"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--against-store needs a workspace",
+        ));
+}
+
+#[test]
+fn preflight_against_the_store_predicts_collisions() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.sqlite");
+    story(&ws);
+    let report = json(
+        scimlens(&ws)
+            .args(["preflight", "--against-store", "--format", "json"])
+            .arg(fixture("directory/entra-graph-users.json"))
+            .arg(fixture("directory/entra-graph-groups.json")),
+    );
+    assert_eq!(report["preflight"]["against_store"]["id"], 1);
+    let conflict = report["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "AWSSecurityAuditors")
+        .unwrap();
+    assert_eq!(conflict["category"], "DUPLICATE_CONFLICT");
+    assert_eq!(report["totals"]["problem_entities"], 5);
+    scimlens(&ws)
+        .args(["preflight", "--format", "md"])
+        .arg(fixture("directory/entra-graph-users.json"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Predicted by preflight"));
+}
+
+#[test]
+fn mapping_edits_are_saved_and_change_what_preflight_sees() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.sqlite");
+    scimlens(&ws)
+        .args([
+            "mapping",
+            "entra",
+            "--unset",
+            "phoneNumbers[type eq \"mobile\"].value",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("(edited)"));
+    let view = json(scimlens(&ws).args(["mapping", "entra", "--format", "json"]));
+    assert!(
+        !view["mapping"]["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["source"] == "mobile")
+    );
+    let report = json(
+        scimlens(&ws)
+            .args(["preflight", "--format", "json"])
+            .arg(fixture("directory/entra-download-users.csv")),
+    );
+    let failing: Vec<&str> = report["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        failing,
+        vec!["alice@contoso.com"],
+        "yusuf's mobile is no longer sent"
+    );
+    scimlens(&ws)
+        .args(["mapping", "entra", "--set", "jobTitle=title"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not an AWS user attribute"));
+    scimlens(&ws)
+        .args(["mapping", "entra", "--reset"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("(default)"));
+}
+
+/// A one-connection-at-a-time AWS JSON 1.1 server: one page of each list.
+fn tiny_aws() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || serve(stream));
+        }
+    });
+    endpoint
+}
+
+fn serve(stream: TcpStream) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut writer = stream;
+    loop {
+        let (mut target, mut length, mut line) = (String::new(), 0usize, String::new());
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = l.split_once(':') {
+                match k.to_ascii_lowercase().as_str() {
+                    "x-amz-target" => target = v.trim().to_string(),
+                    "content-length" => length = v.trim().parse().unwrap_or(0),
+                    _ => {}
+                }
+            }
+        }
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let reply = match target.rsplit('.').next().unwrap_or_default() {
+            "ListUsers" => {
+                r#"{"Users":[{"UserId":"u-1","UserName":"ann@example.com","IdentityStoreId":"d-1111111111"},{"UserId":"u-2","UserName":"bob@example.com","IdentityStoreId":"d-1111111111"}]}"#
+            }
+            "ListGroups" => {
+                r#"{"Groups":[{"GroupId":"g-1","DisplayName":"Readers","IdentityStoreId":"d-1111111111"}]}"#
+            }
+            "ListGroupMemberships" => {
+                r#"{"GroupMemberships":[{"MembershipId":"m-1","GroupId":"g-1","MemberId":{"UserId":"u-1"},"IdentityStoreId":"d-1111111111"}]}"#
+            }
+            _ => {
+                r#"{"Instances":[{"InstanceArn":"arn:aws:sso:::instance/ssoins-1","IdentityStoreId":"d-1111111111"}]}"#
+            }
+        };
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\r\n",
+            reply.len()
+        );
+        if writer
+            .write_all(head.as_bytes())
+            .and_then(|()| writer.write_all(reply.as_bytes()))
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+fn with_test_credentials(cmd: &mut Command) -> &mut Command {
+    cmd.env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "test-secret")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+}
+
+#[test]
+fn fetch_json_is_one_object_with_the_summary_keys() {
+    let endpoint = tiny_aws();
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.sqlite");
+    let summary = json(with_test_credentials(&mut scimlens(&ws)).args([
+        "fetch",
+        "--region",
+        "us-east-1",
+        "--endpoint-url",
+        &endpoint,
+        "--format",
+        "json",
+    ]));
+    let keys: Vec<&str> = summary
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        vec!["calls", "groups", "memberships", "seconds", "users"]
+    );
+    assert_eq!(
+        (
+            summary["users"].as_u64(),
+            summary["groups"].as_u64(),
+            summary["memberships"].as_u64()
+        ),
+        (Some(2), Some(1), Some(1))
+    );
+    assert_eq!(summary["calls"], 4, "ListInstances + one page of each list");
+    assert!(summary["seconds"].as_f64().unwrap() >= 0.0);
+    with_test_credentials(&mut scimlens(&ws))
+        .args([
+            "fetch",
+            "--region",
+            "us-east-1",
+            "--identity-store-id",
+            "d-1111111111",
+            "--endpoint-url",
+            &endpoint,
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("2 users, 1 groups, 1 memberships"))
+        .stdout(predicate::str::contains("3 API calls"))
+        .stdout(predicate::str::contains("snapshot #2"));
+    let listed = json(scimlens(&ws).args(["snapshots", "--format", "json"]));
+    assert_eq!(listed["snapshots"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn fetch_from_an_unreachable_endpoint_fails_clearly_and_stores_nothing() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.sqlite");
+    let endpoint = format!("http://127.0.0.1:{port}");
+    with_test_credentials(&mut scimlens(&ws))
+        .args([
+            "fetch",
+            "--region",
+            "us-east-1",
+            "--identity-store-id",
+            "d-1111111111",
+            "--endpoint-url",
+            &endpoint,
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!("cannot reach {endpoint}")))
+        .stderr(predicate::str::contains("test-secret").not());
+    let listed = json(scimlens(&ws).args(["snapshots", "--format", "json"]));
+    assert!(listed["snapshots"].as_array().unwrap().is_empty());
+}
