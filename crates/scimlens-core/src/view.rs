@@ -960,7 +960,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let ws = open_demo(dir.path(), now()).await.unwrap();
         let first = sources(&ws).await.unwrap();
-        assert_eq!(first.len(), 3);
+        assert!(first.len() >= 3, "the demo set has several formats");
         ws.close().await;
         let ws = open_demo(dir.path(), now()).await.unwrap();
         assert_eq!(sources(&ws).await.unwrap(), first, "reopening adds nothing");
