@@ -44,7 +44,7 @@ check-core-no-tauri:
 	  echo "scimlens-core depends on tauri"; exit 1; else echo "scimlens-core is tauri-free"; fi
 
 core-test:
-	MOTO_SERVER=$(VENV)/bin/moto_server $(CARGO) test --workspace --exclude scimlens-app
+	MOTO_SERVER=$(VENV)/bin/moto_server $(CARGO) test --workspace
 
 ## Import and diagnosis benchmark (figures in the README).
 bench:
