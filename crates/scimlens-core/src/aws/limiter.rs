@@ -46,7 +46,10 @@ impl Bucket {
             None => self.last,
         };
         let elapsed = now.saturating_duration_since(from).as_secs_f64();
-        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
+        // A tenth of a token beyond the burst absorbs the timer's lateness (a grant a
+        // millisecond late would otherwise lose that millisecond every time) without ever
+        // allowing more than `rate + burst` requests in any one-second window.
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst + LATE_SLACK);
         self.last = now;
     }
 
@@ -67,6 +70,8 @@ pub struct RateLimiter {
     bucket: Arc<Mutex<Bucket>>,
 }
 
+/// Tokens kept beyond the burst to make up for timer lateness.
+const LATE_SLACK: f64 = 0.1;
 /// The lowest rate throttling can push the limiter down to.
 const MIN_RATE: f64 = 1.0;
 /// Rate regained per successful call after a throttle.

@@ -285,6 +285,7 @@ where
         }
         ctx.limiter.acquire(priority).await;
         ctx.counters.counter(op).fetch_add(1, Ordering::Relaxed);
+        tracing::trace!(operation = op.name(), "request sent");
         match send().await {
             Ok(v) => {
                 ctx.limiter.succeeded();
