@@ -27,6 +27,55 @@ use crate::store::import::CancelToken;
 use crate::store::snapshots::{self, SnapshotInfo, SnapshotMeta, SnapshotOrigin};
 use crate::store::{Workspace, log_links, settings};
 
+/// What a shell asks a fetch for (the app's fetch dialog; the CLI's flags). Credentials are
+/// never part of it: they come from the standard AWS chain.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(default)]
+pub struct FetchStoreReq {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub identity_store_id: Option<String>,
+    pub endpoint_url: Option<String>,
+    /// Requests per second [default: 19].
+    pub rate: Option<f64>,
+    /// Groups whose memberships are listed at once [default: 8].
+    pub concurrency: Option<u32>,
+}
+
+impl From<FetchStoreReq> for FetchOptions {
+    fn from(r: FetchStoreReq) -> FetchOptions {
+        let d = FetchOptions::default();
+        FetchOptions {
+            profile: r.profile.filter(|s| !s.trim().is_empty()),
+            region: r.region.filter(|s| !s.trim().is_empty()),
+            endpoint_url: r.endpoint_url.filter(|s| !s.trim().is_empty()),
+            identity_store_id: r.identity_store_id.filter(|s| !s.trim().is_empty()),
+            rate: r.rate.unwrap_or(d.rate),
+            concurrency: r.concurrency.map(|c| c as usize).unwrap_or(d.concurrency),
+            ..d
+        }
+    }
+}
+
+/// The profiles and regions a fetch dialog offers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct FetchChoices {
+    pub profiles: Vec<crate::aws::profiles::AwsProfile>,
+    pub regions: Vec<String>,
+}
+
+pub fn fetch_choices() -> FetchChoices {
+    FetchChoices {
+        profiles: crate::aws::profiles::list_profiles(),
+        regions: crate::aws::profiles::REGIONS
+            .iter()
+            .map(|r| r.to_string())
+            .collect(),
+    }
+}
+
 /// A fetch's result: the stored snapshot and what the fetch cost.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -292,7 +341,9 @@ pub async fn set_match_order(ws: &Workspace, order: &[MatchKey]) -> Result<Vec<M
     Ok(clean)
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(default)]
 pub struct CompareReq {
     /// Default: the newest directory import.
     pub directory_id: Option<i64>,
@@ -371,7 +422,9 @@ pub async fn diff_snapshots(
     Ok(compare::diff_snapshots(&fs, &fi, &ts, &ti))
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(default)]
 pub struct PreflightReq {
     pub paths: Vec<PathBuf>,
     /// Also check uniqueness against a store snapshot (needs a workspace).

@@ -14,6 +14,7 @@
 
 pub(crate) mod errors;
 pub mod limiter;
+pub mod profiles;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
