@@ -1007,3 +1007,40 @@ async fn a_cancelled_fetch_stores_nothing() {
     assert!(err.to_string().contains("workspace is unchanged"), "{err}");
     assert_eq!(snapshot_count(&ws).await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_deleted_during_the_fetch_is_noted_not_fatal() {
+    let handler: Arc<Handler> = Arc::new(|op, n| match op {
+        "ListUsers" => ok(serde_json::json!({"Users": users_page(0, 2)})),
+        "ListGroups" => ok(serde_json::json!({"Groups": [
+            {"GroupId": "g-1", "DisplayName": "Kept", "IdentityStoreId": "d-fake000001"},
+            {"GroupId": "g-2", "DisplayName": "Gone", "IdentityStoreId": "d-fake000001"}]})),
+        // The second group's listing finds it deleted.
+        _ if n == 1 => error(
+            400,
+            "ResourceNotFoundException",
+            serde_json::json!({"ResourceType": "GROUP"}),
+        ),
+        _ => ok(serde_json::json!({"GroupMemberships": [
+            {"MembershipId": "m-1", "GroupId": "g-1", "MemberId": {"UserId": "u-0"}, "IdentityStoreId": "d-fake000001"}]})),
+    });
+    let aws = fake_aws(Duration::ZERO, handler);
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(&dir.path().join("ws.sqlite"))
+        .await
+        .unwrap();
+    let opts = FetchOptions {
+        concurrency: 1,
+        ..options(&aws.endpoint, Some("d-fake000001"))
+    };
+    let res = api_store::fetch_store(&ws, &opts, &CancelToken::default(), now(), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!((res.stats.groups, res.stats.memberships), (2, 1));
+    assert_eq!(res.stats.warnings.len(), 1, "{:?}", res.stats.warnings);
+    assert!(res.stats.warnings[0].contains("g-2 was deleted while the fetch ran"));
+    assert_eq!(
+        res.snapshot.warnings, res.stats.warnings,
+        "the note is kept with the snapshot"
+    );
+}
