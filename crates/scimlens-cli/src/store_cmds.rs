@@ -33,8 +33,11 @@ Examples:
 
 #[derive(Debug, Subcommand)]
 pub enum StoreCommand {
-    /// Read the live AWS identity store (users, groups, memberships) into the workspace as one
-    /// snapshot. Read-only API calls; credentials from the standard AWS chain.
+    /// Read the live AWS identity store into the workspace (one snapshot)
+    ///
+    /// Users, groups and every group's memberships, through read-only Identity Store API calls
+    /// paced under 20 requests/s. Credentials from the standard AWS chain (environment, profiles
+    /// including IAM Identity Center/SSO ones, roles); nothing secret is stored.
     #[command(after_help = STORE_EXAMPLES)]
     Fetch {
         #[command(flatten)]
@@ -43,40 +46,46 @@ pub enum StoreCommand {
         #[arg(long)]
         format: Option<String>,
     },
-    /// Import `aws identitystore list-users`, `list-groups` and `list-group-memberships` JSON
-    /// output (any number of files, read together) as one store snapshot.
+    /// Import `aws identitystore list-*` JSON output as one store snapshot
+    ///
+    /// The output of `list-users`, `list-groups` and `list-group-memberships` (any number of
+    /// files, read together; several documents appended in one file are fine).
     StoreImport {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
-    /// Write a store snapshot as list-users.json, list-groups.json and
-    /// list-group-memberships.json (the AWS CLI's shape) into DIR.
+    /// Write a store snapshot as the AWS CLI prints it
+    ///
+    /// list-users.json, list-groups.json and list-group-memberships.json into DIR.
     StoreExport {
+        /// Directory to write the three files into (created if needed).
         dir: PathBuf,
         /// Snapshot id [default: the newest].
         #[arg(long)]
         snapshot: Option<i64>,
     },
-    /// List the workspace's store snapshots and directory imports.
+    /// List the workspace's store snapshots and directory imports
     Snapshots {
+        /// `json` for machine-readable output.
         #[arg(long)]
         format: Option<String>,
     },
-    /// Show a user or group as the store holds it (by name, AWS id or externalId).
+    /// Show a user or group as the store holds it (by name, AWS id or externalId)
     StoreFind {
         query: String,
+        /// Store snapshot id [default: the newest].
         #[arg(long)]
         snapshot: Option<i64>,
     },
-    /// Import IdP directory exports, read together as one directory: SCIM ListResponse JSON,
-    /// Entra "Download users" CSV and Graph /users, /groups?$expand=members, appRoleAssignedTo
-    /// JSON, Okta user CSV (detected by content).
+    /// Import what the IdP holds: directory exports read together as one directory
+    ///
+    /// SCIM ListResponse JSON, Entra "Download users" CSV and Graph /users,
+    /// /groups?$expand=members and appRoleAssignedTo JSON, Okta user CSV (detected by content).
     DirectoryImport {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
-    /// Show or edit the attribute mapping from an IdP's attributes onto AWS's (saved in the
-    /// workspace).
+    /// Show or edit the IdP -> AWS attribute mapping (saved in the workspace)
     Mapping {
         /// entra, okta or scim.
         idp: String,
@@ -95,14 +104,19 @@ pub enum StoreCommand {
         /// Back to the IdP's default mapping.
         #[arg(long)]
         reset: bool,
+        /// `json` for machine-readable output.
         #[arg(long)]
         format: Option<String>,
     },
-    /// Compare the IdP directory (newest directory-import) with the AWS identity store (newest
-    /// snapshot), or two store snapshots with --over-time.
+    /// Compare the IdP directory with the AWS identity store, side by side
+    ///
+    /// The newest directory-import beside the newest store snapshot (or --directory/--snapshot),
+    /// or two store snapshots with --over-time.
     Compare {
+        /// Directory import id [default: the newest].
         #[arg(long)]
         directory: Option<i64>,
+        /// Store snapshot id [default: the newest].
         #[arg(long)]
         snapshot: Option<i64>,
         /// User match order, saved in the workspace [default: externalId,userName,email].
@@ -117,13 +131,16 @@ pub enum StoreCommand {
         /// Compare two store snapshots instead (default: the two newest; --from / --to pick).
         #[arg(long)]
         over_time: bool,
+        /// The older snapshot (--over-time).
         #[arg(long, requires = "over_time")]
         from: Option<i64>,
+        /// The newer snapshot (--over-time).
         #[arg(long, requires = "over_time")]
         to: Option<i64>,
         /// text, or the workspace's report with its `compare` section: json, md, html, csv.
         #[arg(long)]
         format: Option<String>,
+        /// Write to PATH instead of standard output (format from its extension).
         #[arg(short = 'o', long = "output", value_name = "PATH")]
         output: Option<PathBuf>,
         /// Replace names, emails and ids with a keyed hash (consistent, so rows still join).
@@ -132,14 +149,16 @@ pub enum StoreCommand {
         #[command(flatten)]
         reserved: ReservedArgs,
     },
-    /// Check IdP exports against AWS's rules before any sync: the failures a sync would meet,
-    /// predicted, in the report format of the log diagnosis.
+    /// Check IdP exports against AWS's rules before any sync (predicted failures)
+    ///
+    /// The failures a sync would meet, in the report format of the log diagnosis.
     Preflight {
         #[arg(required = true, value_name = "IDP_EXPORT")]
         files: Vec<PathBuf>,
         /// Also check uniqueness against the newest store snapshot (or --snapshot).
         #[arg(long)]
         against_store: bool,
+        /// Store snapshot id for --against-store [default: the newest].
         #[arg(long)]
         snapshot: Option<i64>,
         #[command(flatten)]
@@ -154,6 +173,7 @@ pub struct AwsArgs {
     /// Named profile, including IAM Identity Center (SSO) profiles (`aws sso login` first).
     #[arg(long, env = "AWS_PROFILE")]
     pub profile: Option<String>,
+    /// The IAM Identity Center instance's home region [default: from the profile / AWS_REGION].
     #[arg(long)]
     pub region: Option<String>,
     /// The identity store (d-xxxxxxxxxx) [default: found with sso-admin ListInstances].
