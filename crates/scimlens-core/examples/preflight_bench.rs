@@ -1,5 +1,6 @@
 //! Benchmark of preflight and compare on a large IdP export:
-//! `cargo run --release -p scimlens-core --example preflight_bench -- [USERS]` (default 100,000).
+//! `cargo run --release -p scimlens-core --example preflight_bench -- [USERS [KEEP_EXPORT_AT]]`
+//! (default 100,000 users).
 //!
 //! Writes a deterministic SCIM ListResponse of USERS users and USERS/50 groups (about 1% of the
 //! users break one of AWS's rules), a matching store snapshot in a workspace, then times: reading
@@ -153,7 +154,11 @@ async fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(100_000);
     let dir = tempfile::tempdir().expect("temp dir");
-    let export = dir.path().join("scim-users.json");
+    // A second argument keeps the generated export there (to time `scimlens preflight` on it).
+    let export = std::env::args()
+        .nth(2)
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| dir.path().join("scim-users.json"));
     let t = Instant::now();
     let bytes = write_export(&export, users).expect("write the export");
     println!(
