@@ -1,0 +1,139 @@
+//! The Tauri commands: each one a few lines over a `scimlens-core` operation. Arguments and
+//! results are the core's wire types (exported to `ui/src/bindings`); errors are
+//! [`CommandError`]s carrying the core's stable code.
+
+use std::path::PathBuf;
+
+use chrono::Utc;
+use scimlens_core::api::{self, EntityDetail, ImportFilesReq, ImportFilesRes};
+use scimlens_core::report::SourceSummary;
+use scimlens_core::store::import::ImportProgress;
+use scimlens_core::view::{
+    self, CategoryInfo, ExportReq, ExportRes, Overview, ProblemPage, ProblemQuery, RootCauseView,
+};
+use serde::Serialize;
+use tauri::State;
+use tauri::ipc::Channel;
+use ts_rs::TS;
+
+use crate::error::CommandError;
+use crate::state::{AppState, RecentWorkspace, WorkspaceInfo};
+
+type Res<T> = Result<T, CommandError>;
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct AppInfo {
+    pub version: String,
+    pub workspace: WorkspaceInfo,
+    pub recent: Vec<RecentWorkspace>,
+    /// An end-to-end run: the UI shows its import-by-path field.
+    pub e2e: bool,
+}
+
+#[tauri::command]
+pub async fn app_info(state: State<'_, AppState>) -> Res<AppInfo> {
+    let (_, workspace) = state.workspace().await?;
+    Ok(AppInfo {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        workspace,
+        recent: state.recent(),
+        e2e: state.e2e,
+    })
+}
+
+/// The UI calls this once its first view has data: the cold-start time, logged for benchmarks.
+#[tauri::command]
+pub fn app_ready(state: State<'_, AppState>) -> u64 {
+    *state.ready_ms.get_or_init(|| {
+        let ms = state.started.elapsed().as_millis() as u64;
+        tracing::info!(ms, "interactive");
+        eprintln!("scimlens-app: interactive after {ms} ms");
+        ms
+    })
+}
+
+#[tauri::command]
+pub async fn open_workspace(state: State<'_, AppState>, path: PathBuf) -> Res<WorkspaceInfo> {
+    Ok(state.open_path(&path).await?)
+}
+
+#[tauri::command]
+pub async fn open_demo(state: State<'_, AppState>) -> Res<WorkspaceInfo> {
+    Ok(state.open_demo().await?)
+}
+
+#[tauri::command]
+pub fn forget_recent(state: State<'_, AppState>, path: PathBuf) -> Vec<RecentWorkspace> {
+    state.forget(&path)
+}
+
+/// Imports files picked in the dialog, dropped on the window or (e2e runs) typed as paths.
+#[tauri::command]
+pub async fn import_files(
+    state: State<'_, AppState>,
+    paths: Vec<PathBuf>,
+    on_progress: Channel<ImportProgress>,
+) -> Res<ImportFilesRes> {
+    let (ws, _) = state.workspace().await?;
+    let cancel = state.new_cancel();
+    // A closed channel (the window went away) loses progress, never the import.
+    let progress = move |p: &ImportProgress| drop(on_progress.send(p.clone()));
+    let req = ImportFilesReq {
+        paths,
+        extra_reserved: Vec::new(),
+    };
+    Ok(api::import_files(&ws, req, &cancel, Utc::now(), &progress).await?)
+}
+
+#[tauri::command]
+pub fn cancel_import(state: State<'_, AppState>) {
+    state.cancel();
+}
+
+#[tauri::command]
+pub async fn overview(state: State<'_, AppState>) -> Res<Overview> {
+    let (ws, _) = state.workspace().await?;
+    Ok(view::overview(&ws).await?)
+}
+
+#[tauri::command]
+pub async fn problems_page(state: State<'_, AppState>, query: ProblemQuery) -> Res<ProblemPage> {
+    let (ws, _) = state.workspace().await?;
+    Ok(view::problems_page(&ws, &query).await?)
+}
+
+#[tauri::command]
+pub async fn root_causes(state: State<'_, AppState>) -> Res<Vec<RootCauseView>> {
+    let (ws, _) = state.workspace().await?;
+    Ok(view::root_causes(&ws).await?)
+}
+
+#[tauri::command]
+pub async fn sources(state: State<'_, AppState>) -> Res<Vec<SourceSummary>> {
+    let (ws, _) = state.workspace().await?;
+    Ok(view::sources(&ws).await?)
+}
+
+#[tauri::command]
+pub async fn entity(state: State<'_, AppState>, key: String) -> Res<EntityDetail> {
+    let (ws, _) = state.workspace().await?;
+    Ok(api::get_entity(&ws, &key).await?)
+}
+
+#[tauri::command]
+pub fn categories() -> Vec<CategoryInfo> {
+    view::categories()
+}
+
+#[tauri::command]
+pub async fn pseudonym_key(state: State<'_, AppState>) -> Res<String> {
+    let (ws, _) = state.workspace().await?;
+    Ok(view::pseudonym_key(&ws, Utc::now()).await?)
+}
+
+#[tauri::command]
+pub async fn export_report(state: State<'_, AppState>, req: ExportReq) -> Res<ExportRes> {
+    let (ws, _) = state.workspace().await?;
+    Ok(view::export_report(&ws, &req, Utc::now()).await?)
+}

@@ -1,0 +1,84 @@
+//! What a failed command sends to the UI: the core's stable code to branch on, its message,
+//! and for input errors the file, position and expectation pulled out so the UI can lay them
+//! out without parsing text.
+
+use scimlens_core::error::Position;
+use scimlens_core::{Error, ErrorCode};
+use serde::Serialize;
+use ts_rs::TS;
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct CommandError {
+    pub code: ErrorCode,
+    pub message: String,
+    /// The file the error is about, when there is one.
+    pub path: Option<String>,
+    pub position: Option<Position>,
+    pub expected: Option<String>,
+    pub found: Option<String>,
+}
+
+impl From<Error> for CommandError {
+    fn from(err: Error) -> Self {
+        let mut out = CommandError {
+            code: err.code(),
+            message: err.to_string(),
+            path: None,
+            position: None,
+            expected: None,
+            found: None,
+        };
+        match err {
+            Error::Parse {
+                path,
+                position,
+                expected,
+                found,
+            } => {
+                out.path = Some(path.display().to_string());
+                out.position = Some(position);
+                out.expected = Some(expected);
+                out.found = Some(found);
+            }
+            Error::NotUtf8 { path, position } | Error::RecordTooLarge { path, position, .. } => {
+                out.path = Some(path.display().to_string());
+                out.position = Some(position);
+            }
+            Error::Io { path, .. }
+            | Error::UnknownFormat { path, .. }
+            | Error::Empty { path }
+            | Error::Cancelled { path }
+            | Error::Workspace { path, .. }
+            | Error::Migrate { path, .. } => out.path = Some(path.display().to_string()),
+            _ => {}
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_errors_carry_file_position_and_expectation() {
+        let err = Error::Parse {
+            path: "/logs/truncated.json".into(),
+            position: Position::line_col(3, 14),
+            expected: "a JSON value".into(),
+            found: "end of input".into(),
+        };
+        let json = serde_json::to_value(CommandError::from(err)).unwrap();
+        assert_eq!(json["code"], "PARSE");
+        assert_eq!(json["path"], "/logs/truncated.json");
+        assert_eq!(json["position"]["line"], 3);
+        assert_eq!(json["expected"], "a JSON value");
+        assert!(
+            json["message"]
+                .as_str()
+                .unwrap()
+                .contains("line 3, column 14")
+        );
+    }
+}

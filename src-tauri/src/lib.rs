@@ -1,0 +1,58 @@
+//! The scimlens desktop shell: wires the dialog plugin, the app state (the open workspace and
+//! the import's cancel token) and the command handlers. Every operation lives in
+//! `scimlens-core`; `commands` are a few lines over it.
+
+mod commands;
+mod error;
+mod recent;
+mod state;
+
+pub use commands::AppInfo;
+pub use error::CommandError;
+pub use state::{AppState, WorkspaceInfo};
+
+/// Adds the app's plugins, state and commands to `builder` (tests pass tauri's mock one).
+pub fn builder<R: tauri::Runtime>(
+    builder: tauri::Builder<R>,
+    state: AppState,
+) -> tauri::Builder<R> {
+    builder
+        .plugin(tauri_plugin_dialog::init())
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::app_ready,
+            commands::open_workspace,
+            commands::open_demo,
+            commands::forget_recent,
+            commands::import_files,
+            commands::cancel_import,
+            commands::overview,
+            commands::problems_page,
+            commands::root_causes,
+            commands::sources,
+            commands::entity,
+            commands::categories,
+            commands::pseudonym_key,
+            commands::export_report,
+        ])
+}
+
+/// Starts the app. `SCIMLENS_E2E=1` gives the run its own identifier (and so its own data
+/// directory and webview storage) and shows the test-only import-by-path field.
+pub fn run() {
+    let started = std::time::Instant::now();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("SCIMLENS_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    let e2e = std::env::var_os("SCIMLENS_E2E").is_some_and(|v| v == "1");
+    let mut context = tauri::generate_context!();
+    if e2e {
+        context.config_mut().identifier = state::E2E_IDENTIFIER.to_string();
+    }
+    builder(tauri::Builder::default(), AppState::new(started, e2e))
+        .setup(state::init)
+        .run(context)
+        .expect("the app window starts");
+}

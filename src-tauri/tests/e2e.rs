@@ -1,0 +1,536 @@
+//! End-to-end on the real app window: tauri-driver + WebKitWebDriver drive the built
+//! `scimlens-app` binary (under Xvfb on Linux). Run with `make e2e`, which builds the UI,
+//! installs tauri-driver when missing and runs this under `xvfb-run`:
+//!
+//! ```text
+//! xvfb-run -a -s '-screen 0 1280x800x24' cargo test -p scimlens-app --test e2e -- --ignored --nocapture
+//! ```
+//!
+//! The app runs with `SCIMLENS_E2E=1` (its own identifier, so its own webview storage) and its
+//! data and XDG directories in a temporary directory: the run never sees a user's workspaces.
+//! WebDriver cannot drive native file dialogs, so the e2e build shows small path fields that
+//! call the same `open_workspace`, `import_files` and `export_report` commands as the dialogs.
+//! Screenshots of every view land in `target/e2e-screenshots/` (and in `docs/screenshots/` when
+//! `SCIMLENS_SCREENSHOTS=docs`).
+
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use scimlens_core::api::{self, ImportFilesReq};
+use scimlens_core::report::render::{ReportFormat, render};
+use scimlens_core::store::Workspace;
+use scimlens_core::store::import::CancelToken;
+use scimlens_core::view;
+
+const DRIVER_PORT: u16 = 4444;
+const WAIT: Duration = Duration::from_secs(20);
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn fixture(rel: &str) -> PathBuf {
+    repo()
+        .join("tests/fixtures")
+        .join(rel)
+        .canonicalize()
+        .expect("fixture exists")
+}
+
+/// Logs of four formats (Entra Graph, Okta, CloudTrail, ssosync) plus the Entra portal CSV
+/// set (three files joined by change id).
+fn fixtures() -> Vec<PathBuf> {
+    [
+        "entra-graph/page1.json",
+        "okta/systemlog.json",
+        "cloudtrail/records.json",
+        "ssosync/ssosync.jsonl",
+        "entra-portal-json/download.json",
+    ]
+    .iter()
+    .map(|f| fixture(f))
+    .collect()
+}
+
+/// tauri-driver, stopped with SIGTERM (never SIGKILL: that orphans WebKitWebDriver on the
+/// next port and the next run hangs creating its session).
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.0.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        eprintln!("tauri-driver did not stop within 10 s of SIGTERM");
+    }
+}
+
+fn tauri_driver() -> PathBuf {
+    if let Some(p) = std::env::var_os("TAURI_DRIVER") {
+        return p.into();
+    }
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    match home.map(|h| h.join("bin/tauri-driver")) {
+        Some(p) if p.exists() => p,
+        _ => PathBuf::from("tauri-driver"),
+    }
+}
+
+fn start_driver(tmp: &Path) -> Driver {
+    assert!(
+        TcpStream::connect(("127.0.0.1", DRIVER_PORT)).is_err(),
+        "port {DRIVER_PORT} is busy: another tauri-driver (or an orphaned WebKitWebDriver on 4445) is running"
+    );
+    for d in ["data", "xdg-data", "xdg-config", "xdg-cache"] {
+        std::fs::create_dir_all(tmp.join(d)).unwrap();
+    }
+    let child = Command::new(tauri_driver())
+        .args(["--port", &DRIVER_PORT.to_string()])
+        .env("SCIMLENS_E2E", "1")
+        .env("SCIMLENS_DATA_DIR", tmp.join("data"))
+        .env("XDG_DATA_HOME", tmp.join("xdg-data"))
+        .env("XDG_CONFIG_HOME", tmp.join("xdg-config"))
+        .env("XDG_CACHE_HOME", tmp.join("xdg-cache"))
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("tauri-driver starts (install it with `cargo install tauri-driver --version '^2' --locked`)");
+    let driver = Driver(child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", DRIVER_PORT)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "tauri-driver did not listen on {DRIVER_PORT} within 20 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    driver
+}
+
+async fn connect() -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "tauri:options".into(),
+        serde_json::json!({ "application": env!("CARGO_BIN_EXE_scimlens-app") }),
+    );
+    caps.insert("browserName".into(), "wry".into());
+    let mut builder = ClientBuilder::rustls().expect("rustls client");
+    builder.capabilities(caps);
+    tokio::time::timeout(
+        Duration::from_secs(60),
+        builder.connect(&format!("http://127.0.0.1:{DRIVER_PORT}")),
+    )
+    .await
+    .expect("a WebDriver session within 60 s")
+    .expect("a WebDriver session")
+}
+
+struct Ui {
+    c: Client,
+    shots: Vec<PathBuf>,
+}
+
+impl Ui {
+    async fn find(&self, css: &str) -> Element {
+        self.c
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no `{css}` within {WAIT:?}: {e}"))
+    }
+
+    async fn click(&self, css: &str) {
+        self.find(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("clicking `{css}`: {e}"));
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.unwrap()
+    }
+
+    /// Waits until `css` exists and its text satisfies `ok`.
+    async fn wait_text(&self, css: &str, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let text = match self.c.find(Locator::Css(css)).await {
+                Ok(e) => e.text().await.ok(),
+                Err(_) => None,
+            };
+            if let Some(t) = text {
+                if ok(&t) {
+                    return t;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "`{css}` never showed {what}; last text: {t}"
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "`{css}` never appeared (waiting for {what})"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Replaces an input's value the way a user would, so React sees the change.
+    async fn fill(&self, css: &str, value: &str) {
+        let e = self.find(css).await;
+        e.clear().await.unwrap();
+        e.send_keys(value).await.unwrap();
+    }
+
+    async fn count(&self, css: &str) -> usize {
+        self.c.find_all(Locator::Css(css)).await.unwrap().len()
+    }
+
+    async fn screenshot(&mut self, name: &str) {
+        // The first frame after a change can be stale.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let png = self.c.screenshot().await.expect("screenshot");
+        let dirs = if std::env::var("SCIMLENS_SCREENSHOTS").as_deref() == Ok("docs") {
+            vec![
+                repo().join("target/e2e-screenshots"),
+                repo().join("docs/screenshots"),
+            ]
+        } else {
+            vec![repo().join("target/e2e-screenshots")]
+        };
+        for dir in dirs {
+            std::fs::create_dir_all(&dir).unwrap();
+            let path = dir.join(format!("{name}.png"));
+            std::fs::write(&path, &png).unwrap();
+            self.shots.push(path);
+        }
+    }
+
+    async fn nav(&self, view: &str) {
+        self.click(&format!("[data-testid=nav-{view}]")).await;
+        self.find(&format!("[data-testid=view-{view}]")).await;
+    }
+
+    async fn search(&self, text: &str, expect_total: &str) {
+        self.nav("problems").await;
+        self.fill("[data-testid=problem-search]", text).await;
+        // The total alone can be stale (the previous search had one entity too): wait for
+        // the first row to be the one searched for.
+        self.wait_text("[data-testid=problem-row] .name-text", text, |t| {
+            t.contains(text)
+        })
+        .await;
+        self.wait_text("[data-testid=problem-total]", expect_total, |t| {
+            t == expect_total
+        })
+        .await;
+    }
+}
+
+/// What core says the fixtures should show: the app must show the same.
+async fn expected(paths: &[PathBuf]) -> (Vec<view::RootCauseView>, u64) {
+    let ws = Workspace::in_memory().await.unwrap();
+    let req = ImportFilesReq {
+        paths: paths.to_vec(),
+        extra_reserved: Vec::new(),
+    };
+    api::import_files(
+        &ws,
+        req,
+        &CancelToken::default(),
+        chrono::Utc::now(),
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    let causes = view::root_causes(&ws).await.unwrap();
+    let total = view::problems_page(&ws, &view::ProblemQuery::default())
+        .await
+        .unwrap()
+        .total;
+    (causes, total)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "drives the real window: needs tauri-driver, WebKitWebDriver and a display; run `make e2e`"]
+async fn real_window_imports_diagnoses_drills_down_and_exports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let _driver = start_driver(tmp.path());
+    let launched = Instant::now();
+    let c = connect().await;
+    let mut ui = Ui {
+        c,
+        shots: Vec::new(),
+    };
+    let result = flows(&mut ui, tmp.path(), launched).await;
+    if result.is_err() {
+        ui.screenshot("failure").await;
+    }
+    let _ = ui.c.clone().close().await;
+    result.expect("flows");
+    for s in &ui.shots {
+        eprintln!("screenshot: {}", s.display());
+    }
+}
+
+async fn flows(ui: &mut Ui, tmp: &Path, launched: Instant) -> Result<(), String> {
+    // 1. First launch: the labelled demo workspace, every view populated.
+    ui.find("[data-testid=demo-label]").await;
+    ui.find("[data-testid=totals]").await;
+    eprintln!(
+        "first launch to the demo overview: {} ms (includes session set-up)",
+        launched.elapsed().as_millis()
+    );
+    ui.find("[data-testid=timeline-chart] svg").await;
+    ui.screenshot("overview-demo").await;
+
+    // 2. A fresh workspace, then fixtures of several formats in one import.
+    let case = tmp.join("case.sqlite");
+    ui.nav("sources").await;
+    ui.fill("[data-testid=e2e-workspace]", &case.display().to_string())
+        .await;
+    ui.click("[data-testid=e2e-open]").await;
+    ui.wait_text("[data-testid=workspace-name]", "the new workspace", |t| {
+        t == "case"
+    })
+    .await;
+    let paths = fixtures();
+    let joined: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    ui.fill("[data-testid=e2e-paths]", &joined.join("|")).await;
+    let started = Instant::now();
+    ui.click("[data-testid=e2e-import]").await;
+    let outcome = ui
+        .find("[data-testid=import-done], [data-testid=import-failed]")
+        .await;
+    if outcome.attr("data-testid").await.ok().flatten().as_deref() != Some("import-done") {
+        return Err(format!(
+            "the fixtures did not import: {}",
+            outcome.text().await.unwrap_or_default()
+        ));
+    }
+    eprintln!(
+        "import of {} fixtures: {} ms",
+        paths.len(),
+        started.elapsed().as_millis()
+    );
+    let sources = ui.text("[data-testid=sources-table]").await;
+    for format in [
+        "entra-graph",
+        "okta-systemlog",
+        "cloudtrail",
+        "ssosync",
+        "entra-portal-json",
+    ] {
+        if !sources.contains(format) {
+            return Err(format!("the sources table lacks {format}: {sources}"));
+        }
+    }
+    if !sources.contains("one page of more") && !sources.to_lowercase().contains("page") {
+        return Err(format!(
+            "the incomplete Graph page is not flagged: {sources}"
+        ));
+    }
+    ui.screenshot("sources").await;
+
+    // 3. The expected root causes and counts (the same as core computes for these files).
+    let (causes, total) = expected(&paths).await;
+    ui.nav("problems").await;
+    let want_total = format!("{total} entities");
+    ui.wait_text("[data-testid=problem-total]", &want_total, |t| {
+        t == want_total
+    })
+    .await;
+    let counts: Vec<String> = {
+        let mut out = Vec::new();
+        for e in
+            ui.c.find_all(Locator::Css("[data-testid=cause-count]"))
+                .await
+                .unwrap()
+        {
+            out.push(e.text().await.unwrap());
+        }
+        out
+    };
+    let want: Vec<String> = causes
+        .iter()
+        .take(counts.len())
+        .map(|c| c.count.to_string())
+        .collect();
+    if counts != want {
+        return Err(format!("root-cause counts {counts:?}, core says {want:?}"));
+    }
+    if ui.count("[data-testid=all-causes]").await > 0 {
+        ui.click("[data-testid=all-causes]").await;
+    }
+    let causes_text = ui.text("[data-testid=root-causes]").await;
+    let shown = ui.count("[data-testid=root-cause]").await;
+    if shown != causes.len() {
+        return Err(format!(
+            "{shown} root causes shown, core finds {}",
+            causes.len()
+        ));
+    }
+    for title in [
+        "Reserved name",
+        "Missing required attribute",
+        "Duplicate or conflict",
+    ] {
+        if !causes_text.contains(title) {
+            return Err(format!("root causes lack {title}: {causes_text}"));
+        }
+    }
+    ui.click("[data-testid=root-cause] .cause-head").await;
+    ui.find("[data-testid=root-cause] .cause-entities button")
+        .await;
+    ui.screenshot("problems").await;
+
+    // 4. One entity across sources: Entra's records and CloudTrail's masked calls.
+    ui.search("alice@contoso.com", "1 entity").await;
+    ui.click("[data-testid=problem-row]").await;
+    ui.wait_text("[data-testid=entity-name]", "alice", |t| {
+        t == "alice@contoso.com"
+    })
+    .await;
+    let explain = ui.text("[data-testid=entity-explain]").await;
+    if !explain.contains("name.givenName") {
+        return Err(format!(
+            "alice's explanation lacks name.givenName: {explain}"
+        ));
+    }
+    let attempts = ui.count("[data-testid=attempt]").await;
+    let timeline = ui.text("[data-testid=timeline]").await;
+    if attempts < 2 || !timeline.contains("cloudtrail") || !timeline.contains("entra-graph") {
+        return Err(format!(
+            "alice's timeline should span Entra and CloudTrail ({attempts} attempts): {timeline}"
+        ));
+    }
+    ui.screenshot("entity").await;
+
+    // 5. The XSS fixture: its display name is literal text and runs nothing.
+    ui.search("xss.probe", "1 entity").await;
+    ui.click("[data-testid=problem-row]").await;
+    ui.wait_text("[data-testid=entity-name]", "xss.probe", |t| {
+        t == "xss.probe@contoso.com"
+    })
+    .await;
+    let evidence = ui.text("[data-testid=timeline]").await;
+    if !evidence.contains("<img src=x onerror=alert(1)>") {
+        return Err(format!(
+            "the XSS display name is not shown as text: {evidence}"
+        ));
+    }
+    if ui.count("img[src='x']").await != 0 {
+        return Err("an <img> element was created from log text".into());
+    }
+    if let Ok(text) = ui.c.get_alert_text().await {
+        return Err(format!("an alert ran: {text}"));
+    }
+    let flag: serde_json::Value =
+        ui.c.execute(
+            "return window.__xss === undefined && document.querySelectorAll('img').length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    eprintln!("images on the entity page (the app icon only): {flag}");
+    ui.screenshot("entity-xss").await;
+
+    // 6. Export a report and check the file: the same content the CLI renders.
+    ui.nav("export").await;
+    let out = tmp.join("report.json");
+    ui.click("[data-testid=format-json]").await;
+    ui.fill("[data-testid=e2e-export-path]", &out.display().to_string())
+        .await;
+    ui.click("[data-testid=e2e-export]").await;
+    ui.find("[data-testid=export-done]").await;
+    let exported: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).map_err(|e| e.to_string())?)
+            .map_err(|e| format!("the export is not JSON: {e}"))?;
+    let ws = Workspace::open(&case).await.map_err(|e| e.to_string())?;
+    let report = api::build_report(&ws, &[], chrono::Utc::now())
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut cli: serde_json::Value =
+        serde_json::from_str(&render(&report, ReportFormat::Json)).unwrap();
+    let mut app = exported.clone();
+    cli["generated_at"] = serde_json::Value::Null;
+    app["generated_at"] = serde_json::Value::Null;
+    if cli != app {
+        return Err(
+            "the exported JSON differs from what the CLI renders for the same workspace".into(),
+        );
+    }
+    let html = tmp.join("report.html");
+    ui.click("[data-testid=format-html]").await;
+    ui.fill("[data-testid=e2e-export-path]", &html.display().to_string())
+        .await;
+    ui.click("[data-testid=e2e-export]").await;
+    ui.wait_text("[data-testid=export-done]", "report.html", |t| {
+        t.contains("report.html")
+    })
+    .await;
+    let page = std::fs::read_to_string(&html).map_err(|e| e.to_string())?;
+    if page.contains("<img src=x") || !page.contains("xss.probe@contoso.com") {
+        return Err("the HTML export lacks the XSS user or carries its markup unescaped".into());
+    }
+    ui.screenshot("export").await;
+
+    // 7. A broken file: the core's error (file, position, expectation), nothing lost.
+    ui.nav("sources").await;
+    let before_rows = ui.count("[data-testid=sources-table] tbody tr").await;
+    ui.fill(
+        "[data-testid=e2e-paths]",
+        &fixture("bad/truncated.json").display().to_string(),
+    )
+    .await;
+    ui.click("[data-testid=e2e-import]").await;
+    let error = ui
+        .text("[data-testid=import-failed] [data-testid=error-box]")
+        .await;
+    for needle in [
+        "truncated.json",
+        "Where",
+        "Expected",
+        "workspace holds exactly what it held before",
+    ] {
+        if !error.contains(needle) {
+            return Err(format!("the import error lacks `{needle}`: {error}"));
+        }
+    }
+    let after_rows = ui.count("[data-testid=sources-table] tbody tr").await;
+    if after_rows != before_rows {
+        return Err(format!(
+            "sources went from {before_rows} to {after_rows} after a failed import"
+        ));
+    }
+    ui.screenshot("import-error").await;
+    ui.nav("problems").await;
+    ui.click("[data-testid=clear-filters]").await;
+    ui.wait_text("[data-testid=problem-total]", &want_total, |t| {
+        t == want_total
+    })
+    .await;
+
+    // 8. The timeline chart filters the problems.
+    ui.nav("overview").await;
+    ui.click("[data-testid=bucket]").await;
+    ui.find("[data-testid=range-chip]").await;
+    ui.find("[data-testid=view-problems]").await;
+    Ok(())
+}

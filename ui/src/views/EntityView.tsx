@@ -1,0 +1,198 @@
+import { useState } from "react";
+
+import type { TimelineEntry } from "../bindings/TimelineEntry";
+import { CategoryLabel, StatusBadge } from "../components/Badges";
+import { CopyButton } from "../components/CopyButton";
+import { QueryError } from "../components/ErrorBox";
+import { useCategories, useEntity } from "../hooks/queries";
+import { NOT_STATED, fileName, formatCount, orNotStated } from "../lib/format";
+import { prettyRecord } from "../lib/raw";
+import { useUi } from "../state/ui";
+
+export function EntityView() {
+  const key = useUi((s) => s.route.entityKey);
+  const goBack = useUi((s) => s.goBack);
+  const { data: e, error, isPending } = useEntity(key);
+  const categories = useCategories();
+
+  if (error) return <div className="view"><QueryError error={error} /></div>;
+  if (isPending || !e) return <div className="view muted">Loading…</div>;
+  const info = categories.data?.find((c) => c.category === e.category);
+
+  return (
+    <div className="view" data-testid="view-entity">
+      <header className="view-head">
+        <button type="button" className="link small" onClick={goBack} title="Alt+← or Esc">← Back</button>
+        <div className="row">
+          <h1 className="entity-name" data-testid="entity-name">{e.name}</h1>
+          <CopyButton text={e.name} label="Copy name" />
+        </div>
+        <div className="row">
+          <span className="badge">{e.kind}</span>
+          <StatusBadge status={e.status} />
+          <CategoryLabel category={e.category} />
+          {e.attribute && <span className="mono">{e.attribute}</span>}
+          <span className="muted small">{formatCount(e.events)} records across sources</span>
+        </div>
+      </header>
+
+      {e.category && (
+        <section className="panel explain" data-testid="entity-explain">
+          <div className="label">Why it failed{e.status === "resolved" ? " (resolved since)" : ""}</div>
+          {e.message && <p className="message">{e.message}</p>}
+          {info && <p>{info.explanation}</p>}
+          {e.fix && (
+            <div className="fix">
+              <div className="row spread">
+                <span className="label">Fix</span>
+                <CopyButton text={e.fix} label="Copy fix" />
+              </div>
+              <p>{e.fix}</p>
+            </div>
+          )}
+        </section>
+      )}
+
+      <section className="panel">
+        <div className="label">Identifiers</div>
+        <dl className="ids">
+          <Id label="IdP object id" value={e.source_id} />
+          <Id label="AWS identity store id" value={e.target_id} />
+          <Id label="externalId" value={e.external_id} />
+          <Id label="scimlens key" value={e.key} />
+        </dl>
+      </section>
+
+      <section aria-label="Timeline" data-testid="timeline">
+        <div className="label">Timeline: every attempt, oldest first, across sources</div>
+        <ol className="timeline">
+          {e.timeline.map((t) => (
+            <Attempt key={t.event_id} entry={t} />
+          ))}
+        </ol>
+      </section>
+    </div>
+  );
+}
+
+function Id({ label, value }: { label: string; value: string | null }) {
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd>
+        {value ? (
+          <>
+            <span className="mono">{value}</span> <CopyButton text={value} />
+          </>
+        ) : (
+          <span className="muted">{NOT_STATED}</span>
+        )}
+      </dd>
+    </>
+  );
+}
+
+function Attempt({ entry: t }: { entry: TimelineEntry }) {
+  const [open, setOpen] = useState(t.outcome === "failure");
+  const failed = t.category !== null;
+  const raw = prettyRecord(t.raw);
+  return (
+    <li className={`attempt ${failed ? "failed" : t.outcome === "success" ? "ok" : ""}`} data-testid="attempt">
+      <button type="button" className="attempt-head" aria-expanded={open} onClick={() => setOpen(!open)}>
+        <span className="mono time">{t.time ?? "time not stated"}</span>
+        <span className={`badge outcome-${t.outcome ?? "none"}`}>{t.outcome ?? "outcome not stated"}</span>
+        <span>{t.operation ?? t.action ?? "operation not stated"}</span>
+        {t.http_status !== null && <span className="badge">HTTP {t.http_status}</span>}
+        {t.category && <CategoryLabel category={t.category} />}
+        <span className="muted small source" title={t.source_path}>
+          {t.format} · {fileName(t.source_path)} #{t.record}
+        </span>
+      </button>
+      {t.masked && (
+        <p className="small muted">
+          CloudTrail masks names: this call was matched to the entity by its AWS id or by time, not by name.
+        </p>
+      )}
+      {open && (
+        <div className="attempt-body">
+          <dl className="facts">
+            <dt>AWS error</dt>
+            <dd className="aws-detail">{orNotStated(t.aws_detail)}</dd>
+            <dt>Error code</dt>
+            <dd className="mono">{orNotStated(t.error_code)}</dd>
+            {t.reason && (
+              <>
+                <dt>IdP reason</dt>
+                <dd className="reason">{t.reason}</dd>
+              </>
+            )}
+            {t.skip_reason && (
+              <>
+                <dt>Skip reason</dt>
+                <dd className="mono">{t.skip_reason}</dd>
+              </>
+            )}
+            {t.message && (
+              <>
+                <dt>Diagnosis</dt>
+                <dd>{t.message}</dd>
+              </>
+            )}
+          </dl>
+
+          {t.steps.length > 0 && (
+            <>
+              <div className="label">Steps</div>
+              <table className="grid small">
+                <thead>
+                  <tr><th>Step</th><th>Type</th><th>Status</th><th>Description</th><th>Details</th></tr>
+                </thead>
+                <tbody>
+                  {t.steps.map((s, i) => (
+                    <tr key={i}>
+                      <td>{s.name}</td>
+                      <td>{s.step_type ?? ""}</td>
+                      <td>{s.status ?? ""}</td>
+                      <td>{s.description ?? ""}</td>
+                      <td className="mono">{s.details.map(([k, v]) => `${k}: ${v}`).join("\n")}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
+          )}
+
+          {t.attributes.length > 0 && (
+            <>
+              <div className="label">Attribute values sent</div>
+              <table className="grid small" data-testid="attributes">
+                <thead>
+                  <tr><th>Attribute</th><th>Old value</th><th>Value(s) sent</th></tr>
+                </thead>
+                <tbody>
+                  {t.attributes.map((a, i) => (
+                    <tr key={i}>
+                      <td className="mono">{a.name}</td>
+                      <td className="mono">{a.old_value ?? ""}</td>
+                      <td className="mono value">
+                        {a.values.length === 0 ? <span className="muted">(none)</span> : a.values.map((v, j) => (
+                          <div key={j}>{v === "" ? <span className="muted">"" (empty string)</span> : v}</div>
+                        ))}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
+          )}
+
+          <div className="row spread">
+            <span className="label">Raw record, as logged</span>
+            <CopyButton text={t.raw} label="Copy raw record" />
+          </div>
+          <pre className="raw" data-testid="raw-record">{raw}</pre>
+        </div>
+      )}
+    </li>
+  );
+}
