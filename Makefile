@@ -31,8 +31,7 @@ setup-apt:
 setup-python:
 	@[ -x $(VENV)/bin/moto_server ] || { python3 -m venv $(VENV) && $(VENV)/bin/pip install -q 'moto[server]==5.2.5'; }
 
-setup-node:
-	@[ ! -f ui/package.json ] || [ -d ui/node_modules ] || (cd ui && npm ci --no-audit --no-fund)
+setup-node: ui-deps
 
 lint:
 	$(CARGO) fmt --all --check
@@ -50,7 +49,4 @@ core-test:
 bench:
 	scripts/bench.sh
 
--include mk/app.mk
-
-# Until the app targets exist, app-test is empty.
-app-test::
+include mk/app.mk
