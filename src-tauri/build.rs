@@ -17,6 +17,16 @@ const COMMANDS: &[&str] = &[
     "categories",
     "pseudonym_key",
     "export_report",
+    "fetch_choices",
+    "fetch_store",
+    "cancel_fetch",
+    "import_store_files",
+    "import_directory",
+    "snapshots",
+    "directories",
+    "compare_store",
+    "preflight_export",
+    "store_objects",
 ];
 
 fn main() {

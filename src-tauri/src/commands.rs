@@ -6,8 +6,16 @@ use std::path::PathBuf;
 
 use chrono::Utc;
 use scimlens_core::api::{self, EntityDetail, ImportFilesReq, ImportFilesRes};
+use scimlens_core::api_store::{
+    self, CompareReq, FetchChoices, FetchStoreReq, FetchStoreRes, PreflightReq, StoreObjects,
+};
+use scimlens_core::aws::{FetchOptions, FetchProgress};
+use scimlens_core::compare::CompareSection;
+use scimlens_core::report::Report;
 use scimlens_core::report::SourceSummary;
+use scimlens_core::store::directories::DirectoryInfo;
 use scimlens_core::store::import::ImportProgress;
+use scimlens_core::store::snapshots::SnapshotInfo;
 use scimlens_core::view::{
     self, CategoryInfo, ExportReq, ExportRes, Overview, ProblemPage, ProblemQuery, RootCauseView,
 };
@@ -136,4 +144,93 @@ pub async fn pseudonym_key(state: State<'_, AppState>) -> Res<String> {
 pub async fn export_report(state: State<'_, AppState>, req: ExportReq) -> Res<ExportRes> {
     let (ws, _) = state.workspace().await?;
     Ok(view::export_report(&ws, &req, Utc::now()).await?)
+}
+
+/// The AWS profiles (from `~/.aws/config` and `credentials`) and regions the fetch dialog offers.
+#[tauri::command]
+pub fn fetch_choices() -> FetchChoices {
+    api_store::fetch_choices()
+}
+
+/// Fetches the live identity store into one snapshot; a failed or cancelled fetch stores
+/// nothing.
+#[tauri::command]
+pub async fn fetch_store(
+    state: State<'_, AppState>,
+    req: FetchStoreReq,
+    on_progress: Channel<FetchProgress>,
+) -> Res<FetchStoreRes> {
+    let (ws, _) = state.workspace().await?;
+    let cancel = state.new_fetch_cancel();
+    let progress = move |p: &FetchProgress| drop(on_progress.send(p.clone()));
+    let options = FetchOptions::from(req);
+    Ok(api_store::fetch_store(&ws, &options, &cancel, Utc::now(), &progress).await?)
+}
+
+#[tauri::command]
+pub fn cancel_fetch(state: State<'_, AppState>) {
+    state.cancel_fetch();
+}
+
+/// Imports `aws identitystore list-users` / `list-groups` / `list-group-memberships` output as
+/// one store snapshot.
+#[tauri::command]
+pub async fn import_store_files(
+    state: State<'_, AppState>,
+    paths: Vec<PathBuf>,
+) -> Res<SnapshotInfo> {
+    let (ws, _) = state.workspace().await?;
+    Ok(api_store::import_store_files(&ws, &paths, Utc::now()).await?)
+}
+
+/// Imports IdP directory exports (SCIM ListResponse, Entra CSV / Graph JSON, Okta CSV).
+#[tauri::command]
+pub async fn import_directory(
+    state: State<'_, AppState>,
+    paths: Vec<PathBuf>,
+) -> Res<DirectoryInfo> {
+    let (ws, _) = state.workspace().await?;
+    Ok(api_store::import_directory(&ws, &paths, Utc::now()).await?)
+}
+
+#[tauri::command]
+pub async fn snapshots(state: State<'_, AppState>) -> Res<Vec<SnapshotInfo>> {
+    let (ws, _) = state.workspace().await?;
+    Ok(api_store::list_snapshots(&ws).await?)
+}
+
+#[tauri::command]
+pub async fn directories(state: State<'_, AppState>) -> Res<Vec<DirectoryInfo>> {
+    let (ws, _) = state.workspace().await?;
+    Ok(api_store::list_directories(&ws).await?)
+}
+
+/// The IdP directory beside the store snapshot: the report's `compare` section (the log
+/// diagnosis around it is the other views' business).
+#[tauri::command]
+pub async fn compare_store(state: State<'_, AppState>, req: CompareReq) -> Res<CompareSection> {
+    let (ws, _) = state.workspace().await?;
+    let report = api_store::compare_store(&ws, &req, Utc::now()).await?;
+    Ok(report
+        .compare
+        .expect("compare_store always fills the report's compare section"))
+}
+
+/// AWS's rules against IdP exports picked in the dialog: a predicted report.
+#[tauri::command]
+pub async fn preflight_export(state: State<'_, AppState>, req: PreflightReq) -> Res<Report> {
+    let (ws, _) = state.workspace().await?;
+    Ok(api_store::preflight_export(Some(&ws), &req, Utc::now()).await?)
+}
+
+/// The store objects (newest snapshot unless `snapshot` is given) matching a name or id: the
+/// store state of a problem entity.
+#[tauri::command]
+pub async fn store_objects(
+    state: State<'_, AppState>,
+    query: String,
+    snapshot: Option<i64>,
+) -> Res<StoreObjects> {
+    let (ws, _) = state.workspace().await?;
+    Ok(api_store::find_store_objects(&ws, &query, snapshot).await?)
 }

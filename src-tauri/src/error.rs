@@ -2,6 +2,7 @@
 //! and for input errors the file, position and expectation pulled out so the UI can lay them
 //! out without parsing text.
 
+use scimlens_core::error::AwsErrorKind;
 use scimlens_core::error::Position;
 use scimlens_core::{Error, ErrorCode};
 use serde::Serialize;
@@ -17,6 +18,10 @@ pub struct CommandError {
     pub position: Option<Position>,
     pub expected: Option<String>,
     pub found: Option<String>,
+    /// How an AWS call failed (code `AWS` only): unreachable, credentials, access denied...
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub aws: Option<AwsErrorKind>,
 }
 
 impl From<Error> for CommandError {
@@ -28,6 +33,7 @@ impl From<Error> for CommandError {
             position: None,
             expected: None,
             found: None,
+            aws: None,
         };
         match err {
             Error::Parse {
@@ -51,6 +57,7 @@ impl From<Error> for CommandError {
             | Error::Cancelled { path }
             | Error::Workspace { path, .. }
             | Error::Migrate { path, .. } => out.path = Some(path.display().to_string()),
+            Error::Aws { code, .. } => out.aws = Some(code),
             _ => {}
         }
         out

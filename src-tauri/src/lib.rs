@@ -35,6 +35,16 @@ pub fn builder<R: tauri::Runtime>(
             commands::categories,
             commands::pseudonym_key,
             commands::export_report,
+            commands::fetch_choices,
+            commands::fetch_store,
+            commands::cancel_fetch,
+            commands::import_store_files,
+            commands::import_directory,
+            commands::snapshots,
+            commands::directories,
+            commands::compare_store,
+            commands::preflight_export,
+            commands::store_objects,
         ])
 }
 

@@ -1,6 +1,7 @@
 //! The app's state: where its files live, the open workspace (opened on first use: the most
-//! recent one, or the demo workspace on a first launch), and the cancel token of the running
-//! import.
+//! recent one, or the demo workspace on a first launch), and the cancel tokens of the running
+//! import and the running identity-store fetch (one each, so cancelling one never stops the
+//! other).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
@@ -50,6 +51,7 @@ pub struct AppState {
     data_dir: OnceLock<PathBuf>,
     open: RwLock<Option<Open>>,
     cancel: Mutex<CancelToken>,
+    fetch_cancel: Mutex<CancelToken>,
     pub ready_ms: OnceLock<u64>,
 }
 
@@ -87,6 +89,7 @@ impl AppState {
             data_dir: OnceLock::new(),
             open: RwLock::new(None),
             cancel: Mutex::new(CancelToken::default()),
+            fetch_cancel: Mutex::new(CancelToken::default()),
             ready_ms: OnceLock::new(),
         }
     }
@@ -209,6 +212,23 @@ impl AppState {
 
     pub fn cancel(&self) {
         self.cancel
+            .lock()
+            .expect("cancel lock is never poisoned")
+            .cancel();
+    }
+
+    /// A fresh token for a new fetch of the identity store.
+    pub fn new_fetch_cancel(&self) -> CancelToken {
+        let token = CancelToken::default();
+        *self
+            .fetch_cancel
+            .lock()
+            .expect("cancel lock is never poisoned") = token.clone();
+        token
+    }
+
+    pub fn cancel_fetch(&self) {
+        self.fetch_cancel
             .lock()
             .expect("cancel lock is never poisoned")
             .cancel();

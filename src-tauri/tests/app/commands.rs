@@ -146,3 +146,292 @@ fn a_missing_workspace_path_is_an_invalid_argument() {
         .unwrap_err();
     assert_eq!(err["code"], "INVALID_ARGUMENT");
 }
+
+/// A workspace holding the Entra logs, the identity store snapshot (AWS CLI JSON) and the
+/// Entra directory export: the story of `tests/fixtures/directory/MANIFEST.md`.
+fn store_story(app: &TestApp, dir: &std::path::Path) {
+    app.ok(
+        "open_workspace",
+        json!({ "path": dir.join("store.sqlite") }),
+    );
+    app.ok(
+        "import_files",
+        json!({ "paths": [
+            fixture("entra-graph/page1.json"),
+            fixture("entra-portal-json/download.json"),
+            fixture("entra-log-analytics/AADProvisioningLogs.csv"),
+        ], "onProgress": "__CHANNEL__:3" }),
+    );
+    let snap = app.ok(
+        "import_store_files",
+        json!({ "paths": [
+            fixture("identitystore/list-users.json"),
+            fixture("identitystore/list-groups.json"),
+            fixture("identitystore/list-group-memberships.json"),
+        ] }),
+    );
+    assert_eq!(
+        (&snap["users"], &snap["groups"], &snap["memberships"]),
+        (&json!(6), &json!(2), &json!(4))
+    );
+    assert_eq!(snap["origin"], "file");
+    let directory = app.ok(
+        "import_directory",
+        json!({ "paths": [
+            fixture("directory/entra-graph-users.json"),
+            fixture("directory/entra-graph-groups.json"),
+            fixture("directory/entra-graph-assignments.json"),
+        ] }),
+    );
+    assert_eq!(directory["idp"], "entra");
+    assert_eq!(
+        (&directory["users"], &directory["groups"]),
+        (&json!(10), &json!(4))
+    );
+}
+
+fn compared<'a>(c: &'a serde_json::Value, kind: &str, name: &str) -> &'a serde_json::Value {
+    c["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == kind && e["name"] == name)
+        .unwrap_or_else(|| panic!("{kind} {name} is not in the comparison"))
+}
+
+#[test]
+fn imported_snapshot_and_directory_compare_with_the_expected_states_and_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::new(dir.path());
+    store_story(&app, dir.path());
+    assert_eq!(app.ok("snapshots", json!({})).as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.ok("directories", json!({})).as_array().unwrap().len(),
+        1
+    );
+
+    let c = app.ok("compare_store", json!({ "req": {} }));
+    let counts = |k: &str| {
+        let s = &c[k];
+        [
+            &s["in_sync"],
+            &s["drift"],
+            &s["not_provisioned"],
+            &s["unmanaged_in_store"],
+        ]
+        .map(|v| v.as_u64().unwrap())
+    };
+    assert_eq!(counts("users"), [3, 1, 6, 2]);
+    assert_eq!(counts("groups"), [1, 0, 2, 1]);
+    assert_eq!(counts("memberships"), [3, 0, 2, 1]);
+    assert!(
+        c["entities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["state"] != "IN_SYNC"),
+        "in-sync entities only when asked for"
+    );
+    let karen = compared(&c, "user", "karen.lee@contoso.com");
+    assert_eq!(karen["state"], "DRIFT");
+    assert_eq!(
+        karen["differences"][0],
+        json!({ "attribute": "title", "idp": "Director", "store": "Manager", "note": null })
+    );
+    let alice = compared(&c, "user", "alice@contoso.com");
+    assert_eq!(
+        (&alice["state"], &alice["reason"]),
+        (&json!("NOT_PROVISIONED"), &json!("failed"))
+    );
+    let key = alice["evidence"]["entity_key"].as_str().unwrap();
+    assert_eq!(
+        app.ok("entity", json!({ "key": key }))["category"],
+        "MISSING_REQUIRED_ATTRIBUTE",
+        "the evidence opens in the entity view"
+    );
+    assert_eq!(
+        compared(&c, "group", "AWSSecurityAuditors")["state"],
+        "UNMANAGED_IN_STORE"
+    );
+
+    let all = app.ok(
+        "compare_store",
+        json!({ "req": { "include_in_sync": true } }),
+    );
+    assert_eq!(
+        compared(&all, "user", "grace.hopper@contoso.com")["state"],
+        "IN_SYNC"
+    );
+
+    // A problem entity's state in the store.
+    let found = app.ok(
+        "store_objects",
+        json!({ "query": "karen.lee@contoso.com", "snapshot": null }),
+    );
+    assert_eq!(found["users"][0]["Title"], "Manager");
+    assert_eq!(found["snapshot"]["users"], 6);
+    let none = app.ok("store_objects", json!({ "query": "alice@contoso.com" }));
+    assert!(none["users"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn preflight_predicts_the_failures_of_an_export_against_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::new(dir.path());
+    store_story(&app, dir.path());
+    let report = app.ok(
+        "preflight_export",
+        json!({ "req": {
+            "paths": [
+                fixture("directory/entra-graph-users.json"),
+                fixture("directory/entra-graph-groups.json"),
+            ],
+            "against_store": true,
+        } }),
+    );
+    let p = &report["preflight"];
+    assert_eq!(p["predicted"], true);
+    assert_eq!(p["idp"], "entra");
+    assert_eq!(p["users_checked"], 10);
+    assert_eq!(p["against_store"]["users"], 6);
+    let findings: Vec<(String, String)> = p["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap().to_string(),
+                f["category"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for (name, category) in [
+        ("alice@contoso.com", "MISSING_REQUIRED_ATTRIBUTE"),
+        ("yusuf.ali@contoso.com", "MULTIVALUE_NOT_SUPPORTED"),
+        ("Administrator", "RESERVED_NAME"),
+        ("AWSSecurityAuditors", "DUPLICATE_CONFLICT"),
+    ] {
+        assert!(
+            findings.iter().any(|(n, c)| n == name && c == category),
+            "{name} {category} not predicted: {findings:?}"
+        );
+    }
+    assert!(
+        findings
+            .iter()
+            .any(|(n, c)| n.contains("#EXT#") && c == "INVALID_VALUE"),
+        "the guest's #EXT# userName: {findings:?}"
+    );
+    assert!(
+        !report["root_causes"].as_array().unwrap().is_empty(),
+        "predicted root causes, as in the log diagnosis"
+    );
+}
+
+#[test]
+fn compare_without_a_store_snapshot_is_not_found_and_fetch_choices_offer_regions() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::new(dir.path());
+    app.ok(
+        "open_workspace",
+        json!({ "path": dir.path().join("empty.sqlite") }),
+    );
+    let err = app.call("compare_store", json!({ "req": {} })).unwrap_err();
+    assert_eq!(err["code"], "NOT_FOUND", "{err}");
+    let err = app
+        .call(
+            "import_store_files",
+            json!({ "paths": [fixture("bad/truncated.json")] }),
+        )
+        .unwrap_err();
+    assert!(err["code"].is_string(), "{err}");
+    assert!(
+        app.ok("snapshots", json!({}))
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let choices = app.ok("fetch_choices", json!({}));
+    assert!(
+        choices["regions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == "us-east-1")
+    );
+    assert!(app.ok("cancel_fetch", json!({})).is_null());
+}
+
+/// The fetch reads credentials from the environment, which a test may not change in its own
+/// process (other tests run beside it): the test runs itself again in a child process with
+/// test credentials and no AWS config, so the only thing that can fail is the connection.
+#[test]
+fn fetch_from_an_unreachable_endpoint_fails_clearly_and_stores_nothing() {
+    const CHILD: &str = "SCIMLENS_APP_TEST_FETCH_CHILD";
+    if std::env::var_os(CHILD).is_none() {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "commands::fetch_from_an_unreachable_endpoint_fails_clearly_and_stores_nothing",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD, "1")
+            .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+            .env("AWS_SECRET_ACCESS_KEY", "test-secret")
+            .env("AWS_CONFIG_FILE", "/nonexistent")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("1 passed"),
+            "the child run failed:\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::new(dir.path());
+    app.ok(
+        "open_workspace",
+        json!({ "path": dir.path().join("fetch.sqlite") }),
+    );
+    let err = app
+        .call(
+            "fetch_store",
+            json!({
+                "req": {
+                    "region": "us-east-1",
+                    "identity_store_id": "d-1111111111",
+                    "endpoint_url": endpoint,
+                },
+                "onProgress": "__CHANNEL__:9",
+            }),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "AWS", "{err}");
+    assert_eq!(err["aws"], "UNREACHABLE", "{err}");
+    let message = err["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("cannot reach {endpoint}")),
+        "{message}"
+    );
+    assert!(!message.contains("test-secret"));
+    assert!(
+        app.ok("snapshots", json!({}))
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "a failed fetch stores nothing"
+    );
+}
