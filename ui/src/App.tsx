@@ -5,12 +5,15 @@ import { QueryError } from "./components/ErrorBox";
 import { useOverview } from "./hooks/queries";
 import { useImport } from "./hooks/useImport";
 import { SHORTCUTS, useShortcuts } from "./hooks/useShortcuts";
+import { FetchDialog } from "./components/FetchDialog";
 import { useAppInfo, useWorkspaceActions } from "./hooks/useWorkspace";
 import type { ViewName } from "./lib/nav";
 import { useUi } from "./state/ui";
+import { CompareView } from "./views/CompareView";
 import { EntityView } from "./views/EntityView";
 import { ExportView } from "./views/ExportView";
 import { OverviewView } from "./views/OverviewView";
+import { PreflightView } from "./views/PreflightView";
 import { ProblemsView } from "./views/ProblemsView";
 import { SourcesView } from "./views/SourcesView";
 
@@ -18,7 +21,9 @@ const NAV: { view: ViewName; label: string; key: string }[] = [
   { view: "sources", label: "Sources", key: "Ctrl+1" },
   { view: "overview", label: "Overview", key: "Ctrl+2" },
   { view: "problems", label: "Problems", key: "Ctrl+3" },
-  { view: "export", label: "Export", key: "Ctrl+4" },
+  { view: "compare", label: "Compare", key: "Ctrl+4" },
+  { view: "preflight", label: "Preflight", key: "Ctrl+5" },
+  { view: "export", label: "Export", key: "Ctrl+6" },
 ];
 
 export function App() {
@@ -27,6 +32,8 @@ export function App() {
   const route = useUi((s) => s.route);
   const navigate = useUi((s) => s.navigate);
   const importing = useUi((s) => s.importState);
+  const fetching = useUi((s) => s.fetchState.phase === "running");
+  const setFetchOpen = useUi((s) => s.setFetchOpen);
   const { start, pickAndStart } = useImport();
   const workspace = useWorkspaceActions();
   const [hovering, setHovering] = useState(false);
@@ -42,6 +49,12 @@ export function App() {
       importFiles: pickAndStart,
       toggleHelp: () => setHelp((h) => !h),
       dismiss: () => {
+        const ui = useUi.getState();
+        if (ui.fetchOpen) {
+          ui.setFetchOpen(false);
+          if (ui.fetchState.phase !== "running") ui.setFetch({ phase: "idle" });
+          return true;
+        }
         if (!helpOpen.current) return false;
         setHelp(false);
         return true;
@@ -112,6 +125,11 @@ export function App() {
             Importing…
           </button>
         )}
+        {fetching && (
+          <button type="button" className="nav importing" onClick={() => setFetchOpen(true)}>
+            Fetching from AWS…
+          </button>
+        )}
         <div className="spacer" />
         <button type="button" className="link small" onClick={() => setHelp(!help)}>Keyboard shortcuts (?)</button>
         <div className="small muted">v{info.data?.version}</div>
@@ -128,6 +146,7 @@ export function App() {
         {info.error ? <QueryError error={info.error} /> : <Route view={route.view} />}
       </main>
 
+      <FetchDialog />
       {hovering && <div className="drop-overlay" aria-hidden>Drop logs to import them</div>}
       {help && (
         <div className="modal" role="dialog" aria-label="Keyboard shortcuts" onClick={() => setHelp(false)}>
@@ -158,6 +177,10 @@ function Route({ view }: { view: ViewName }) {
       return <ProblemsView />;
     case "entity":
       return <EntityView />;
+    case "compare":
+      return <CompareView />;
+    case "preflight":
+      return <PreflightView />;
     case "export":
       return <ExportView />;
   }

@@ -12,6 +12,20 @@ export async function pickLogFiles(): Promise<string[] | null> {
   return Array.isArray(picked) ? picked : [picked];
 }
 
+async function pickMany(title: string, filters: { name: string; extensions: string[] }[]): Promise<string[] | null> {
+  const picked = await open({ multiple: true, directory: false, title, filters });
+  if (picked === null) return null;
+  return Array.isArray(picked) ? picked : [picked];
+}
+
+/** `aws identitystore list-users` / `list-groups` / `list-group-memberships` output. */
+export const pickStoreFiles = () =>
+  pickMany("Import an identity store snapshot (AWS CLI JSON)", [{ name: "AWS CLI JSON", extensions: ["json", "gz"] }]);
+
+/** IdP directory exports: SCIM ListResponse, Entra users CSV / Graph JSON, Okta users CSV. */
+export const pickDirectoryExports = (title = "Import an IdP directory export") =>
+  pickMany(title, [{ name: "Directory export", extensions: ["json", "csv", "gz"] }]);
+
 export async function pickWorkspace(): Promise<string | null> {
   const picked = await open({ multiple: false, directory: false, title: "Open a workspace", filters: [WORKSPACE_FILTER] });
   return typeof picked === "string" ? picked : null;

@@ -5,20 +5,31 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import type { AppInfo } from "../bindings/AppInfo";
 import type { CategoryInfo } from "../bindings/CategoryInfo";
 import type { CommandError } from "../bindings/CommandError";
+import type { CompareReq } from "../bindings/CompareReq";
+import type { CompareSection } from "../bindings/CompareSection";
+import type { DirectoryInfo } from "../bindings/DirectoryInfo";
 import type { EntityDetail } from "../bindings/EntityDetail";
 import type { ExportReq } from "../bindings/ExportReq";
 import type { ExportRes } from "../bindings/ExportRes";
+import type { FetchChoices } from "../bindings/FetchChoices";
+import type { FetchProgress } from "../bindings/FetchProgress";
+import type { FetchStoreReq } from "../bindings/FetchStoreReq";
+import type { FetchStoreRes } from "../bindings/FetchStoreRes";
 import type { ImportFilesRes } from "../bindings/ImportFilesRes";
 import type { ImportProgress } from "../bindings/ImportProgress";
 import type { Overview } from "../bindings/Overview";
+import type { PreflightReq } from "../bindings/PreflightReq";
 import type { ProblemPage } from "../bindings/ProblemPage";
 import type { ProblemQuery } from "../bindings/ProblemQuery";
 import type { RecentWorkspace } from "../bindings/RecentWorkspace";
+import type { Report } from "../bindings/Report";
 import type { RootCauseView } from "../bindings/RootCauseView";
+import type { SnapshotInfo } from "../bindings/SnapshotInfo";
 import type { SourceSummary } from "../bindings/SourceSummary";
+import type { StoreObjects } from "../bindings/StoreObjects";
 import type { WorkspaceInfo } from "../bindings/WorkspaceInfo";
 
-export { pickExportPath, pickLogFiles, pickNewWorkspace, pickWorkspace } from "./dialogs";
+export { pickDirectoryExports, pickExportPath, pickLogFiles, pickNewWorkspace, pickStoreFiles, pickWorkspace } from "./dialogs";
 export { onFilesDropped } from "./drop";
 
 /** A failed command: the core's stable code (branch on it), its message and, for bad input,
@@ -69,3 +80,23 @@ export const entity = (key: string) => call<EntityDetail>("entity", { key });
 export const categories = () => call<CategoryInfo[]>("categories");
 export const pseudonymKey = () => call<string>("pseudonym_key");
 export const exportReport = (req: ExportReq) => call<ExportRes>("export_report", { req });
+
+export const fetchChoices = () => call<FetchChoices>("fetch_choices");
+
+/** Fetches the live identity store into one snapshot; `onProgress` hears a few times a second.
+ * A failed or cancelled fetch stores nothing. */
+export function fetchStore(req: FetchStoreReq, onProgress: (p: FetchProgress) => void) {
+  const channel = new Channel<FetchProgress>();
+  channel.onmessage = onProgress;
+  return call<FetchStoreRes>("fetch_store", { req, onProgress: channel });
+}
+
+export const cancelFetch = () => call<void>("cancel_fetch");
+export const importStoreFiles = (paths: string[]) => call<SnapshotInfo>("import_store_files", { paths });
+export const importDirectory = (paths: string[]) => call<DirectoryInfo>("import_directory", { paths });
+export const snapshots = () => call<SnapshotInfo[]>("snapshots");
+export const directories = () => call<DirectoryInfo[]>("directories");
+export const compareStore = (req: CompareReq) => call<CompareSection>("compare_store", { req });
+export const preflightExport = (req: PreflightReq) => call<Report>("preflight_export", { req });
+export const storeObjects = (query: string, snapshot: number | null = null) =>
+  call<StoreObjects>("store_objects", { query, snapshot });

@@ -2,6 +2,8 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 
 import * as backend from "../backend";
+import type { CompareReq } from "../bindings/CompareReq";
+import type { PreflightReq } from "../bindings/PreflightReq";
 import type { ProblemQuery } from "../bindings/ProblemQuery";
 
 export const useOverview = () => useQuery({ queryKey: ["overview"], queryFn: backend.overview });
@@ -21,4 +23,33 @@ export const useProblemsPage = (query: ProblemQuery, enabled = true) =>
     queryFn: () => backend.problemsPage(query),
     placeholderData: keepPreviousData,
     enabled,
+  });
+
+export const useSnapshots = () => useQuery({ queryKey: ["snapshots"], queryFn: backend.snapshots });
+export const useDirectories = () => useQuery({ queryKey: ["directories"], queryFn: backend.directories });
+export const useFetchChoices = (enabled: boolean) =>
+  useQuery({ queryKey: ["fetch_choices"], queryFn: backend.fetchChoices, enabled, staleTime: 60_000 });
+export const useCompare = (req: CompareReq, enabled = true) =>
+  useQuery({ queryKey: ["compare_store", req], queryFn: () => backend.compareStore(req), enabled, retry: false });
+
+/** The store state of a log entity: objects matching its name, else its AWS id. */
+export const useStoreObjects = (name: string | undefined, awsId: string | null | undefined) =>
+  useQuery({
+    queryKey: ["store_objects", name, awsId],
+    queryFn: async () => {
+      const byName = await backend.storeObjects(name ?? "");
+      if (byName.users.length + byName.groups.length > 0 || !awsId) return byName;
+      return backend.storeObjects(awsId);
+    },
+    enabled: name !== undefined,
+    retry: false,
+  });
+
+export const usePreflight = (req: PreflightReq | null) =>
+  useQuery({
+    queryKey: ["preflight_export", req],
+    queryFn: () => backend.preflightExport(req as PreflightReq),
+    enabled: req !== null,
+    retry: false,
+    staleTime: Infinity,
   });

@@ -11,11 +11,11 @@ export const SHORTCUTS: [string, string][] = [
   ["↑ ↓ PgUp PgDn Home End", "Move in the problems table"],
   ["Enter", "Open the selected entity"],
   ["Alt+← or Esc", "Back"],
-  ["Ctrl+1 … 4", "Sources, Overview, Problems, Export"],
+  ["Ctrl+1 … 6", "Sources, Overview, Problems, Compare, Preflight, Export"],
   ["?", "Show these shortcuts"],
 ];
 
-const VIEWS: ViewName[] = ["sources", "overview", "problems", "export"];
+const VIEWS: ViewName[] = ["sources", "overview", "problems", "compare", "preflight", "export"];
 
 function typing(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -50,7 +50,7 @@ export function useShortcuts(actions: ShortcutActions) {
       } else if (mod && e.key.toLowerCase() === "f") {
         e.preventDefault();
         focusSearch();
-      } else if (mod && ["1", "2", "3", "4"].includes(e.key)) {
+      } else if (mod && ["1", "2", "3", "4", "5", "6"].includes(e.key)) {
         e.preventDefault();
         ui.navigate({ view: VIEWS[Number(e.key) - 1] ?? "overview" });
       } else if (e.altKey && e.key === "ArrowLeft") {

@@ -1,8 +1,14 @@
 import { describe, expect, it } from "vitest";
 
-import { bucketLabel, fileName, formatBytes, formatCount, formatMs, fractionRead, orNotStated, recordsPerSecond } from "./format";
+import { bucketLabel, countNoun, fileName, formatBytes, formatCount, formatMs, fractionRead, orNotStated, recordsPerSecond } from "./format";
 
 describe("format", () => {
+  it("counts with a singular or plural noun", () => {
+    expect(countNoun(1, "user")).toBe("1 user");
+    expect(countNoun(0, "group")).toBe("0 groups");
+    expect(countNoun(1200, "user")).toBe("1,200 users");
+  });
+
   it("groups thousands in counts", () => {
     expect(formatCount(1000000)).toBe("1,000,000");
   });

@@ -19,6 +19,11 @@ export function fractionRead(p: Pick<ImportProgress, "bytes_read" | "bytes_total
   return Math.min(1, Math.max(0, p.bytes_read / p.bytes_total));
 }
 
+/** "1 user", "3 users": a count with its noun. */
+export function countNoun(n: number, noun: string): string {
+  return `${formatCount(n)} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 export function formatBytes(bytes: number): string {
   const units = ["B", "KB", "MB", "GB"];
   let value = bytes;

@@ -1,11 +1,13 @@
 // In-app navigation: the current view and a history stack for "back".
 
-export type ViewName = "sources" | "overview" | "problems" | "entity" | "export";
+export type ViewName = "sources" | "overview" | "problems" | "entity" | "compare" | "preflight" | "export";
 
 export interface Route {
   view: ViewName;
   /** The entity shown when view is "entity". */
   entityKey?: string;
+  /** Compare: show the entities matching this (a link from an entity to its store state). */
+  search?: string;
 }
 
 export interface NavState {
@@ -17,7 +19,7 @@ export interface NavState {
 export const MAX_HISTORY = 50;
 
 function same(a: Route, b: Route): boolean {
-  return a.view === b.view && a.entityKey === b.entityKey;
+  return a.view === b.view && a.entityKey === b.entityKey && a.search === b.search;
 }
 
 export function push(state: NavState, route: Route): NavState {

@@ -1,10 +1,13 @@
 import { useState } from "react";
 
+import type { EntityDetail } from "../bindings/EntityDetail";
+import type { StoreGroup } from "../bindings/StoreGroup";
+import type { StoreUser } from "../bindings/StoreUser";
 import type { TimelineEntry } from "../bindings/TimelineEntry";
 import { CategoryLabel, StatusBadge } from "../components/Badges";
 import { CopyButton } from "../components/CopyButton";
 import { QueryError } from "../components/ErrorBox";
-import { useCategories, useEntity } from "../hooks/queries";
+import { useCategories, useEntity, useStoreObjects } from "../hooks/queries";
 import { NOT_STATED, fileName, formatCount, orNotStated } from "../lib/format";
 import { prettyRecord } from "../lib/raw";
 import { useUi } from "../state/ui";
@@ -62,6 +65,8 @@ export function EntityView() {
           <Id label="scimlens key" value={e.key} />
         </dl>
       </section>
+
+      <StoreState e={e} />
 
       <section aria-label="Timeline" data-testid="timeline">
         <div className="label">Timeline: every attempt, oldest first, across sources</div>
@@ -194,5 +199,93 @@ function Attempt({ entry: t }: { entry: TimelineEntry }) {
         </div>
       )}
     </li>
+  );
+}
+
+function isNotFound(error: unknown): boolean {
+  return typeof error === "object" && error !== null && "detail" in error && (error as { detail: { code: string } }).detail.code === "NOT_FOUND";
+}
+
+/** The entity in the newest store snapshot: what AWS actually holds, with a link to Compare. */
+function StoreState({ e }: { e: EntityDetail }) {
+  const navigate = useUi((s) => s.navigate);
+  const store = useStoreObjects(e.kind === "unknown" ? undefined : e.name, e.target_id);
+  const objects = store.data ? [...store.data.users, ...store.data.groups] : [];
+  return (
+    <section className="panel" data-testid="entity-store">
+      <div className="row spread">
+        <div className="label">In the AWS identity store</div>
+        <button type="button" className="link small" onClick={() => navigate({ view: "compare", search: e.name })} data-testid="entity-compare-link">
+          Compare with the IdP
+        </button>
+      </div>
+      {e.kind === "unknown" && <p className="muted small">This record names no user or group to look up.</p>}
+      {store.error &&
+        (isNotFound(store.error) ? (
+          <p className="muted small" data-testid="entity-store-none">
+            No store snapshot in this workspace yet.{" "}
+            <button type="button" className="link" onClick={() => navigate({ view: "sources" })}>Fetch or import one under Sources</button>.
+          </p>
+        ) : (
+          <QueryError error={store.error} />
+        ))}
+      {store.data && (
+        <>
+          <p className="small muted">
+            Snapshot #{store.data.snapshot.id} taken {store.data.snapshot.taken_at}
+            {store.data.snapshot.identity_store_id ? ` (${store.data.snapshot.identity_store_id})` : ""}
+          </p>
+          {objects.length === 0 ? (
+            <p data-testid="entity-store-missing">
+              <strong>Not in the identity store</strong>: no {e.kind} named <span className="mono">{e.name}</span>
+              {e.target_id ? <> or with id <span className="mono">{e.target_id}</span></> : null} in this snapshot.
+            </p>
+          ) : (
+            <>
+              {store.data.users.map((u) => <StoreUserFacts key={u.UserId} u={u} />)}
+              {store.data.groups.map((g) => <StoreGroupFacts key={g.GroupId} g={g} />)}
+            </>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
+function Fact({ label, value }: { label: string; value: string | null | undefined }) {
+  if (value === null || value === undefined || value === "") return null;
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd className="mono">{value}</dd>
+    </>
+  );
+}
+
+function StoreUserFacts({ u }: { u: StoreUser }) {
+  const name = u.Name ? [u.Name.GivenName, u.Name.FamilyName].filter(Boolean).join(" ") : null;
+  return (
+    <dl className="ids" data-testid="store-object">
+      <Fact label="UserId" value={u.UserId} />
+      <Fact label="UserName" value={u.UserName} />
+      <Fact label="DisplayName" value={u.DisplayName} />
+      <Fact label="Name" value={name} />
+      <Fact label="Emails" value={u.Emails?.map((m) => `${m.Value ?? ""}${m.Primary ? " (primary)" : ""}`).join(", ")} />
+      <Fact label="ExternalIds" value={u.ExternalIds?.map((x) => `${x.Id} (${x.Issuer})`).join(", ")} />
+      <Fact label="Title" value={u.Title} />
+      <Fact label="UserType" value={u.UserType} />
+      <Fact label="PhoneNumbers" value={u.PhoneNumbers?.map((m) => m.Value ?? "").join(", ")} />
+    </dl>
+  );
+}
+
+function StoreGroupFacts({ g }: { g: StoreGroup }) {
+  return (
+    <dl className="ids" data-testid="store-object">
+      <Fact label="GroupId" value={g.GroupId} />
+      <Fact label="DisplayName" value={g.DisplayName} />
+      <Fact label="Description" value={g.Description} />
+      <Fact label="ExternalIds" value={g.ExternalIds?.map((x) => `${x.Id} (${x.Issuer})`).join(", ") || "none (not managed by SCIM)"} />
+    </dl>
   );
 }

@@ -4,6 +4,7 @@ import { forgetRecent } from "../backend";
 import type { RecentWorkspace } from "../bindings/RecentWorkspace";
 import { QueryError } from "../components/ErrorBox";
 import { ImportPanel } from "../components/ImportPanel";
+import { StorePanel } from "../components/StorePanel";
 import { useSources } from "../hooks/queries";
 import { useImport } from "../hooks/useImport";
 import { useAppInfo, useWorkspaceActions } from "../hooks/useWorkspace";
@@ -25,7 +26,7 @@ export function SourcesView() {
     <div className="view" data-testid="view-sources">
       <header className="view-head">
         <h1>Sources</h1>
-        <p className="muted">The workspace (one investigation) and the logs imported into it.</p>
+        <p className="muted">The workspace (one investigation), the logs imported into it, and what exists on both sides: store snapshots and IdP directory exports.</p>
       </header>
 
       <section className="panel">
@@ -130,6 +131,8 @@ export function SourcesView() {
           </table>
         )}
       </section>
+
+      <StorePanel />
     </div>
   );
 }

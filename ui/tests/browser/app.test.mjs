@@ -251,3 +251,176 @@ describe("theme", () => {
       await page.screenshot({ path: new URL("overview-dark.png", shots).pathname });
     }));
 });
+
+/** Imports a store snapshot and a directory export through the dialogs, from the Sources view. */
+async function importBothSides(page) {
+  await page.getByTestId("nav-sources").click();
+  await page.evaluate(() => (window.__mock.dialogOpen = ["/aws/list-users.json", "/aws/list-groups.json", "/aws/list-group-memberships.json"]));
+  await page.getByRole("button", { name: "Import store snapshot…" }).click();
+  await page.getByTestId("store-imported").waitFor();
+  await page.evaluate(() => (window.__mock.dialogOpen = ["/idp/entra-graph-users.json", "/idp/entra-graph-groups.json"]));
+  await page.getByRole("button", { name: "Import directory export…" }).click();
+  await page.getByTestId("directory-imported").waitFor();
+}
+
+describe("identity store", () => {
+  test("store snapshot and directory export import through the dialog and are listed", () =>
+    withPage({}, async (page) => {
+      await importBothSides(page);
+      assert.match(await page.getByTestId("snapshots-table").innerText(), /d-1234567890/);
+      assert.match(await page.getByTestId("directories-table").innerText(), /entra/);
+      assert.deepEqual((await calls(page, "import_store_files"))[0].paths, ["/aws/list-users.json", "/aws/list-groups.json", "/aws/list-group-memberships.json"]);
+      await page.evaluate(() => (window.__mock.dialogOpen = ["/idp/not-a-directory.txt"]));
+      await page.getByRole("button", { name: "Import directory export…" }).click();
+      await page.getByTestId("error-box").getByText("not a directory export").waitFor();
+      assert.equal(await page.getByTestId("directories-table").locator("tbody tr").count(), 1, "nothing of the bad file was kept");
+    }));
+
+  test("fetch dialog: profile and region pickers, progress, then the stored snapshot", () =>
+    withPage({}, async (page) => {
+      await page.getByTestId("nav-sources").click();
+      await page.getByTestId("open-fetch").click();
+      await page.getByTestId("fetch-dialog").waitFor();
+      await page.getByTestId("fetch-profile").locator("option", { hasText: "prod-sso" }).waitFor({ state: "attached" });
+      await page.getByTestId("fetch-profile").selectOption("prod-sso");
+      assert.equal(await page.getByTestId("fetch-region").inputValue(), "eu-west-1", "the profile's region is offered");
+      await page.getByTestId("fetch-region").selectOption("eu-central-1");
+      await page.getByTestId("fetch-store-id").fill("d-1234567890");
+      await page.getByTestId("fetch-start").click();
+      await page.getByTestId("fetch-running").waitFor();
+      await page.waitForFunction(() => {
+        const bar = document.querySelector("[data-testid=fetch-running] progress");
+        return bar !== null && bar.hasAttribute("value") && Number(bar.getAttribute("value")) > 0;
+      });
+      assert.match(await page.getByTestId("fetch-phase").innerText(), /Listing memberships: \d+ of 20 groups/);
+      assert.match(await page.getByTestId("fetch-rate").innerText(), /18\.5 calls\/s/);
+      await page.getByTestId("fetch-done").waitFor();
+      assert.match(await page.getByTestId("fetch-done").innerText(), /6 users, 20 groups, 60 memberships/);
+      const [req] = await page.evaluate(() => window.__mock.fetches);
+      assert.deepEqual(req, { profile: "prod-sso", region: "eu-central-1", identity_store_id: "d-1234567890", endpoint_url: null, rate: null, concurrency: null });
+      await page.getByTestId("fetch-done").getByRole("button", { name: "Close" }).click();
+      assert.match(await page.getByTestId("snapshots-table").innerText(), /fetched/);
+    }));
+
+  test("a running fetch can be cancelled and stores nothing", () =>
+    withPage({}, async (page) => {
+      await page.getByTestId("nav-sources").click();
+      await page.getByTestId("open-fetch").click();
+      await page.getByText("Advanced").click();
+      await page.getByTestId("fetch-endpoint").fill("http://slow.test");
+      await page.getByTestId("fetch-start").click();
+      await page.getByTestId("fetch-running").waitFor();
+      await page.getByTestId("fetch-cancel").click();
+      await page.getByTestId("fetch-cancelled").waitFor();
+      assert.equal((await calls(page, "cancel_fetch")).length, 1);
+      await page.keyboard.press("Escape");
+      await page.getByTestId("fetch-dialog").waitFor({ state: "detached" });
+      assert.equal(await page.getByTestId("snapshots-table").count(), 0, "no snapshot");
+    }));
+
+  test("an unreachable endpoint shows the AWS error and what to check", () =>
+    withPage({}, async (page) => {
+      await page.getByTestId("nav-sources").click();
+      await page.getByTestId("open-fetch").click();
+      await page.getByText("Advanced").click();
+      await page.getByTestId("fetch-endpoint").fill("http://unreachable.test:9");
+      await page.getByTestId("fetch-start").click();
+      const box = page.getByTestId("fetch-failed").getByTestId("error-box");
+      await box.waitFor();
+      const text = await box.innerText();
+      assert.match(text, /AWS request failed/);
+      assert.match(text, /cannot reach http:\/\/unreachable\.test:9/);
+      assert.match(text, /Nothing was stored\. Check the region, the endpoint URL/);
+      await page.getByTestId("fetch-failed").getByRole("button", { name: "Back" }).click();
+      await page.getByTestId("fetch-start").waitFor();
+    }));
+
+  test("compare: IdP beside AWS in two columns, drift highlighted, filter by state", () =>
+    withPage({}, async (page) => {
+      await importBothSides(page);
+      await page.getByTestId("nav-compare").click();
+      await page.getByTestId("compare-table").waitFor();
+      assert.match(await page.getByTestId("count-NOT_PROVISIONED").innerText(), /^4\n/);
+      assert.match(await page.getByTestId("compare-total").innerText(), /^7 entities/);
+      const karen = page.getByTestId("compare-row").filter({ hasText: "karen.lee@contoso.com" });
+      assert.equal(await karen.getAttribute("data-state"), "DRIFT");
+      assert.equal(await karen.getByTestId("diff-idp").innerText(), "Director");
+      assert.equal(await karen.getByTestId("diff-store").innerText(), "Manager");
+      const highlight = await karen.getByTestId("diff-idp").evaluate((el) => getComputedStyle(el).backgroundColor);
+      assert.notEqual(highlight, "rgba(0, 0, 0, 0)", "the differing value is highlighted");
+      assert.equal(await karen.getByTestId("compare-idp").count(), 1, "the IdP column");
+      assert.equal(await karen.getByTestId("compare-store").count(), 1, "the AWS column");
+      const alice = page.getByTestId("compare-row").filter({ hasText: "alice@contoso.com" });
+      assert.match(await alice.getByTestId("compare-store").innerText(), /Not in the identity store/);
+      assert.match(await alice.getByTestId("compare-reason").innerText(), /provisioning failed/);
+      assert.ok((await page.getByTestId("compare-table").innerText()).includes("<img src=x onerror=alert(1)>"), "names shown as text");
+      assert.equal(await page.locator("img[src=x]").count(), 0);
+      await page.screenshot({ path: new URL("compare.png", shots).pathname, fullPage: true });
+
+      await page.getByTestId("state-filter-NOT_PROVISIONED").click();
+      await page.waitForFunction(() => document.querySelector("[data-testid=compare-total]")?.textContent?.startsWith("4 entities"));
+      const states = await page.getByTestId("compare-row").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-state")));
+      assert.deepEqual([...new Set(states)], ["NOT_PROVISIONED"]);
+      await page.getByTestId("state-filter-IN_SYNC").click();
+      await page.getByTestId("compare-row").filter({ hasText: "grace.hopper@contoso.com" }).waitFor();
+      const reqs = await calls(page, "compare_store");
+      assert.equal(reqs[reqs.length - 1].req.include_in_sync, true, "in-sync entities are asked for only when shown");
+      await page.getByTestId("compare-search").fill("alice");
+      await page.waitForFunction(() => document.querySelector("[data-testid=compare-total]")?.textContent?.startsWith("1 entity"));
+      await alice.getByRole("button", { name: "open the entity" }).click();
+      await page.getByTestId("view-entity").waitFor();
+      assert.equal(await page.getByTestId("entity-name").innerText(), "alice@contoso.com");
+    }));
+
+  test("compare without a snapshot says what to import", () =>
+    withPage({}, async (page) => {
+      await page.getByTestId("nav-compare").click();
+      await page.getByTestId("compare-empty").waitFor();
+      await page.getByTestId("compare-empty").getByRole("button", { name: /Sources/ }).click();
+      await page.getByTestId("view-sources").waitFor();
+    }));
+
+  test("preflight: predicted failures of a picked export, against the store snapshot", () =>
+    withPage({}, async (page) => {
+      await importBothSides(page);
+      await page.getByTestId("nav-preflight").click();
+      assert.ok(await page.getByTestId("preflight-against-store").isChecked());
+      await page.evaluate(() => (window.__mock.dialogOpen = ["/idp/entra-graph-users.json"]));
+      await page.getByRole("button", { name: "Pick export and check…" }).click();
+      await page.getByTestId("preflight-findings").waitFor();
+      assert.equal(await page.getByTestId("preflight-errors").innerText(), "4");
+      const table = await page.getByTestId("preflight-findings").innerText();
+      assert.match(table, /alice@contoso\.com/);
+      assert.match(table, /AWSSecurityAuditors/);
+      assert.ok(table.includes("<img src=x onerror=alert(1)>"), "values shown as text");
+      assert.equal(await page.locator("img[src=x]").count(), 0);
+      assert.match(await page.getByTestId("preflight-causes").innerText(), /Reserved name/);
+      const [req] = (await calls(page, "preflight_export")).map((c) => c.req);
+      assert.deepEqual(req, { paths: ["/idp/entra-graph-users.json"], against_store: true, snapshot_id: null, extra_reserved: [] });
+      await page.screenshot({ path: new URL("preflight.png", shots).pathname, fullPage: true });
+    }));
+
+  test("a problem entity links to its state in the store and to Compare", () =>
+    withPage({}, async (page) => {
+      await page.getByTestId("nav-problems").click();
+      await page.getByTestId("problem-search").fill("alice@contoso.com");
+      await page.waitForFunction(() => document.querySelector("[data-testid=problem-total]")?.textContent === "1 entity");
+      await page.getByTestId("problem-row").first().click();
+      await page.getByTestId("entity-store-none").waitFor();
+
+      await importBothSides(page);
+      await page.getByTestId("nav-problems").click();
+      await page.getByTestId("problem-row").first().click();
+      const store = page.getByTestId("entity-store");
+      await store.getByTestId("store-object").waitFor();
+      const text = await store.innerText();
+      assert.match(text, /9067a6b1c2-alice/);
+      assert.match(text, /Engineer/);
+      assert.ok(text.includes("<img src=x onerror=alert(1)>"), "store values shown as text");
+      assert.equal(await page.locator("img[src=x]").count(), 0);
+      await page.getByTestId("entity-compare-link").click();
+      await page.getByTestId("view-compare").waitFor();
+      assert.equal(await page.getByTestId("compare-search").inputValue(), "alice@contoso.com");
+      await page.waitForFunction(() => document.querySelector("[data-testid=compare-total]")?.textContent?.startsWith("1 entity"));
+    }));
+});

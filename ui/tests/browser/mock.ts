@@ -8,19 +8,30 @@ import type { AppInfo } from "../../src/bindings/AppInfo";
 import type { Category } from "../../src/bindings/Category";
 import type { CategoryInfo } from "../../src/bindings/CategoryInfo";
 import type { CommandError } from "../../src/bindings/CommandError";
+import type { CompareSection } from "../../src/bindings/CompareSection";
+import type { DirectoryInfo } from "../../src/bindings/DirectoryInfo";
+import type { EntityComparison } from "../../src/bindings/EntityComparison";
 import type { EntityDetail } from "../../src/bindings/EntityDetail";
 import type { EntityKind } from "../../src/bindings/EntityKind";
 import type { EntityStatus } from "../../src/bindings/EntityStatus";
 import type { ExportReq } from "../../src/bindings/ExportReq";
 import type { ExportRes } from "../../src/bindings/ExportRes";
+import type { FetchChoices } from "../../src/bindings/FetchChoices";
+import type { FetchProgress } from "../../src/bindings/FetchProgress";
+import type { FetchStoreReq } from "../../src/bindings/FetchStoreReq";
+import type { FetchStoreRes } from "../../src/bindings/FetchStoreRes";
 import type { ImportFilesRes } from "../../src/bindings/ImportFilesRes";
 import type { ImportProgress } from "../../src/bindings/ImportProgress";
 import type { Overview } from "../../src/bindings/Overview";
+import type { PreflightReq } from "../../src/bindings/PreflightReq";
 import type { ProblemEntityRow } from "../../src/bindings/ProblemEntityRow";
 import type { ProblemPage } from "../../src/bindings/ProblemPage";
 import type { ProblemQuery } from "../../src/bindings/ProblemQuery";
+import type { Report } from "../../src/bindings/Report";
 import type { RootCauseView } from "../../src/bindings/RootCauseView";
+import type { SnapshotInfo } from "../../src/bindings/SnapshotInfo";
 import type { SourceSummary } from "../../src/bindings/SourceSummary";
+import type { StoreObjects } from "../../src/bindings/StoreObjects";
 
 const XSS = "<img src=x onerror=alert(1)>";
 const T0 = Date.UTC(2026, 10, 20, 8, 57, 0);
@@ -207,6 +218,8 @@ function entity(key: string): EntityDetail {
 interface MockState {
   calls: { cmd: string; args: unknown }[];
   cancelled: boolean;
+  fetchCancelled: boolean;
+  fetches: FetchStoreReq[];
   exports: ExportReq[];
   dialogOpen: string[] | string | null;
   dialogSave: string | null;
@@ -220,7 +233,7 @@ declare global {
   }
 }
 
-const state: MockState = { calls: [], cancelled: false, exports: [], dialogOpen: null, dialogSave: null, demo: true };
+const state: MockState = { calls: [], cancelled: false, fetchCancelled: false, fetches: [], exports: [], dialogOpen: null, dialogSave: null, demo: true };
 window.__mock = state;
 
 type ChannelArg = { id: number };
@@ -259,6 +272,160 @@ async function importFiles(paths: string[], channel: ChannelArg): Promise<Import
   });
   return { outcomes, entities: entities.length };
 }
+
+
+// The identity-store side: the Entra story of tests/fixtures/directory/MANIFEST.md, smaller.
+const snapshots: SnapshotInfo[] = [];
+const directories: DirectoryInfo[] = [];
+
+function snapshotInfo(id: number, origin: SnapshotInfo["origin"], label: string): SnapshotInfo {
+  return {
+    id, origin, identity_store_id: "d-1234567890", region: origin === "fetch" ? "eu-west-1" : null, endpoint: null, label,
+    taken_at: "2026-11-22 09:00:00 UTC", users: 6, groups: 2, memberships: 4, memberships_known: true,
+    api_calls: origin === "fetch" ? 7 : null, retries: origin === "fetch" ? 0 : null, seconds: origin === "fetch" ? 0.9 : null, warnings: [],
+  };
+}
+
+function directoryInfo(id: number, label: string): DirectoryInfo {
+  return {
+    id, idp: "entra", label, formats: ["entra-graph-users", "entra-graph-groups", "entra-graph-assignments"], imported_at: "2026-11-22 09:01:00 UTC",
+    users: 10, groups: 4, memberships: 7, assignments_known: true, warnings: ["(telephoneNumber, mobile) are mapped onto phoneNumbers"],
+  };
+}
+
+function side(name: string, id: string, external: string | null, email: string | null = name) {
+  return { id, name, display_name: null, external_id: external, email };
+}
+
+function compared(name: string, state: EntityComparison["state"], patch: Partial<EntityComparison> = {}): EntityComparison {
+  const kind = patch.kind ?? "user";
+  return {
+    kind,
+    state,
+    name,
+    idp: state === "UNMANAGED_IN_STORE" ? null : side(name, `idp-${name}`, `ext-${name}`, kind === "user" ? name : null),
+    store: state === "NOT_PROVISIONED" ? null : side(name, `9067a6b1c2-${name}`, state === "UNMANAGED_IN_STORE" ? null : `ext-${name}`, kind === "user" ? name : null),
+    matched_by: state === "DRIFT" || state === "IN_SYNC" ? "externalId" : null,
+    differences: [],
+    reason: null,
+    detail: null,
+    evidence: null,
+    fix: null,
+    ...patch,
+  };
+}
+
+const comparisons: EntityComparison[] = [
+  compared("karen.lee@contoso.com", "DRIFT", { differences: [{ attribute: "title", idp: "Director", store: "Manager", note: null }] }),
+  compared("alice@contoso.com", "NOT_PROVISIONED", {
+    reason: "failed",
+    detail: "Provisioning failed: the log shows why.",
+    evidence: { entity_key: "user|alice@contoso.com", status: "failing", category: "MISSING_REQUIRED_ATTRIBUTE", message: "name.givenName is empty or missing", events: 3, failures: 2, last_seen: iso(T0) },
+    fix: "Give name.givenName a value in Entra ID.",
+  }),
+  compared("yusuf.ali@contoso.com", "NOT_PROVISIONED", { reason: "never-attempted", detail: "Assigned, but no record in the logs." }),
+  compared(XSS, "NOT_PROVISIONED", { reason: "not-assigned", detail: `Display name ${XSS} is not assigned.` }),
+  compared("breakglass.admin@contoso.com", "UNMANAGED_IN_STORE", { detail: "No ExternalIds: created in the console or by the API." }),
+  compared("AWSSecurityAuditors", "UNMANAGED_IN_STORE", { kind: "group", detail: "A Control Tower group: no ExternalIds." }),
+  compared("Administrator", "NOT_PROVISIONED", { kind: "group", reason: "failed", detail: "A reserved name." }),
+];
+const inSync = [compared("grace.hopper@contoso.com", "IN_SYNC"), compared("Engineering", "IN_SYNC", { kind: "group" })];
+
+function compareSection(includeInSync: boolean): CompareSection {
+  const snapshot = snapshots[snapshots.length - 1];
+  const directory = directories[directories.length - 1];
+  if (!snapshot || !directory) {
+    throw { code: "NOT_FOUND", message: `${snapshot ? "directory import" : "store snapshot"} not found: (none yet)`, path: null, position: null, expected: null, found: null } satisfies CommandError;
+  }
+  return {
+    directory,
+    snapshot,
+    match_order: ["externalId", "userName", "email"],
+    users: { in_sync: 1, drift: 1, not_provisioned: 3, unmanaged_in_store: 1 },
+    groups: { in_sync: 1, drift: 0, not_provisioned: 1, unmanaged_in_store: 1 },
+    memberships: { in_sync: 3, drift: 0, not_provisioned: 2, unmanaged_in_store: 1 },
+    entities: includeInSync ? [...comparisons, ...inSync] : comparisons,
+    membership_differences: [
+      { state: "NOT_PROVISIONED", group: "Engineering", member: "dmitri.volkov@contoso.com", group_idp_id: null, group_store_id: null, member_idp_id: null, member_store_id: null, nested: false, detail: "In the IdP group, not in the AWS group." },
+      { state: "UNMANAGED_IN_STORE", group: "Engineering", member: "breakglass.admin@contoso.com", group_idp_id: null, group_store_id: null, member_idp_id: null, member_store_id: null, nested: false, detail: "Only in AWS." },
+    ],
+    nested_groups: [{ parent: "Engineering", child: "Platform-Team", members_only_through_child: 1, detail: "Entra does not flatten nested groups." }],
+    warnings: [],
+  };
+}
+
+function preflight(req: PreflightReq): Report {
+  const against = req.against_store ? (snapshots[snapshots.length - 1] ?? null) : null;
+  const findings: NonNullable<Report["preflight"]>["findings"] = [
+    { severity: "error", kind: "user", name: "alice@contoso.com", idp_id: "edc17e6d", category: "MISSING_REQUIRED_ATTRIBUTE", attribute: "name.givenName", message: "name.givenName is empty or missing", value: "", source: "givenName" },
+    { severity: "error", kind: "user", name: "guest.user_fabrikam.com#EXT#@contoso.onmicrosoft.com", idp_id: null, category: "INVALID_VALUE", attribute: "userName", message: "userName contains #EXT#", value: "guest.user_fabrikam.com#EXT#@contoso.onmicrosoft.com", source: "userPrincipalName" },
+    { severity: "error", kind: "group", name: "Administrator", idp_id: null, category: "RESERVED_NAME", attribute: "displayName", message: "a reserved group name", value: "Administrator", source: "displayName" },
+    ...(against ? [{ severity: "error" as const, kind: "group" as const, name: "AWSSecurityAuditors", idp_id: null, category: "DUPLICATE_CONFLICT" as const, attribute: "displayName", message: "displayName already taken in the store", value: "AWSSecurityAuditors", source: "displayName" }] : []),
+    { severity: "warning", kind: "user", name: XSS, idp_id: null, category: "INVALID_VALUE", attribute: "displayName", message: "characters the IdP guides warn about", value: XSS, source: "displayName" },
+  ];
+  const errors = findings.filter((f) => f.severity === "error");
+  return {
+    schema_version: 1,
+    generated_at: "2026-11-22 09:05:00 UTC",
+    sources: [],
+    totals: { records: 0, success: 0, failure: 0, skipped: 0, problem_entities: errors.length, connection_failures: 0 },
+    categories: {},
+    entities: [],
+    root_causes: errors.map((f) => ({ category: f.category, attribute: f.attribute, summary: f.message, count: 1, entities: [f.name], fix: `Fix ${f.category} before the next sync.`, candidates: [] })),
+    connection: [],
+    findings: [],
+    preflight: {
+      predicted: true, inputs: req.paths, idp: "entra", formats: ["entra-graph-users"], against_store: against,
+      users_checked: 10, groups_checked: 4, errors: errors.length, warnings: findings.length - errors.length,
+      mapping_warnings: [], export_warnings: [], findings,
+    },
+  };
+}
+
+function storeObjects(query: string): StoreObjects {
+  const snapshot = snapshots[snapshots.length - 1];
+  if (!snapshot) throw { code: "NOT_FOUND", message: "store snapshot not found: (none yet)", path: null, position: null, expected: null, found: null } satisfies CommandError;
+  const users = query === "alice@contoso.com"
+    ? [{ UserId: "9067a6b1c2-alice", UserName: "alice@contoso.com", DisplayName: XSS, Title: "Engineer", ExternalIds: [{ Issuer: "scim", Id: "ext-alice" }], Emails: [{ Value: "alice@contoso.com", Primary: true }] }]
+    : [];
+  return { snapshot, users, groups: [] };
+}
+
+function sendFetch(channel: ChannelArg, index: number, message: FetchProgress) {
+  window.__TAURI_INTERNALS__.runCallback(channel.id, { index, message });
+}
+
+async function fetchStore(req: FetchStoreReq, channel: ChannelArg): Promise<FetchStoreRes> {
+  state.fetchCancelled = false;
+  state.fetches.push(req);
+  const base: FetchProgress = { phase: "connecting", identity_store_id: null, calls: 0, retries: 0, throttled: 0, users: 0, groups: 0, memberships: 0, groups_done: 0, groups_total: null, elapsed_ms: 0, rate: 0 };
+  sendFetch(channel, 0, base);
+  await sleep(100);
+  if (req.endpoint_url?.includes("unreachable")) {
+    throw { code: "AWS", aws: "UNREACHABLE", message: `AWS ListUsers failed: cannot reach ${req.endpoint_url}: connection refused (check --endpoint-url, --region and the network)`, path: null, position: null, expected: null, found: null } satisfies CommandError;
+  }
+  const slow = req.endpoint_url?.includes("slow") ?? false;
+  for (let i = 0; i <= 20; i += 1) {
+    sendFetch(channel, i + 1, { ...base, phase: "listing", identity_store_id: "d-1234567890", calls: 2 + i, users: 6, groups: 20, memberships: i * 3, groups_done: i, groups_total: 20, elapsed_ms: (i + 1) * 100, rate: 18.5 });
+    await sleep(slow ? 200 : 20);
+    if (state.fetchCancelled) throw { code: "CANCELLED", message: "import of identity store d-1234567890 cancelled; the workspace is unchanged", path: "identity store d-1234567890", position: null, expected: null, found: null } satisfies CommandError;
+  }
+  const snapshot = snapshotInfo(snapshots.length + 1, "fetch", "https://identitystore.eu-west-1.amazonaws.com");
+  snapshots.push(snapshot);
+  return {
+    snapshot,
+    stats: {
+      identity_store_id: "d-1234567890", region: req.region, endpoint: "https://identitystore.eu-west-1.amazonaws.com", users: 6, groups: 20, memberships: 60,
+      calls: 23, calls_list_instances: 1, calls_list_users: 1, calls_list_groups: 1, calls_list_group_memberships: 20, retries: 0, throttled: 0,
+      minimum_calls: 23, seconds: 1.2, rate: 19, warnings: [],
+    },
+  };
+}
+
+const fetchChoices: FetchChoices = {
+  profiles: [{ name: "prod-sso", region: "eu-west-1", sso: true }, { name: "audit", region: null, sso: false }],
+  regions: ["us-east-1", "eu-west-1", "eu-central-1"],
+};
 
 mockWindows("main");
 mockIPC(
@@ -309,6 +476,37 @@ mockIPC(
         state.exports.push(req);
         return { path: req.path, bytes: 4096, entities: entities.length } satisfies ExportRes;
       }
+      case "fetch_choices":
+        return fetchChoices;
+      case "fetch_store":
+        return fetchStore(a.req as FetchStoreReq, a.onProgress as ChannelArg);
+      case "cancel_fetch":
+        state.fetchCancelled = true;
+        return null;
+      case "import_store_files": {
+        const snapshot = snapshotInfo(snapshots.length + 1, "file", (a.paths as string[]).join(", "));
+        snapshots.push(snapshot);
+        return snapshot;
+      }
+      case "import_directory": {
+        const paths = a.paths as string[];
+        if (paths.some((p) => p.includes("not-a-directory"))) {
+          throw { code: "UNKNOWN_FORMAT", message: `${paths[0]}: not a directory export scimlens recognises`, path: paths[0] ?? null, position: null, expected: null, found: null } satisfies CommandError;
+        }
+        const directory = directoryInfo(directories.length + 1, paths.join(", "));
+        directories.push(directory);
+        return directory;
+      }
+      case "snapshots":
+        return snapshots;
+      case "directories":
+        return directories;
+      case "compare_store":
+        return compareSection((a.req as { include_in_sync: boolean }).include_in_sync);
+      case "preflight_export":
+        return preflight(a.req as PreflightReq);
+      case "store_objects":
+        return storeObjects(a.query as string);
       case "plugin:dialog|open":
         return state.dialogOpen;
       case "plugin:dialog|save":

@@ -1,0 +1,78 @@
+// How a running fetch of the identity store reads: its share done, its phase in words, and the
+// request the dialog's choices make.
+import type { AwsErrorKind } from "../bindings/AwsErrorKind";
+import type { FetchChoices } from "../bindings/FetchChoices";
+import type { FetchProgress } from "../bindings/FetchProgress";
+import type { FetchStoreReq } from "../bindings/FetchStoreReq";
+
+/** 0..1 of the groups whose memberships are listed; null until the groups are known (the
+ * progress bar is then indeterminate). */
+export function fetchFraction(p: FetchProgress | null): number | null {
+  if (!p) return null;
+  if (p.phase === "storing" || p.phase === "done") return 1;
+  if (p.groups_total === null) return null;
+  if (p.groups_total === 0) return 1;
+  return Math.min(1, p.groups_done / p.groups_total);
+}
+
+export function describePhase(p: FetchProgress | null): string {
+  if (!p) return "Starting…";
+  switch (p.phase) {
+    case "connecting":
+      return "Loading credentials and finding the identity store…";
+    case "listing":
+      return p.groups_total === null
+        ? "Listing users and groups…"
+        : `Listing memberships: ${p.groups_done} of ${p.groups_total} groups`;
+    case "storing":
+      return "Storing the snapshot…";
+    case "done":
+      return "Done";
+  }
+}
+
+export interface FetchForm {
+  profile: string;
+  region: string;
+  identityStoreId: string;
+  endpointUrl: string;
+}
+
+export const EMPTY_FETCH_FORM: FetchForm = { profile: "", region: "", identityStoreId: "", endpointUrl: "" };
+
+/** The request: empty fields fall back to the AWS defaults (default profile chain, the
+ * profile's region, the store found through ListInstances). */
+export function fetchRequest(f: FetchForm): FetchStoreReq {
+  const opt = (s: string) => (s.trim() === "" ? null : s.trim());
+  return {
+    profile: opt(f.profile),
+    region: opt(f.region),
+    identity_store_id: opt(f.identityStoreId),
+    endpoint_url: opt(f.endpointUrl),
+    rate: null,
+    concurrency: null,
+  };
+}
+
+/** The region a profile sets, offered when the user picks it (the region picker stays free). */
+export function profileRegion(choices: FetchChoices | undefined, profile: string): string | null {
+  return choices?.profiles.find((p) => p.name === profile)?.region ?? null;
+}
+
+/** What to do about a failed fetch, by the kind of AWS failure. */
+export function fetchAdvice(kind: AwsErrorKind | undefined): string | null {
+  switch (kind) {
+    case "UNREACHABLE":
+      return "Check the region, the endpoint URL and the network (proxy, VPN).";
+    case "CREDENTIALS":
+      return "Pick a profile with credentials; for an IAM Identity Center (SSO) profile run `aws sso login --profile NAME` first.";
+    case "ACCESS_DENIED":
+      return "The credentials lack read access: identitystore:ListUsers, ListGroups, ListGroupMemberships (and sso:ListInstances without a store id).";
+    case "NOT_FOUND":
+      return "Check the identity store id (d-…) and that the region is the one IAM Identity Center runs in.";
+    case "THROTTLED":
+      return "AWS kept throttling: try again in a minute.";
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,170 @@
+import { useState } from "react";
+
+import { pickDirectoryExports } from "../backend";
+import type { PreflightFinding } from "../bindings/PreflightFinding";
+import { CategoryLabel } from "../components/Badges";
+import { QueryError } from "../components/ErrorBox";
+import { usePreflight, useSnapshots } from "../hooks/queries";
+import { useAppInfo } from "../hooks/useWorkspace";
+import { fileName, formatCount } from "../lib/format";
+import { useUi } from "../state/ui";
+
+/** Findings rendered at most; the counts above always cover every finding. */
+const MAX_ROWS = 1000;
+
+export function PreflightView() {
+  const info = useAppInfo();
+  const snapshots = useSnapshots();
+  const chosen = useUi((s) => s.preflight);
+  const setChosen = useUi((s) => s.setPreflight);
+  const hasSnapshot = (snapshots.data?.length ?? 0) > 0;
+  const req = chosen ? { paths: chosen.paths, against_store: chosen.againstStore && hasSnapshot, snapshot_id: null, extra_reserved: [] } : null;
+  const result = usePreflight(req);
+  const [againstStore, setAgainstStore] = useState(chosen?.againstStore ?? true);
+  const [path, setPath] = useState("");
+  const run = (paths: string[]) => setChosen({ paths, againstStore });
+  const p = result.data?.preflight;
+
+  return (
+    <div className="view" data-testid="view-preflight">
+      <header className="view-head">
+        <h1>Preflight</h1>
+        <p className="muted">
+          AWS's rules run against an IdP export before any sync: required attributes, one value per multi-valued
+          attribute, reserved names, lengths and characters, <span className="mono">#EXT#</span>, uniqueness (in the
+          export and against the store snapshot), groups over 100 members. Nothing here has happened yet: every finding is{" "}
+          <strong>predicted</strong>.
+        </p>
+      </header>
+
+      <section className="panel">
+        <div className="row spread">
+          <div>
+            <strong>IdP export to check</strong>
+            <p className="muted small">SCIM ListResponse JSON, Entra users CSV or Graph /users JSON (+ groups), Okta users CSV. The workspace's attribute mapping applies.</p>
+            {chosen && <div className="mono small" data-testid="preflight-inputs">{chosen.paths.map(fileName).join(", ")}</div>}
+          </div>
+          <div className="row">
+            <label className="check small">
+              <input type="checkbox" checked={againstStore && hasSnapshot} disabled={!hasSnapshot} onChange={(e) => setAgainstStore(e.target.checked)} data-testid="preflight-against-store" />
+              Also against the newest store snapshot{hasSnapshot ? "" : " (none yet)"}
+            </label>
+            <button
+              type="button"
+              className="primary"
+              onClick={async () => {
+                const paths = await pickDirectoryExports("Pick the IdP export to preflight");
+                if (paths && paths.length > 0) run(paths);
+              }}
+            >
+              Pick export and check…
+            </button>
+            {chosen && <button type="button" onClick={() => setChosen({ ...chosen, againstStore })} disabled={result.isFetching}>Check again</button>}
+          </div>
+        </div>
+        {info.data?.e2e && (
+          <form
+            className="row e2e-only"
+            onSubmit={(e) => {
+              e.preventDefault();
+              const paths = path.split(/[\n|]/).map((x) => x.trim()).filter(Boolean);
+              if (paths.length > 0) run(paths);
+            }}
+          >
+            <label className="small muted" htmlFor="e2e-preflight-paths">Test build: preflight these paths (separated by |)</label>
+            <input id="e2e-preflight-paths" data-testid="e2e-preflight-paths" value={path} onChange={(e) => setPath(e.target.value)} size={60} />
+            <button type="submit" data-testid="e2e-preflight">Check</button>
+          </form>
+        )}
+      </section>
+
+      {result.isFetching && <p className="muted">Checking…</p>}
+      {result.error && <QueryError error={result.error} />}
+      {p && result.data && (
+        <>
+          <section className="totals" data-testid="preflight-totals">
+            <div className="total">
+              <div className="total-value bad" data-testid="preflight-errors">{formatCount(p.errors)}</div>
+              <div className="total-label">predicted failures</div>
+            </div>
+            <div className="total">
+              <div className="total-value">{formatCount(p.warnings)}</div>
+              <div className="total-label">warnings</div>
+            </div>
+            <div className="total">
+              <div className="total-value">{formatCount(p.users_checked)}</div>
+              <div className="total-label">users checked</div>
+            </div>
+            <div className="total">
+              <div className="total-value">{formatCount(p.groups_checked)}</div>
+              <div className="total-label">groups checked</div>
+            </div>
+          </section>
+          <p className="small muted">
+            <span className="badge">predicted</span> {p.idp ?? "unknown IdP"} · {p.formats.join(", ")}
+            {p.against_store
+              ? ` · checked against the store snapshot taken ${p.against_store.taken_at} (${formatCount(p.against_store.users)} users, ${formatCount(p.against_store.groups)} groups)`
+              : " · not checked against a store snapshot"}
+          </p>
+          {[...p.mapping_warnings, ...p.export_warnings].map((w) => (
+            <div key={w} className="warning small">{w}</div>
+          ))}
+
+          {result.data.root_causes.length > 0 && (
+            <section aria-label="Predicted root causes" data-testid="preflight-causes">
+              <div className="label">Predicted root causes, largest first</div>
+              <div className="causes">
+                {result.data.root_causes.map((rc) => (
+                  <div key={`${rc.category}|${rc.attribute}|${rc.summary}`} className="cause panel">
+                    <div className="row">
+                      <span className="count">{formatCount(rc.count)}</span>
+                      <CategoryLabel category={rc.category} />
+                      {rc.attribute && <span className="mono">{rc.attribute}</span>}
+                      <span className="muted">{rc.summary}</span>
+                    </div>
+                    {rc.fix && <p className="small fix">{rc.fix}</p>}
+                  </div>
+                ))}
+              </div>
+            </section>
+          )}
+
+          <Findings findings={p.findings} />
+        </>
+      )}
+    </div>
+  );
+}
+
+function Findings({ findings }: { findings: PreflightFinding[] }) {
+  if (findings.length === 0) return <p className="success panel" data-testid="preflight-clean">No failure predicted: AWS should accept every entity of this export.</p>;
+  return (
+    <section className="panel">
+      <div className="label">Every finding, errors first</div>
+      <table className="grid small" data-testid="preflight-findings">
+        <thead>
+          <tr><th>Severity</th><th>Kind</th><th>Name</th><th>Category</th><th>Attribute</th><th>Value</th><th>From (IdP)</th><th>Why</th></tr>
+        </thead>
+        <tbody>
+          {findings.slice(0, MAX_ROWS).map((f, i) => (
+            <tr key={i} data-testid="preflight-finding" className={`sev-${f.severity}`}>
+              <td><span className={`badge ${f.severity === "error" ? "status-failing" : "outcome-warning"}`}>{f.severity}</span></td>
+              <td>{f.kind}</td>
+              <td className="mono">{f.name}</td>
+              <td><CategoryLabel category={f.category} /></td>
+              <td className="mono">{f.attribute ?? ""}</td>
+              <td className="mono">{f.value ?? ""}</td>
+              <td className="mono">{f.source ?? ""}</td>
+              <td>{f.message}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {findings.length > MAX_ROWS && (
+        <p className="muted small">
+          The first {formatCount(MAX_ROWS)} of {formatCount(findings.length)} findings; <span className="mono">scimlens preflight --format csv</span> lists them all.
+        </p>
+      )}
+    </section>
+  );
+}
