@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use scimlens_core::api::{self, ImportFilesReq};
+use scimlens_core::api_store::{self, CompareReq, PreflightReq};
 use scimlens_core::report::render::{ReportFormat, render};
 use scimlens_core::store::Workspace;
 use scimlens_core::store::import::CancelToken;
@@ -532,5 +533,180 @@ async fn flows(ui: &mut Ui, tmp: &Path, launched: Instant) -> Result<(), String>
     ui.click("[data-testid=bucket]").await;
     ui.find("[data-testid=range-chip]").await;
     ui.find("[data-testid=view-problems]").await;
+
+    // 9. The identity store side: a store snapshot and a directory export, Compare, Preflight.
+    identity_store(ui, case.as_path()).await
+}
+
+/// Waits for the outcome of a store-side import: `done` or the error box.
+async fn imported(ui: &Ui, done: &str) -> Result<(), String> {
+    let outcome = ui
+        .find(&format!(
+            "[data-testid={done}], [data-testid=store-panel] [data-testid=error-box]"
+        ))
+        .await;
+    if outcome.attr("data-testid").await.ok().flatten().as_deref() == Some(done) {
+        Ok(())
+    } else {
+        Err(format!(
+            "the import failed: {}",
+            outcome.text().await.unwrap_or_default()
+        ))
+    }
+}
+
+fn joined(rels: &[&str]) -> String {
+    rels.iter()
+        .map(|r| fixture(r).display().to_string())
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+async fn identity_store(ui: &mut Ui, case: &Path) -> Result<(), String> {
+    ui.nav("sources").await;
+    ui.fill(
+        "[data-testid=e2e-store-paths]",
+        &joined(&[
+            "identitystore/list-users.json",
+            "identitystore/list-groups.json",
+            "identitystore/list-group-memberships.json",
+        ]),
+    )
+    .await;
+    ui.click("[data-testid=e2e-store-import]").await;
+    imported(ui, "store-imported").await?;
+    let directory = [
+        "directory/entra-graph-users.json",
+        "directory/entra-graph-groups.json",
+        "directory/entra-graph-assignments.json",
+    ];
+    ui.fill("[data-testid=e2e-directory-paths]", &joined(&directory))
+        .await;
+    ui.click("[data-testid=e2e-directory-import]").await;
+    imported(ui, "directory-imported").await?;
+    ui.wait_text("[data-testid=snapshots-table]", "the snapshot", |t| {
+        t.contains("list-users.json") || t.contains("d-1234567890")
+    })
+    .await;
+
+    // What core computes for the same workspace, shown by the app.
+    let ws = Workspace::open(case).await.map_err(|e| e.to_string())?;
+    let report = api_store::compare_store(&ws, &CompareReq::default(), chrono::Utc::now())
+        .await
+        .map_err(|e| e.to_string())?;
+    let c = report.compare.expect("the compare section");
+    ui.nav("compare").await;
+    ui.find("[data-testid=compare-table]").await;
+    for (state, want) in [
+        ("DRIFT", c.users.drift + c.groups.drift),
+        (
+            "NOT_PROVISIONED",
+            c.users.not_provisioned + c.groups.not_provisioned,
+        ),
+        (
+            "UNMANAGED_IN_STORE",
+            c.users.unmanaged_in_store + c.groups.unmanaged_in_store,
+        ),
+    ] {
+        let shown = ui
+            .text(&format!("[data-testid=count-{state}] .total-value"))
+            .await;
+        if shown != want.to_string() {
+            return Err(format!(
+                "{state}: the app shows {shown}, core counts {want}"
+            ));
+        }
+    }
+    if (
+        c.users.drift,
+        c.users.not_provisioned,
+        c.users.unmanaged_in_store,
+    ) != (1, 6, 2)
+    {
+        return Err(format!(
+            "the fixtures' users should be 1 drift / 6 not provisioned / 2 unmanaged: {:?}",
+            c.users
+        ));
+    }
+    ui.screenshot("compare").await;
+
+    ui.click("[data-testid=state-filter-DRIFT]").await;
+    let drift = ui
+        .wait_text("[data-testid=compare-table]", "karen's drift", |t| {
+            t.contains("karen.lee@contoso.com")
+        })
+        .await;
+    for needle in ["title", "Director", "Manager"] {
+        if !drift.contains(needle) {
+            return Err(format!("karen's drift lacks {needle}: {drift}"));
+        }
+    }
+    if ui
+        .count("[data-testid=compare-row][data-state=DRIFT]")
+        .await
+        != ui.count("[data-testid=compare-row]").await
+    {
+        return Err("the drift filter shows other states".into());
+    }
+    ui.click("[data-testid=state-filter-DRIFT]").await;
+    ui.click("[data-testid=state-filter-UNMANAGED_IN_STORE]")
+        .await;
+    ui.wait_text("[data-testid=compare-table]", "breakglass", |t| {
+        t.contains("breakglass.admin@contoso.com") && t.contains("AWSSecurityAuditors")
+    })
+    .await;
+    ui.click("[data-testid=state-filter-UNMANAGED_IN_STORE]")
+        .await;
+    ui.fill("[data-testid=compare-search]", "alice@contoso.com")
+        .await;
+    let alice = ui
+        .wait_text("[data-testid=compare-total]", "one entity", |t| {
+            t.starts_with("1 entity")
+        })
+        .await;
+    let row = ui.text("[data-testid=compare-row]").await;
+    if !row.contains("Not in the identity store") {
+        return Err(format!(
+            "alice is not shown as missing in AWS ({alice}): {row}"
+        ));
+    }
+
+    ui.nav("preflight").await;
+    ui.fill(
+        "[data-testid=e2e-preflight-paths]",
+        &joined(&directory[..2]),
+    )
+    .await;
+    ui.click("[data-testid=e2e-preflight]").await;
+    ui.find("[data-testid=preflight-findings]").await;
+    let req = PreflightReq {
+        paths: directory[..2].iter().map(|r| fixture(r)).collect(),
+        against_store: true,
+        snapshot_id: None,
+        extra_reserved: Vec::new(),
+    };
+    let predicted = api_store::preflight_export(Some(&ws), &req, chrono::Utc::now())
+        .await
+        .map_err(|e| e.to_string())?;
+    let errors = predicted.preflight.expect("the preflight section").errors;
+    let shown = ui.text("[data-testid=preflight-errors]").await;
+    if shown != errors.to_string() {
+        return Err(format!(
+            "preflight: the app shows {shown} errors, core predicts {errors}"
+        ));
+    }
+    let findings = ui.text("[data-testid=preflight-findings]").await;
+    for needle in [
+        "alice@contoso.com",
+        "Administrator",
+        "AWSSecurityAuditors",
+        "#EXT#",
+    ] {
+        if !findings.contains(needle) {
+            return Err(format!("the preflight findings lack {needle}: {findings}"));
+        }
+    }
+    ui.screenshot("preflight").await;
+    ws.close().await;
     Ok(())
 }

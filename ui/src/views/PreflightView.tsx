@@ -115,7 +115,7 @@ export function PreflightView() {
               <div className="label">Predicted root causes, largest first</div>
               <div className="causes">
                 {result.data.root_causes.map((rc) => (
-                  <div key={`${rc.category}|${rc.attribute}|${rc.summary}`} className="cause panel">
+                  <div key={`${rc.category}|${rc.attribute}|${rc.summary}`} className="cause panel preflight-cause">
                     <div className="row">
                       <span className="count">{formatCount(rc.count)}</span>
                       <CategoryLabel category={rc.category} />
