@@ -9,7 +9,8 @@ APT_PACKAGES := libwebkit2gtk-4.1-dev build-essential file libssl-dev libayatana
 	librsvg2-dev libxdo-dev xvfb xauth webkit2gtk-driver fonts-dejavu-core chromium time
 VENV := $(CURDIR)/.venv
 
-.PHONY: demo test setup setup-apt setup-python setup-node lint core-test check-core-no-tauri bench
+.PHONY: demo test setup setup-apt setup-python setup-node lint core-test check-core-no-tauri bench \
+	fetch-bench
 
 ## Runs the main job on the built-in demo data.
 demo:
@@ -48,5 +49,9 @@ core-test:
 ## Import and diagnosis benchmark (figures in the README).
 bench:
 	scripts/bench.sh
+
+## Fetch efficiency against moto_server: API calls and seconds against the pagination floor.
+fetch-bench: setup-python
+	scripts/fetch-bench.sh
 
 include mk/app.mk

@@ -360,13 +360,8 @@ async fn moto_store_is_fetched_compared_and_preflighted_with_known_answers() {
         ),
         (3, 2, 124)
     );
-    let floor = s.calls as f64 / 20.0;
-    assert!(
-        s.seconds <= floor * 1.10,
-        "at 20 requests/s {} calls took {:.2} s; the floor is {floor:.2} s",
-        s.calls,
-        s.seconds
-    );
+    // How close the fetch comes to the 20/s floor is a benchmark (`make fetch-bench`); here only
+    // the limit itself: never faster than 20 requests/s.
     assert!(
         s.seconds >= (s.calls - 1) as f64 / 20.0 * 0.95,
         "the pace stays at or under 20/s: {:.2} s",
