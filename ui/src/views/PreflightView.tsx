@@ -59,7 +59,15 @@ export function PreflightView() {
             >
               Pick export and check…
             </button>
-            {chosen && <button type="button" onClick={() => setChosen({ ...chosen, againstStore })} disabled={result.isFetching}>Check again</button>}
+            {chosen && (
+              <button
+                type="button"
+                onClick={() => (chosen.againstStore === againstStore ? void result.refetch() : setChosen({ ...chosen, againstStore }))}
+                disabled={result.isFetching}
+              >
+                Check again
+              </button>
+            )}
           </div>
         </div>
         {info.data?.e2e && (
