@@ -4,7 +4,8 @@
 #      Problems rows, filters and searches, against the issue's budgets (300 ms / 150 ms);
 #   2. cold start of the real window to interactive (the UI calls app_ready once its first
 #      view has data), with the demo workspace and with the big one;
-#   3. memory of the app: RSS of the app process and of its WebKit processes.
+#   3. the Problems view in the real window: first rows, search (WebDriver round trips included);
+#   4. memory of the app: RSS of the app process and of its WebKit processes.
 # Needs: xvfb-run (Linux), a built UI (make ui). RECORDS=... changes the size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +26,10 @@ fi
 
 echo "== command layer (IPC, dev profile: dependencies optimized, SQLite at -O2) =="
 SCIMLENS_BENCH_WORKSPACE=$WS cargo test -q -p scimlens-app --test app bench -- --ignored --nocapture --test-threads 1
+
+echo "== Problems view in the real window (tauri-driver + WebKitWebDriver under Xvfb) =="
+SCIMLENS_BENCH_WORKSPACE=$WS xvfb-run -a -s '-screen 0 1280x800x24' \
+  cargo test -q -p scimlens-app --test e2e real_window_problems_on_a_large_workspace -- --ignored --nocapture
 
 echo "== cold start and memory (real window under Xvfb) =="
 cargo build -q -p scimlens-app

@@ -710,3 +710,76 @@ async fn identity_store(ui: &mut Ui, case: &Path) -> Result<(), String> {
     ws.close().await;
     Ok(())
 }
+
+/// The Problems view in the real window on a large workspace (`make app-bench` builds one of
+/// 1,000,000 records and sets SCIMLENS_BENCH_WORKSPACE): the time from the click on Problems to
+/// its first rows, and from Enter in the search box (or a category filter) to the answer, as a
+/// user sees them, WebDriver round trips included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs SCIMLENS_BENCH_WORKSPACE, tauri-driver and a display; run `make app-bench`"]
+async fn real_window_problems_on_a_large_workspace() {
+    let ws = std::env::var("SCIMLENS_BENCH_WORKSPACE").expect("SCIMLENS_BENCH_WORKSPACE");
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tmp.path().join("data")).unwrap();
+    std::fs::write(
+        tmp.path().join("data/recent.json"),
+        serde_json::to_vec(&[&ws]).unwrap(),
+    )
+    .unwrap();
+    let _driver = start_driver(tmp.path());
+    let c = connect().await;
+    let ui = Ui {
+        c,
+        shots: Vec::new(),
+    };
+    ui.find("[data-testid=totals]").await;
+
+    let timed = |label: &'static str, started: Instant| {
+        println!(
+            "real window, {label:<40} {:>7.1} ms",
+            started.elapsed().as_secs_f64() * 1000.0
+        )
+    };
+    let started = Instant::now();
+    ui.click("[data-testid=nav-problems]").await;
+    ui.find("[data-testid=problem-row]").await;
+    timed("Problems: first rows", started);
+
+    // Names from the page itself, so the search has an answer whatever the generator made.
+    let mut names = Vec::new();
+    for e in
+        ui.c.find_all(Locator::Css("[data-testid=problem-row] .name-text"))
+            .await
+            .unwrap()
+    {
+        names.push(e.text().await.unwrap());
+    }
+    let picks = [
+        names[names.len() / 2].clone(),
+        names[names.len() - 1].clone(),
+    ];
+    for name in &picks {
+        let name = name.as_str();
+        let search = ui.find("[data-testid=problem-search]").await;
+        search.clear().await.unwrap();
+        search.send_keys(name).await.unwrap();
+        let started = Instant::now();
+        search.send_keys("\u{e007}").await.unwrap();
+        ui.wait_text("[data-testid=problem-row] .name-text", name, |t| {
+            t.contains(name)
+        })
+        .await;
+        timed("search (Enter to the matching row)", started);
+    }
+    let search = ui.find("[data-testid=problem-search]").await;
+    search.clear().await.unwrap();
+    search.send_keys("zz-nobody").await.unwrap();
+    let started = Instant::now();
+    search.send_keys("\u{e007}").await.unwrap();
+    ui.wait_text("[data-testid=problem-total]", "0 entities", |t| {
+        t.starts_with("0 ")
+    })
+    .await;
+    timed("search without a match (to '0 entities')", started);
+    let _ = ui.c.clone().close().await;
+}
