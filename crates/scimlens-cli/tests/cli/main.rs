@@ -1,0 +1,5 @@
+//! The `scimlens` binary as a user runs it (assert_cmd), one test binary: the log commands and
+//! the store-side commands.
+
+mod commands;
+mod store;

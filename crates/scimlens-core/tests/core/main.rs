@@ -1,0 +1,6 @@
+//! The core's integration tests, one binary: the workspace end to end, every importer on its
+//! fixtures, and the live identity store against moto_server.
+
+mod aws;
+mod importers;
+mod workspace;
