@@ -1,8 +1,6 @@
 //! Roll-up: from classified records to one status per entity (the last decisive record
 //! decides), materialized in the workspace so reports and paged views read it directly.
 
-use std::collections::HashMap;
-
 use super::Rules;
 use super::classify::reclassify_reserved;
 use super::fixes::fix_for;
@@ -10,7 +8,7 @@ use super::keys::unknown_name;
 use crate::error::Result;
 use crate::model::{Category, EntityKind, EntityStatus, Format, Idp};
 use crate::store::Workspace;
-use crate::store::entities::{self, EntityRow, LastRecord};
+use crate::store::entities::{self, EntityRow};
 use crate::store::settings;
 
 /// The rules in force for `ws`: built-in reserved names plus the workspace's and `extra`.
@@ -25,19 +23,11 @@ pub async fn rules_for(ws: &Workspace, extra: &[String]) -> Result<Rules> {
 /// Rebuilds the `entities` table from the events. Run after every import (and after the
 /// reserved-name list changes).
 pub async fn refresh(ws: &Workspace, rules: &Rules) -> Result<u64> {
-    let aggregates = entities::aggregates(ws).await?;
-    let index = |rows: Vec<LastRecord>| -> HashMap<String, LastRecord> {
-        rows.into_iter()
-            .map(|r| (r.entity_key.clone(), r))
-            .collect()
-    };
-    let decisive = index(entities::last_decisive(ws).await?);
-    let failures = index(entities::last_failure(ws).await?);
-
-    let mut rows = Vec::with_capacity(aggregates.len());
-    for agg in aggregates {
-        let last = decisive.get(&agg.entity_key);
-        let last_fail = failures.get(&agg.entity_key);
+    entities::rebuild(ws, |agg| {
+        let last_decisive = agg.last_decisive();
+        let last_failure = agg.last_failure();
+        let last = last_decisive.as_ref();
+        let last_fail = last_failure.as_ref();
         let last_failed = last.is_some_and(|r| r.category.is_some());
         let status = if last_failed || (last.is_none() && last_fail.is_some()) {
             EntityStatus::Failing
@@ -81,7 +71,7 @@ pub async fn refresh(ws: &Workspace, rules: &Rules) -> Result<u64> {
             .map(Format::idp)
             .unwrap_or(Idp::Entra);
         let fix = category.map(|c| fix_for(c, attribute.as_deref(), idp));
-        rows.push(EntityRow {
+        EntityRow {
             entity_key: agg.entity_key,
             kind: kind.as_str().to_string(),
             name,
@@ -98,8 +88,7 @@ pub async fn refresh(ws: &Workspace, rules: &Rules) -> Result<u64> {
             first_seen: agg.first_seen,
             last_seen: agg.last_seen,
             source_ids: agg.source_ids,
-        });
-    }
-    entities::replace_all(ws, &rows).await?;
-    Ok(rows.len() as u64)
+        }
+    })
+    .await
 }

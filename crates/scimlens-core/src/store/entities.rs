@@ -1,12 +1,15 @@
 //! The `entities` table: the materialized diagnosis, one row per user, group or unidentified
 //! failure. Built by `diagnose::refresh` from the aggregates read here.
 
-use sqlx::FromRow;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{FromRow, Row};
 
 use super::Workspace;
 use crate::error::Result;
 
-/// Everything the roll-up needs about one entity, from one pass over `events`.
+/// An entity whose status the roll-up's rules decide: one with a failing record or without an
+/// identity (`unknown|...`). Its aggregates over its records (connection-level ones excluded)
+/// and the two records that decide its status.
 #[derive(Debug, Clone, FromRow)]
 pub struct EntityAggregate {
     pub entity_key: String,
@@ -21,12 +24,28 @@ pub struct EntityAggregate {
     pub first_seen: Option<i64>,
     pub last_seen: Option<i64>,
     pub source_ids: String,
+    /// The last record that can decide the status (latest time; on equal times the first in
+    /// `(entity_key, time)` index order, as SQLite's `max()` keeps it).
+    #[sqlx(flatten)]
+    decisive: LastColumns<Decisive>,
+    /// The last failing record (the cause shown for resolved entities too).
+    #[sqlx(flatten)]
+    failure: LastColumns<Failure>,
 }
 
-/// The last record that decides an entity's status.
-#[derive(Debug, Clone, FromRow)]
+impl EntityAggregate {
+    pub fn last_decisive(&self) -> Option<LastRecord> {
+        self.decisive.record()
+    }
+
+    pub fn last_failure(&self) -> Option<LastRecord> {
+        self.failure.record()
+    }
+}
+
+/// One record that decides (or explains) an entity's status.
+#[derive(Debug, Clone, PartialEq)]
 pub struct LastRecord {
-    pub entity_key: String,
     pub outcome: Option<String>,
     pub category: Option<String>,
     pub attribute: Option<String>,
@@ -34,46 +53,172 @@ pub struct LastRecord {
     pub format: String,
 }
 
-pub async fn aggregates(ws: &Workspace) -> Result<Vec<EntityAggregate>> {
-    Ok(sqlx::query_as(
-        "SELECT entity_key, max(kind) AS kind, max(name) AS name, max(display_name) AS display_name,
-                max(idp_id) AS idp_id, max(target_id) AS target_id, max(external_id) AS external_id,
-                count(*) AS events, count(category) AS failures,
-                min(time) AS first_seen, max(time) AS last_seen,
-                group_concat(DISTINCT source_id) AS source_ids
-         FROM events WHERE connection_level = 0
-         GROUP BY entity_key",
-    )
-    .fetch_all(ws.pool())
-    .await?)
+/// Which of the two last records a set of columns holds (their names differ by prefix).
+trait Prefix {
+    const P: &'static str;
+}
+#[derive(Debug, Clone)]
+struct Decisive;
+impl Prefix for Decisive {
+    const P: &'static str = "d_";
+}
+#[derive(Debug, Clone)]
+struct Failure;
+impl Prefix for Failure {
+    const P: &'static str = "f_";
 }
 
-/// Per entity, the last decisive record (SQLite takes bare columns from the max() row).
-pub async fn last_decisive(ws: &Workspace) -> Result<Vec<LastRecord>> {
-    Ok(sqlx::query_as(
-        "SELECT e.entity_key, e.outcome, e.category, e.attribute, e.message, s.format
-         FROM (SELECT entity_key, max(coalesce(time, 0)) AS t, outcome, category,
-                      attribute, message, source_id
-               FROM events WHERE connection_level = 0 AND decisive = 1
-               GROUP BY entity_key) e
-         JOIN sources s ON s.id = e.source_id",
-    )
-    .fetch_all(ws.pool())
-    .await?)
+#[derive(Debug, Clone)]
+struct LastColumns<P> {
+    /// `None` when the entity has no such record (the LEFT JOIN found nothing).
+    format: Option<String>,
+    outcome: Option<String>,
+    category: Option<String>,
+    attribute: Option<String>,
+    message: Option<String>,
+    _p: std::marker::PhantomData<P>,
 }
 
-/// Per entity, the last failing record (the cause shown for resolved entities too).
-pub async fn last_failure(ws: &Workspace) -> Result<Vec<LastRecord>> {
-    Ok(sqlx::query_as(
-        "SELECT e.entity_key, e.outcome, e.category, e.attribute, e.message, s.format
-         FROM (SELECT entity_key, max(coalesce(time, 0)) AS t, outcome, category, attribute,
-                      message, source_id
-               FROM events WHERE connection_level = 0 AND category IS NOT NULL
-               GROUP BY entity_key) e
-         JOIN sources s ON s.id = e.source_id",
-    )
-    .fetch_all(ws.pool())
-    .await?)
+impl<P> LastColumns<P> {
+    fn record(&self) -> Option<LastRecord> {
+        Some(LastRecord {
+            format: self.format.clone()?,
+            outcome: self.outcome.clone(),
+            category: self.category.clone(),
+            attribute: self.attribute.clone(),
+            message: self.message.clone(),
+        })
+    }
+}
+
+impl<'r, P: Prefix> FromRow<'r, SqliteRow> for LastColumns<P> {
+    fn from_row(row: &'r SqliteRow) -> sqlx::Result<Self> {
+        let col = |name: &str| row.try_get::<Option<String>, _>(format!("{}{name}", P::P).as_str());
+        Ok(LastColumns {
+            format: col("format")?,
+            outcome: col("outcome")?,
+            category: col("category")?,
+            attribute: col("attribute")?,
+            message: col("message")?,
+            _p: std::marker::PhantomData,
+        })
+    }
+}
+
+/// Per entity, in one pass over `events` in `(entity_key, time)` order: the aggregates, and
+/// the times of the last decisive and the last failing record (NULL when there is none).
+const AGGREGATE: &str = "CREATE TEMP TABLE entity_agg AS
+    SELECT entity_key, max(kind) AS kind, max(name) AS name, max(display_name) AS display_name,
+           max(idp_id) AS idp_id, max(target_id) AS target_id, max(external_id) AS external_id,
+           count(*) AS events, count(category) AS failures,
+           min(time) AS first_seen, max(time) AS last_seen,
+           group_concat(DISTINCT source_id) AS source_ids,
+           max(CASE WHEN decisive = 1 THEN coalesce(time, 0) END) AS decisive_time,
+           max(CASE WHEN category IS NOT NULL THEN coalesce(time, 0) END) AS failure_time
+    FROM events WHERE connection_level = 0
+    GROUP BY entity_key";
+
+/// Entities the rules decide: a failing record, or no identity. The rest are ok whatever the
+/// rules say, and are written without leaving SQLite (see `OK_ROWS`).
+macro_rules! ruled {
+    () => {
+        "(a.failure_time IS NOT NULL OR substr(a.entity_key, 1, 8) = 'unknown|')"
+    };
+}
+
+/// The id of the first record (in index order) of `$filter` at the entity's time `$t`, where a
+/// record without a time counts as 0 and comes first, as `max(coalesce(time, 0))` chose it.
+macro_rules! last_record_id {
+    ($filter:literal, $t:literal) => {
+        concat!(
+            "coalesce(
+               (SELECT id FROM events WHERE entity_key = a.entity_key AND connection_level = 0
+                  AND ",
+            $filter,
+            " AND a.",
+            $t,
+            " = 0 AND time IS NULL ORDER BY id LIMIT 1),
+               (SELECT id FROM events WHERE entity_key = a.entity_key AND connection_level = 0
+                  AND ",
+            $filter,
+            " AND time = a.",
+            $t,
+            " ORDER BY id LIMIT 1))"
+        )
+    };
+}
+
+const CANDIDATES: &str = concat!(
+    "SELECT a.entity_key, a.kind, a.name, a.display_name, a.idp_id, a.target_id, a.external_id,
+            a.events, a.failures, a.first_seen, a.last_seen, a.source_ids,
+            ds.format AS d_format, d.outcome AS d_outcome, d.category AS d_category,
+            d.attribute AS d_attribute, d.message AS d_message,
+            fs.format AS f_format, f.outcome AS f_outcome, f.category AS f_category,
+            f.attribute AS f_attribute, f.message AS f_message
+     FROM entity_agg a
+     LEFT JOIN events d ON d.id = ",
+    last_record_id!("decisive = 1", "decisive_time"),
+    "
+     LEFT JOIN sources ds ON ds.id = d.source_id
+     LEFT JOIN events f ON f.id = ",
+    last_record_id!("category IS NOT NULL", "failure_time"),
+    "
+     LEFT JOIN sources fs ON fs.id = f.source_id
+     WHERE ",
+    ruled!()
+);
+
+/// Rows of entities no record of which failed: ok, named by the first name they have (what
+/// `diagnose::refresh` gives such an entity, kept in SQL so a large workspace's healthy
+/// majority never crosses into Rust).
+const OK_ROWS: &str = concat!(
+    "SELECT entity_key,
+        CASE WHEN kind IN ('user', 'group') THEN kind ELSE 'unknown' END,
+        coalesce(name, display_name, target_id, idp_id, entity_key), 'ok',
+        NULL, NULL, NULL, NULL, idp_id, target_id, external_id, events, failures,
+        first_seen, last_seen, source_ids
+    FROM entity_agg a WHERE NOT ",
+    ruled!()
+);
+
+const ENTITY_COLUMNS: &str = "entity_key, kind, name, status, category, attribute, message, fix, \
+    idp_id, target_id, external_id, events, failures, first_seen, last_seen, source_ids";
+
+/// Rebuilds the materialized diagnosis in one transaction and one pass over `events`: entities
+/// the rules decide go through `decide` (see [`EntityAggregate`]); the others are written as
+/// ok directly. Returns the number of entities.
+pub async fn rebuild(
+    ws: &Workspace,
+    mut decide: impl FnMut(EntityAggregate) -> EntityRow,
+) -> Result<u64> {
+    let mut tx = ws.pool().begin().await?;
+    sqlx::query("DROP TABLE IF EXISTS temp.entity_agg; DROP TABLE IF EXISTS temp.entity_ruled")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(AGGREGATE).execute(&mut *tx).await?;
+    let candidates: Vec<EntityAggregate> = sqlx::query_as(CANDIDATES).fetch_all(&mut *tx).await?;
+    let rows: Vec<EntityRow> = candidates.into_iter().map(&mut decide).collect();
+    sqlx::query("CREATE TEMP TABLE entity_ruled AS SELECT * FROM main.entities WHERE 0")
+        .execute(&mut *tx)
+        .await?;
+    insert_rows(&mut tx, "temp.entity_ruled", &rows).await?;
+    sqlx::query("DELETE FROM main.entities")
+        .execute(&mut *tx)
+        .await?;
+    // In key order, as the rows always were (the order pages of equal sort keys come in).
+    let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO main.entities ({ENTITY_COLUMNS})
+         SELECT * FROM ({OK_ROWS} UNION ALL SELECT {ENTITY_COLUMNS} FROM temp.entity_ruled)
+         ORDER BY entity_key"
+    )))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    sqlx::query("DROP TABLE temp.entity_agg; DROP TABLE temp.entity_ruled")
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(inserted)
 }
 
 /// One row of the materialized diagnosis.
@@ -97,18 +242,15 @@ pub struct EntityRow {
     pub source_ids: String,
 }
 
-/// Replaces the materialized diagnosis in one transaction.
-pub async fn replace_all(ws: &Workspace, rows: &[EntityRow]) -> Result<()> {
-    let mut tx = ws.pool().begin().await?;
-    sqlx::query("DELETE FROM entities")
-        .execute(&mut *tx)
-        .await?;
+async fn insert_rows(
+    conn: &mut sqlx::SqliteConnection,
+    table: &str,
+    rows: &[EntityRow],
+) -> Result<()> {
     for chunk in rows.chunks(2000) {
-        let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "INSERT INTO entities (entity_key, kind, name, status, category, attribute, message, \
-             fix, idp_id, target_id, external_id, events, failures, first_seen, last_seen, \
-             source_ids) ",
-        );
+        let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!(
+            "INSERT INTO {table} ({ENTITY_COLUMNS}) "
+        ));
         qb.push_values(chunk, |mut b, r| {
             b.push_bind(&r.entity_key)
                 .push_bind(&r.kind)
@@ -127,9 +269,8 @@ pub async fn replace_all(ws: &Workspace, rows: &[EntityRow]) -> Result<()> {
                 .push_bind(r.last_seen)
                 .push_bind(&r.source_ids);
         });
-        qb.build().persistent(true).execute(&mut *tx).await?;
+        qb.build().persistent(true).execute(&mut *conn).await?;
     }
-    tx.commit().await?;
     Ok(())
 }
 
