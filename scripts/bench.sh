@@ -32,9 +32,12 @@ duck=$(measure duckdb python3 -c "import duckdb,sys; c=duckdb.connect(); c.execu
 ours=$(measure scimlens "$BIN" --workspace "$OUT/ws.sqlite" import "$FILE")
 read -r _ dsecs dmb <<<"$duck"
 read -r _ ssecs smb <<<"$ours"
+# The machine is shared: figures mean little without the load they were measured under.
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "import of $RECORDS records ($SIZE_MB MB):"
 echo "  duckdb   ${dsecs}s  peak ${dmb} MB"
 echo "  scimlens ${ssecs}s  peak ${smb} MB  (ratio $(python3 -c "print(round($ssecs/$dsecs, 2))") of duckdb)"
+echo "  workspace $(( $(stat -c %s "$OUT/ws.sqlite") / 1000000 )) MB"
 
 BIGFILE=$OUT/entra-portal-$BIG.json
 [ -f "$BIGFILE" ] || "$BIN" generate --format entra-portal-json --records "$BIG" -o "$BIGFILE"
@@ -43,3 +46,4 @@ big=$(measure scimlens-big "$BIN" --workspace "$OUT/big.sqlite" import "$BIGFILE
 read -r _ bsecs bmb <<<"$big"
 echo "import of $BIG records: ${bsecs}s peak ${bmb} MB"
 echo "diagnosis over $BIG records: $("$DIAG" "$OUT/big.sqlite")"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
