@@ -240,11 +240,8 @@ pub struct TimeBucket {
 
 pub async fn time_buckets(ws: &Workspace) -> Result<Vec<TimeBucket>> {
     Ok(sqlx::query_as(
-        "SELECT max(cycle_id) AS cycle_id, min(time) AS start, max(time) AS end,
-                count(*) AS records, count(category) AS failures
-         FROM events WHERE time IS NOT NULL
-         GROUP BY coalesce(cycle_id, 'hour:' || (time / 3600000))
-         ORDER BY start",
+        "SELECT cycle_id, start, end, records, failures
+         FROM event_buckets WHERE start IS NOT NULL ORDER BY start",
     )
     .fetch_all(ws.pool())
     .await?)
