@@ -14,10 +14,10 @@ RECORDS=${RECORDS:-1000000}
 OUT=${BENCH_DIR:-$PWD/bench-out}
 mkdir -p "$OUT"
 
-cargo build --release -q -p scimlens-cli
-CLI=$CARGO_TARGET_DIR/release/scimlens
 WS=$OUT/app-$RECORDS.sqlite
 if [ ! -f "$WS" ]; then
+  cargo build --release -q -p scimlens-cli
+  CLI=$CARGO_TARGET_DIR/release/scimlens
   LOG=$OUT/entra-portal-$RECORDS.json
   [ -f "$LOG" ] || "$CLI" generate --format entra-portal-json --records "$RECORDS" -o "$LOG"
   echo "importing $RECORDS records into $WS"
