@@ -7,6 +7,9 @@ XVFB_RUN := xvfb-run -a -s '-screen 0 1280x800x24'
 # `make setup`).
 APP_APT_PACKAGES := libwebkit2gtk-4.1-dev build-essential file libssl-dev \
 	libayatana-appindicator3-dev librsvg2-dev libxdo-dev
+# The real-window flows (the other ignored test in e2e.rs is the large-workspace benchmark that
+# `make app-bench` runs).
+E2E_TEST := real_window_imports_diagnoses_drills_down_and_exports
 UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
 
 .PHONY: run app-deps ui-deps ui package ui-test ui-lint e2e e2e-screenshots tauri-driver bindings-check app-bench
@@ -60,16 +63,15 @@ tauri-driver:
 
 ## The real window: tauri-driver + WebKitWebDriver under Xvfb (screenshots in target/e2e-screenshots).
 e2e: ui tauri-driver
-	$(XVFB_RUN) $(CARGO) test -q -p scimlens-app --test e2e -- --ignored --nocapture
+	$(XVFB_RUN) $(CARGO) test -q -p scimlens-app --test e2e -- --ignored --nocapture --exact $(E2E_TEST)
 
 ## The same run, also refreshing docs/screenshots.
 e2e-screenshots: ui tauri-driver
-	SCIMLENS_SCREENSHOTS=docs $(XVFB_RUN) $(CARGO) test -q -p scimlens-app --test e2e -- --ignored --nocapture
+	SCIMLENS_SCREENSHOTS=docs $(XVFB_RUN) $(CARGO) test -q -p scimlens-app --test e2e -- --ignored --nocapture --exact $(E2E_TEST)
 
 ## Regenerates the wire types (ts-rs) and fails when the committed ones differ.
 bindings-check: ui
-	$(CARGO) test -q -p scimlens-core --lib export_bindings
-	$(CARGO) test -q -p scimlens-app --lib export_bindings
+	$(CARGO) test -q --workspace --lib export_bindings
 	git diff --exit-code -- ui/src/bindings
 	@untracked=$$(git ls-files --others --exclude-standard ui/src/bindings); \
 	  if [ -n "$$untracked" ]; then echo "uncommitted new bindings: $$untracked"; exit 1; fi
