@@ -255,16 +255,18 @@ pub async fn problems_page(ws: &Workspace, query: &ProblemQuery) -> Result<Probl
     } else {
         query.limit.min(MAX_PAGE)
     };
-    let total = q::count_problems(ws, &filter).await?;
-    let rows = q::problem_rows(
-        ws,
-        &filter,
-        sort,
-        query.desc,
-        i64::from(query.offset),
-        i64::from(limit),
-    )
-    .await?;
+    // The count and the page run on two pooled connections at once (WAL readers).
+    let (total, rows) = tokio::try_join!(
+        q::count_problems(ws, &filter),
+        q::problem_rows(
+            ws,
+            &filter,
+            sort,
+            query.desc,
+            i64::from(query.offset),
+            i64::from(limit),
+        )
+    )?;
     Ok(ProblemPage {
         total: total as u64,
         offset: query.offset,
