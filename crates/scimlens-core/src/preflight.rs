@@ -119,6 +119,36 @@ impl Checker<'_> {
 
     /// check_name's verdict, as error or warning: the characters `<>;:%` come from the IdP
     /// guides (AWS's own pattern allows punctuation), so they only warn.
+    /// A user's userName or a group's displayName: a name AWS reserves, then the length and
+    /// character rules. `source` names the IdP attributes it came from.
+    fn identity_name(
+        &mut self,
+        s: &Subject<'_>,
+        attribute: &str,
+        name: &str,
+        source: Option<String>,
+    ) {
+        if let Some(r) = reclassify_reserved(Some(Category::Other), s.kind, name, self.rules) {
+            self.push(
+                s,
+                Severity::Error,
+                r.category,
+                r.attribute.as_deref(),
+                r.message,
+                Some(name),
+                None,
+            );
+        }
+        let is_user = s.kind == EntityKind::User;
+        self.name_rules(
+            s,
+            attribute,
+            name,
+            is_user,
+            source.as_deref().unwrap_or(attribute),
+        );
+    }
+
     fn name_rules(
         &mut self,
         s: &Subject<'_>,
@@ -285,31 +315,13 @@ fn check_user(c: &mut Checker<'_>, m: &Mapper, u: &Mapped<'_>, s: &Subject<'_>) 
         );
     }
     if let Some(name) = u.first(m, Attr::UserName) {
-        if let Some(r) = reclassify_reserved(Some(Category::Other), EntityKind::User, name, c.rules)
-        {
-            c.push(
-                s,
-                Severity::Error,
-                r.category,
-                r.attribute.as_deref(),
-                r.message,
-                Some(name),
-                None,
-            );
-        }
         let source = sources(
             u.values
                 .iter()
                 .filter(|v| m.target(v.target).attr == Attr::UserName)
                 .map(|v| v.source),
         );
-        c.name_rules(
-            s,
-            "userName",
-            name,
-            true,
-            source.as_deref().unwrap_or("userName"),
-        );
+        c.identity_name(s, "userName", name, source);
     }
     for v in &u.values {
         let t = m.target(v.target);
@@ -356,32 +368,13 @@ fn check_group(c: &mut Checker<'_>, m: &Mapper, g: &Mapped<'_>, s: &Subject<'_>,
             None,
         ),
         Some(name) => {
-            if let Some(r) =
-                reclassify_reserved(Some(Category::Other), EntityKind::Group, name, c.rules)
-            {
-                c.push(
-                    s,
-                    Severity::Error,
-                    r.category,
-                    r.attribute.as_deref(),
-                    r.message,
-                    Some(name),
-                    None,
-                );
-            }
             let source = sources(
                 g.values
                     .iter()
                     .filter(|v| m.target(v.target).attr == Attr::DisplayName)
                     .map(|v| v.source),
             );
-            c.name_rules(
-                s,
-                "displayName",
-                name,
-                false,
-                source.as_deref().unwrap_or("displayName"),
-            );
+            c.identity_name(s, "displayName", name, source);
         }
     }
     if let Some(ext) = g
