@@ -10,4 +10,4 @@ pub use classify::{Classification, Rules, classify};
 pub mod findings;
 pub mod rollup;
 
-pub use rollup::{refresh, rules_for};
+pub use rollup::{rebuild, refresh, rules_for};

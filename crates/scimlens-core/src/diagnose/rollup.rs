@@ -7,9 +7,10 @@ use super::fixes::fix_for;
 use super::keys::unknown_name;
 use crate::error::Result;
 use crate::model::{Category, EntityKind, EntityStatus, Format, Idp};
-use crate::store::Workspace;
-use crate::store::entities::{self, EntityRow};
-use crate::store::settings;
+use sqlx::SqliteConnection;
+
+use crate::store::entities::{self, EntityAggregate, EntityRow};
+use crate::store::{Workspace, settings, stats};
 
 /// The rules in force for `ws`: built-in reserved names plus the workspace's and `extra`.
 pub async fn rules_for(ws: &Workspace, extra: &[String]) -> Result<Rules> {
@@ -20,10 +21,50 @@ pub async fn rules_for(ws: &Workspace, extra: &[String]) -> Result<Rules> {
     Ok(Rules::new(&names))
 }
 
-/// Rebuilds the `entities` table from the events. Run after every import (and after the
-/// reserved-name list changes).
+/// Brings the diagnosis up to date with `rules` and returns the number of entities. Imports
+/// keep it up to date as they go ([`update`]); this only decides entities again when the rules
+/// differ from those the diagnosis was made with (a reserved name added or given on the
+/// command line).
 pub async fn refresh(ws: &Workspace, rules: &Rules) -> Result<u64> {
-    entities::rebuild(ws, |agg| {
+    let mut tx = ws.pool().begin().await?;
+    stats::begin_dirty(&mut tx).await?;
+    update(&mut tx, rules).await?;
+    let count = entities::count(&mut tx).await?;
+    tx.commit().await?;
+    Ok(count)
+}
+
+/// Decides again, inside the caller's transaction, the entities marked in
+/// `temp.dirty_entities` (see `stats::begin_dirty`), and every entity the rules decide when
+/// `rules` differ from those the diagnosis was made with.
+pub async fn update(conn: &mut SqliteConnection, rules: &Rules) -> Result<()> {
+    let applied: Option<Vec<String>> = settings::get_in(conn, settings::DIAGNOSIS_RULES).await?;
+    if applied.as_deref() != Some(rules.reserved_names()) {
+        stats::mark_ruled_dirty(conn).await?;
+        settings::set_in(conn, settings::DIAGNOSIS_RULES, &rules.reserved_names()).await?;
+    }
+    entities::decide_dirty(conn, |agg| decide(agg, rules)).await
+}
+
+/// Rebuilds the whole diagnosis from the records: the aggregates, then every entity. For a
+/// workspace whose aggregates are in doubt, and to measure the diagnosis from scratch.
+pub async fn rebuild(ws: &Workspace, rules: &Rules) -> Result<u64> {
+    let mut tx = ws.pool().begin().await?;
+    sqlx::query("DELETE FROM entity_stats; DELETE FROM entities")
+        .execute(&mut *tx)
+        .await?;
+    stats::begin_dirty(&mut tx).await?;
+    stats::fold_all_records(&mut tx).await?;
+    settings::clear_in(&mut tx, settings::DIAGNOSIS_RULES).await?;
+    update(&mut tx, rules).await?;
+    let count = entities::count(&mut tx).await?;
+    tx.commit().await?;
+    Ok(count)
+}
+
+/// The status, name, cause and fix of one entity from its aggregates.
+fn decide(agg: EntityAggregate, rules: &Rules) -> EntityRow {
+    {
         let last_decisive = agg.last_decisive();
         let last_failure = agg.last_failure();
         let last = last_decisive.as_ref();
@@ -89,6 +130,5 @@ pub async fn refresh(ws: &Workspace, rules: &Rules) -> Result<u64> {
             last_seen: agg.last_seen,
             source_ids: agg.source_ids,
         }
-    })
-    .await
+    }
 }

@@ -1,5 +1,7 @@
 //! The `entities` table: the materialized diagnosis, one row per user, group or unidentified
-//! failure. Built by `diagnose::refresh` from the aggregates read here.
+//! failure. Kept up to date entity by entity: an import (or a change of the rules) marks the
+//! entities it touches in `temp.dirty_entities`, and [`decide_dirty`] rewrites just those rows
+//! from their `entity_stats` (see `store::stats`).
 
 use sqlx::sqlite::SqliteRow;
 use sqlx::{FromRow, Row};
@@ -9,7 +11,7 @@ use crate::error::Result;
 
 /// An entity whose status the roll-up's rules decide: one with a failing record or without an
 /// identity (`unknown|...`). Its aggregates over its records (connection-level ones excluded)
-/// and the two records that decide its status.
+/// and the two records that decide its status, as `entity_stats` holds them.
 #[derive(Debug, Clone, FromRow)]
 pub struct EntityAggregate {
     pub entity_key: String,
@@ -24,8 +26,8 @@ pub struct EntityAggregate {
     pub first_seen: Option<i64>,
     pub last_seen: Option<i64>,
     pub source_ids: String,
-    /// The last record that can decide the status (latest time; on equal times the first in
-    /// `(entity_key, time)` index order, as SQLite's `max()` keeps it).
+    /// The last record that can decide the status (latest time; on equal times the earliest
+    /// record).
     #[sqlx(flatten)]
     decisive: LastColumns<Decisive>,
     /// The last failing record (the cause shown for resolved entities too).
@@ -70,7 +72,7 @@ impl Prefix for Failure {
 
 #[derive(Debug, Clone)]
 struct LastColumns<P> {
-    /// `None` when the entity has no such record (the LEFT JOIN found nothing).
+    /// `None` when the entity has no such record.
     format: Option<String>,
     outcome: Option<String>,
     category: Option<String>,
@@ -105,121 +107,78 @@ impl<'r, P: Prefix> FromRow<'r, SqliteRow> for LastColumns<P> {
     }
 }
 
-/// Per entity, in one pass over `events` in `(entity_key, time)` order: the aggregates, and
-/// the times of the last decisive and the last failing record (NULL when there is none).
-const AGGREGATE: &str = "CREATE TEMP TABLE entity_agg AS
-    SELECT entity_key, max(kind) AS kind, max(name) AS name, max(display_name) AS display_name,
-           max(idp_id) AS idp_id, max(target_id) AS target_id, max(external_id) AS external_id,
-           count(*) AS events, count(category) AS failures,
-           min(time) AS first_seen, max(time) AS last_seen,
-           group_concat(DISTINCT source_id) AS source_ids,
-           max(CASE WHEN decisive = 1 THEN coalesce(time, 0) END) AS decisive_time,
-           max(CASE WHEN category IS NOT NULL THEN coalesce(time, 0) END) AS failure_time
-    FROM events WHERE connection_level = 0
-    GROUP BY entity_key";
-
 /// Entities the rules decide: a failing record, or no identity. The rest are ok whatever the
 /// rules say, and are written without leaving SQLite (see `OK_ROWS`).
 macro_rules! ruled {
     () => {
-        "(a.failure_time IS NOT NULL OR substr(a.entity_key, 1, 8) = 'unknown|')"
-    };
-}
-
-/// The id of the first record (in index order) of `$filter` at the entity's time `$t`, where a
-/// record without a time counts as 0 and comes first, as `max(coalesce(time, 0))` chose it.
-macro_rules! last_record_id {
-    ($filter:literal, $t:literal) => {
-        concat!(
-            "coalesce(
-               (SELECT id FROM events WHERE entity_key = a.entity_key AND connection_level = 0
-                  AND ",
-            $filter,
-            " AND a.",
-            $t,
-            " = 0 AND time IS NULL ORDER BY id LIMIT 1),
-               (SELECT id FROM events WHERE entity_key = a.entity_key AND connection_level = 0
-                  AND ",
-            $filter,
-            " AND time = a.",
-            $t,
-            " ORDER BY id LIMIT 1))"
-        )
+        "(a.f_source IS NOT NULL OR substr(a.entity_key, 1, 8) = 'unknown|')"
     };
 }
 
 const CANDIDATES: &str = concat!(
     "SELECT a.entity_key, a.kind, a.name, a.display_name, a.idp_id, a.target_id, a.external_id,
             a.events, a.failures, a.first_seen, a.last_seen, a.source_ids,
-            ds.format AS d_format, d.outcome AS d_outcome, d.category AS d_category,
-            d.attribute AS d_attribute, d.message AS d_message,
-            fs.format AS f_format, f.outcome AS f_outcome, f.category AS f_category,
-            f.attribute AS f_attribute, f.message AS f_message
-     FROM entity_agg a
-     LEFT JOIN events d ON d.id = ",
-    last_record_id!("decisive = 1", "decisive_time"),
-    "
-     LEFT JOIN sources ds ON ds.id = d.source_id
-     LEFT JOIN events f ON f.id = ",
-    last_record_id!("category IS NOT NULL", "failure_time"),
-    "
-     LEFT JOIN sources fs ON fs.id = f.source_id
+            ds.format AS d_format, a.d_outcome, a.d_category, a.d_attribute, a.d_message,
+            fs.format AS f_format, a.f_outcome, a.f_category, a.f_attribute, a.f_message
+     FROM temp.dirty_entities k
+     JOIN entity_stats a ON a.entity_key = k.entity_key
+     LEFT JOIN sources ds ON ds.id = a.d_source
+     LEFT JOIN sources fs ON fs.id = a.f_source
      WHERE ",
-    ruled!()
+    ruled!(),
+    " ORDER BY a.entity_key"
 );
 
 /// Rows of entities no record of which failed: ok, named by the first name they have (what
 /// `diagnose::refresh` gives such an entity, kept in SQL so a large workspace's healthy
 /// majority never crosses into Rust).
 const OK_ROWS: &str = concat!(
-    "SELECT entity_key,
-        CASE WHEN kind IN ('user', 'group') THEN kind ELSE 'unknown' END,
-        coalesce(name, display_name, target_id, idp_id, entity_key), 'ok',
-        NULL, NULL, NULL, NULL, idp_id, target_id, external_id, events, failures,
-        first_seen, last_seen, source_ids
-    FROM entity_agg a WHERE NOT ",
-    ruled!()
+    "INSERT INTO main.entities (entity_key, kind, name, status, category, attribute, message,
+        fix, idp_id, target_id, external_id, events, failures, first_seen, last_seen, source_ids)
+    SELECT a.entity_key,
+        CASE WHEN a.kind IN ('user', 'group') THEN a.kind ELSE 'unknown' END,
+        coalesce(a.name, a.display_name, a.target_id, a.idp_id, a.entity_key), 'ok',
+        NULL, NULL, NULL, NULL, a.idp_id, a.target_id, a.external_id, a.events, a.failures,
+        a.first_seen, a.last_seen, a.source_ids
+    FROM temp.dirty_entities k JOIN entity_stats a ON a.entity_key = k.entity_key
+    WHERE NOT ",
+    ruled!(),
+    " ORDER BY a.entity_key"
 );
 
 const ENTITY_COLUMNS: &str = "entity_key, kind, name, status, category, attribute, message, fix, \
     idp_id, target_id, external_id, events, failures, first_seen, last_seen, source_ids";
 
-/// Rebuilds the materialized diagnosis in one transaction and one pass over `events`: entities
-/// the rules decide go through `decide` (see [`EntityAggregate`]); the others are written as
-/// ok directly. Returns the number of entities.
-pub async fn rebuild(
-    ws: &Workspace,
+/// Rewrites the rows of the entities in `temp.dirty_entities` (see `stats::begin_dirty`) and
+/// empties that set: entities the rules decide go through `decide`; the others are written as
+/// ok directly; an entity without records any more loses its row. Runs inside the caller's
+/// transaction.
+pub async fn decide_dirty(
+    conn: &mut sqlx::SqliteConnection,
     mut decide: impl FnMut(EntityAggregate) -> EntityRow,
-) -> Result<u64> {
-    let mut tx = ws.pool().begin().await?;
-    sqlx::query("DROP TABLE IF EXISTS temp.entity_agg; DROP TABLE IF EXISTS temp.entity_ruled")
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(AGGREGATE).execute(&mut *tx).await?;
-    let candidates: Vec<EntityAggregate> = sqlx::query_as(CANDIDATES).fetch_all(&mut *tx).await?;
+) -> Result<()> {
+    sqlx::query(
+        "DELETE FROM main.entities
+         WHERE entity_key IN (SELECT entity_key FROM temp.dirty_entities)",
+    )
+    .execute(&mut *conn)
+    .await?;
+    let candidates: Vec<EntityAggregate> = sqlx::query_as(CANDIDATES).fetch_all(&mut *conn).await?;
     let rows: Vec<EntityRow> = candidates.into_iter().map(&mut decide).collect();
-    sqlx::query("CREATE TEMP TABLE entity_ruled AS SELECT * FROM main.entities WHERE 0")
-        .execute(&mut *tx)
+    insert_rows(conn, "main.entities", &rows).await?;
+    sqlx::query(OK_ROWS).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM temp.dirty_entities")
+        .execute(&mut *conn)
         .await?;
-    insert_rows(&mut tx, "temp.entity_ruled", &rows).await?;
-    sqlx::query("DELETE FROM main.entities")
-        .execute(&mut *tx)
+    Ok(())
+}
+
+/// The number of entities in the diagnosis.
+pub async fn count(conn: &mut sqlx::SqliteConnection) -> Result<u64> {
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM entities")
+        .fetch_one(&mut *conn)
         .await?;
-    // In key order, as the rows always were (the order pages of equal sort keys come in).
-    let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO main.entities ({ENTITY_COLUMNS})
-         SELECT * FROM ({OK_ROWS} UNION ALL SELECT {ENTITY_COLUMNS} FROM temp.entity_ruled)
-         ORDER BY entity_key"
-    )))
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    sqlx::query("DROP TABLE temp.entity_agg; DROP TABLE temp.entity_ruled")
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(EVENT_BUCKETS).execute(&mut *tx).await?;
-    tx.commit().await?;
-    Ok(inserted)
+    Ok(n as u64)
 }
 
 /// One row of the materialized diagnosis.
@@ -279,7 +238,7 @@ async fn insert_rows(
 pub async fn problems(ws: &Workspace) -> Result<Vec<EntityRow>> {
     Ok(sqlx::query_as(
         "SELECT * FROM entities WHERE status <> 'ok'
-         ORDER BY status = 'resolved', category, attribute, last_seen DESC, name",
+         ORDER BY status = 'resolved', category, attribute, last_seen DESC, name, entity_key",
     )
     .fetch_all(ws.pool())
     .await?)
@@ -293,20 +252,7 @@ pub struct EventTotals {
     pub skipped: i64,
 }
 
-/// Records per provisioning cycle (per hour without a cycle id, `none` without a time), rebuilt
-/// with the entities: totals, the timeline and cycle starts read these few rows, not every
-/// record.
-const EVENT_BUCKETS: &str = "DELETE FROM event_buckets;
-    INSERT INTO event_buckets
-        (bucket, cycle_id, start, end, records, success, failure, skipped, failures)
-    SELECT CASE WHEN time IS NULL THEN 'none'
-                ELSE coalesce(cycle_id, 'hour:' || (time / 3600000)) END,
-           max(cycle_id), min(time), max(time), count(*),
-           sum(outcome = 'success'), sum(outcome = 'failure'), sum(outcome = 'skipped'),
-           count(category)
-    FROM events GROUP BY 1";
-
-/// Record counts by outcome, as of the last roll-up.
+/// Record counts by outcome (from `event_buckets`, which every import adds to).
 pub async fn event_totals(ws: &Workspace) -> Result<EventTotals> {
     Ok(sqlx::query_as(
         "SELECT coalesce(sum(records), 0) AS records,

@@ -106,8 +106,19 @@ pub async fn insert_batch(
 
 /// Attaches records that only an AWS id identifies to the entity another source names with the
 /// same AWS id, then masked CloudTrail calls to the IdP record for the same operation within the
-/// same second. Runs after every import, so the order of imports does not matter.
+/// same second. Runs after every import, so the order of imports does not matter; reads only
+/// the records still waiting for correlation (`events_uncorrelated`). The aggregates of the
+/// entities records moved between are recomputed and those entities marked for the roll-up.
 pub async fn correlate(conn: &mut SqliteConnection) -> Result<()> {
+    sqlx::query(
+        "CREATE TEMP TABLE IF NOT EXISTS uncorrelated
+             (id INTEGER PRIMARY KEY, entity_key TEXT NOT NULL);
+         DELETE FROM temp.uncorrelated;
+         INSERT INTO temp.uncorrelated SELECT id, entity_key FROM events
+         WHERE instr(entity_key, '|aws|') > 0 OR substr(entity_key, 1, 8) = 'unknown|'",
+    )
+    .execute(&mut *conn)
+    .await?;
     // Records named by another source under the same AWS id.
     sqlx::query(
         "UPDATE events SET entity_key = (
@@ -115,7 +126,7 @@ pub async fn correlate(conn: &mut SqliteConnection) -> Result<()> {
              WHERE o.target_id = events.target_id AND o.entity_key NOT LIKE '%|aws|%'
                AND o.entity_key NOT LIKE 'unknown|%' AND o.entity_key <> 'connection'
              ORDER BY o.id LIMIT 1)
-         WHERE (entity_key LIKE '%|aws|%' OR entity_key LIKE 'unknown|%')
+         WHERE id IN (SELECT id FROM temp.uncorrelated)
            AND target_id IS NOT NULL
            AND EXISTS (SELECT 1 FROM events o WHERE o.target_id = events.target_id
                AND o.entity_key NOT LIKE '%|aws|%' AND o.entity_key NOT LIKE 'unknown|%'
@@ -139,14 +150,30 @@ pub async fn correlate(conn: &mut SqliteConnection) -> Result<()> {
     sqlx::query(concat!(
         "UPDATE events SET entity_key = (SELECT max(o.entity_key) ",
         matching!(),
-        ") WHERE masked = 1 AND outcome = 'failure' AND entity_key LIKE 'unknown|%' AND time IS NOT NULL
+        ") WHERE id IN (SELECT id FROM temp.uncorrelated)
+           AND masked = 1 AND outcome = 'failure' AND entity_key LIKE 'unknown|%'
+           AND time IS NOT NULL
            AND (SELECT count(DISTINCT o.entity_key) ",
         matching!(),
         ") = 1"
     ))
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    // The entities records left and joined.
+    sqlx::query(
+        "CREATE TEMP TABLE IF NOT EXISTS recompute_entities
+             (entity_key TEXT PRIMARY KEY NOT NULL);
+         DELETE FROM temp.recompute_entities;
+         INSERT OR IGNORE INTO temp.recompute_entities
+         SELECT u.entity_key FROM temp.uncorrelated u JOIN events e ON e.id = u.id
+         WHERE e.entity_key <> u.entity_key
+         UNION
+         SELECT e.entity_key FROM temp.uncorrelated u JOIN events e ON e.id = u.id
+         WHERE e.entity_key <> u.entity_key",
+    )
+    .execute(&mut *conn)
+    .await?;
+    super::stats::recompute(conn).await
 }
 
 /// One record of an entity's timeline, with its evidence decoded.

@@ -3,6 +3,7 @@
 //! cancel or a storage error rolls everything back: a failed import leaves the workspace
 //! exactly as it was. The same file imported twice is recognised by its content hash.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,6 +12,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 
 use super::events::{self, EventRow};
+use super::stats::{self, EntityStats, ImportAggregates};
 use super::{Workspace, sources};
 use crate::diagnose::keys::entity_key;
 use crate::diagnose::{Rules, classify, classify::is_decisive};
@@ -69,21 +71,44 @@ pub enum ImportOutcome {
 
 enum Msg {
     Rows(Vec<EventRow>, Vec<u8>),
-    Done(Result<(u64, Vec<SourceWarning>)>),
+    /// Entity aggregates folded so far (sent every `stats::FLUSH_KEYS` entities).
+    Stats(HashMap<String, EntityStats>),
+    Done(Result<Parsed>),
+}
+
+/// What the parser hands over at the end: the record count, the warnings and the rest of the
+/// aggregates.
+struct Parsed {
+    records: u64,
+    warnings: Vec<SourceWarning>,
+    aggregates: ImportAggregates,
 }
 
 struct RowSink {
     rules: Rules,
+    source_id: i64,
     tx: mpsc::Sender<Msg>,
     rows: Vec<EventRow>,
     seq: i64,
     warnings: Vec<SourceWarning>,
+    aggregates: ImportAggregates,
     cancel: CancelToken,
     path: PathBuf,
 }
 
 impl RowSink {
+    fn send(&self, msg: Msg) -> Result<()> {
+        // A closed channel means the writer failed; its error is reported there.
+        self.tx.blocking_send(msg).map_err(|_| Error::Cancelled {
+            path: self.path.clone(),
+        })
+    }
+
     fn flush(&mut self) -> Result<()> {
+        if self.aggregates.entities.len() >= stats::FLUSH_KEYS {
+            let entities = self.aggregates.take_entities();
+            self.send(Msg::Stats(entities))?;
+        }
         if self.rows.is_empty() {
             return Ok(());
         }
@@ -92,12 +117,7 @@ impl RowSink {
         for r in &mut rows {
             r.evidence = Default::default();
         }
-        // A closed channel means the writer failed; its error is reported there.
-        self.tx
-            .blocking_send(Msg::Rows(rows, block))
-            .map_err(|_| Error::Cancelled {
-                path: self.path.clone(),
-            })
+        self.send(Msg::Rows(rows, block))
     }
 }
 
@@ -109,7 +129,9 @@ impl EventSink for RowSink {
             });
         }
         self.seq += 1;
-        self.rows.push(to_row(self.seq, event, &self.rules));
+        let row = to_row(self.seq, event, &self.rules);
+        self.aggregates.record(&row.facts(self.source_id));
+        self.rows.push(row);
         if self.rows.len() >= CHUNK {
             self.flush()?;
         }
@@ -224,6 +246,22 @@ pub async fn import_job(
     let path_text = job.path.display().to_string();
     let (tx, mut rx) = mpsc::channel::<Msg>(4);
 
+    let mut conn = ws.pool().acquire().await?;
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+    let placeholder = async {
+        stats::begin_dirty(&mut conn).await?;
+        sources::insert_placeholder(&mut conn, &path_text, job.format, size, &format_time(&now))
+            .await
+    }
+    .await;
+    let source_id = match placeholder {
+        Ok(id) => id,
+        Err(e) => {
+            sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+            return Err(e);
+        }
+    };
+
     let parser = {
         let job_path = job.path.clone();
         let job = job.clone();
@@ -234,35 +272,38 @@ pub async fn import_job(
             .spawn(move || {
                 let mut sink = RowSink {
                     rules,
+                    source_id,
                     tx: tx.clone(),
                     rows: Vec::with_capacity(CHUNK),
                     seq: 0,
                     warnings: Vec::new(),
+                    aggregates: ImportAggregates::default(),
                     cancel,
                     path: job.path.clone(),
                 };
                 let result = run_importer(job.format, input, &job.companions, &mut sink)
                     .and_then(|()| sink.flush())
-                    .map(|()| (sink.seq as u64, std::mem::take(&mut sink.warnings)));
+                    .map(|()| Parsed {
+                        records: sink.seq as u64,
+                        warnings: std::mem::take(&mut sink.warnings),
+                        aggregates: std::mem::take(&mut sink.aggregates),
+                    });
                 let _ = tx.blocking_send(Msg::Done(result));
             })
             .map_err(|source| Error::Io {
                 path: job_path,
                 source,
-            })?
+            })
+    };
+    let parser = match parser {
+        Ok(handle) => handle,
+        Err(e) => {
+            sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+            return Err(e);
+        }
     };
 
-    let mut conn = ws.pool().acquire().await?;
-    sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
     let outcome = async {
-        let source_id = sources::insert_placeholder(
-            &mut conn,
-            &path_text,
-            job.format,
-            size,
-            &format_time(&now),
-        )
-        .await?;
         let mut records = 0u64;
         let done = loop {
             match rx.recv().await {
@@ -277,6 +318,7 @@ pub async fn import_job(
                         elapsed_ms: started.elapsed().as_millis() as u64,
                     });
                 }
+                Some(Msg::Stats(entities)) => stats::merge_entities(&mut conn, entities).await?,
                 Some(Msg::Done(result)) => break result,
                 None => {
                     break Err(Error::Cancelled {
@@ -285,7 +327,11 @@ pub async fn import_job(
                 }
             }
         };
-        let (count, warnings) = done?;
+        let Parsed {
+            records: count,
+            warnings,
+            mut aggregates,
+        } = done?;
         tracing::debug!(
             ms = started.elapsed().as_millis() as u64,
             records = count,
@@ -299,9 +345,17 @@ pub async fn import_job(
                 existing_path,
             });
         }
-        sources::finish(&mut conn, source_id, &hash, count, &warnings).await?;
+        let span = (aggregates.first_time, aggregates.last_time);
+        sources::finish(&mut conn, source_id, &hash, count, span, &warnings).await?;
+        stats::merge_entities(&mut conn, aggregates.take_entities()).await?;
+        stats::merge_buckets(&mut conn, &aggregates.buckets).await?;
         events::correlate(&mut conn).await?;
         tracing::debug!(ms = started.elapsed().as_millis() as u64, "correlated");
+        crate::diagnose::rollup::update(&mut conn, rules).await?;
+        tracing::debug!(
+            ms = started.elapsed().as_millis() as u64,
+            "diagnosis updated"
+        );
         Ok::<_, Error>(ImportOutcome::Imported {
             source_id,
             path: path_text.clone(),

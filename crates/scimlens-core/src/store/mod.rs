@@ -2,8 +2,8 @@
 //! and every SQL statement; nothing outside `store` writes SQL.
 //!
 //! Tables: `sources` (one per imported file), `source_warnings`, `events` (normalized records
-//! with their classification and compressed raw evidence), `entities` (the materialized
-//! diagnosis), `settings`.
+//! with their classification and compressed raw evidence), `entity_stats` and `event_buckets`
+//! (aggregates every import adds to), `entities` (the materialized diagnosis), `settings`.
 
 pub mod directories;
 pub mod entities;
@@ -14,6 +14,7 @@ pub mod log_links;
 pub mod settings;
 pub mod snapshots;
 pub mod sources;
+pub mod stats;
 pub mod view_queries;
 
 use std::path::{Path, PathBuf};
@@ -65,6 +66,9 @@ impl Workspace {
             path: Some(path.to_path_buf()),
         };
         ws.migrate().await?;
+        if stats::build_missing(&ws.pool).await? {
+            tracing::info!(path = %path.display(), "entity aggregates built from the records");
+        }
         Ok(ws)
     }
 

@@ -63,18 +63,17 @@ pub async fn finish(
     id: i64,
     hash: &str,
     records: u64,
+    (first_time, last_time): (Option<i64>, Option<i64>),
     warnings: &[SourceWarning],
 ) -> Result<()> {
     sqlx::query(
-        "UPDATE sources SET content_hash = ?, records = ?,
-             first_time = (SELECT min(time) FROM events WHERE source_id = ?),
-             last_time = (SELECT max(time) FROM events WHERE source_id = ?)
+        "UPDATE sources SET content_hash = ?, records = ?, first_time = ?, last_time = ?
          WHERE id = ?",
     )
     .bind(hash)
     .bind(records as i64)
-    .bind(id)
-    .bind(id)
+    .bind(first_time)
+    .bind(last_time)
     .bind(id)
     .execute(&mut *conn)
     .await?;

@@ -48,7 +48,7 @@ fn entity<'a>(r: &'a Report, name: &str) -> &'a scimlens_core::report::ReportEnt
 }
 
 /// What the workspace holds, to prove a failed import changed nothing.
-async fn fingerprint(ws: &Workspace) -> (i64, i64, i64) {
+async fn fingerprint(ws: &Workspace) -> (i64, i64, i64, i64) {
     let q = |sql: &'static str| async move {
         sqlx::query_scalar::<_, i64>(sql)
             .fetch_one(ws.pool())
@@ -59,6 +59,7 @@ async fn fingerprint(ws: &Workspace) -> (i64, i64, i64) {
         q("SELECT count(*) FROM sources").await,
         q("SELECT count(*) FROM events").await,
         q("SELECT count(*) FROM evidence_blocks").await,
+        q("SELECT count(*) FROM entity_stats").await,
     )
 }
 
@@ -331,7 +332,7 @@ async fn a_cancelled_import_keeps_nothing() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Cancelled);
-    assert_eq!(fingerprint(&ws).await, (0, 0, 0));
+    assert_eq!(fingerprint(&ws).await, (0, 0, 0, 0));
 }
 
 #[tokio::test]
@@ -390,4 +391,97 @@ async fn an_entity_timeline_carries_the_raw_record_as_text() {
         !html.contains("<script"),
         "the HTML report carries no script"
     );
+}
+
+/// Every row of the diagnosis, of the entity aggregates and of the per-cycle counts.
+async fn diagnosis(ws: &Workspace) -> Vec<String> {
+    let mut rows = Vec::new();
+    for sql in [
+        "SELECT json_array(entity_key, kind, name, status, category, attribute, message, fix,
+             idp_id, target_id, external_id, events, failures, first_seen, last_seen, source_ids)
+         FROM entities ORDER BY entity_key",
+        "SELECT json_array(entity_key, kind, name, display_name, idp_id, target_id, external_id,
+             events, failures, first_seen, last_seen, source_ids, d_time, d_source, d_seq,
+             d_outcome, d_category, d_attribute, d_message, f_time, f_source, f_seq, f_outcome,
+             f_category, f_attribute, f_message)
+         FROM entity_stats ORDER BY entity_key",
+        "SELECT json_array(bucket, cycle_id, start, end, records, success, failure, skipped,
+             failures) FROM event_buckets ORDER BY bucket",
+    ] {
+        let part: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_all(ws.pool())
+            .await
+            .unwrap();
+        rows.extend(part);
+    }
+    rows
+}
+
+async fn statuses(ws: &Workspace) -> Vec<(String, String, Option<String>)> {
+    sqlx::query_as("SELECT entity_key, status, category FROM entities ORDER BY entity_key")
+        .fetch_all(ws.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_diagnosis_imports_keep_up_equals_one_rebuilt_from_every_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = scimlens_core::demo::write_demo_files(dir.path()).unwrap();
+    let rules = scimlens_core::diagnose::Rules::default();
+    // One import per file (the portal CSV download's three files together), so later imports
+    // correlate with earlier ones.
+    let (portal_csv, others): (Vec<PathBuf>, Vec<PathBuf>) = files.into_iter().partition(|f| {
+        f.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("ProvisioningLogs"))
+    });
+    let mut imports: Vec<Vec<PathBuf>> = others.into_iter().map(|f| vec![f]).collect();
+    imports.push(portal_csv);
+
+    let forward = Workspace::in_memory().await.unwrap();
+    for files in &imports {
+        import(&forward, files).await.unwrap();
+    }
+    let backward = Workspace::in_memory().await.unwrap();
+    for files in imports.iter().rev() {
+        import(&backward, files).await.unwrap();
+    }
+    let kept = diagnosis(&forward).await;
+    let kept_statuses = statuses(&forward).await;
+    assert!(kept_statuses.iter().any(|(_, s, _)| s == "failing"));
+    assert!(kept_statuses.iter().any(|(_, s, _)| s == "resolved"));
+    let across_sources: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM entities WHERE instr(source_ids, ',') > 0")
+            .fetch_one(forward.pool())
+            .await
+            .unwrap();
+    assert!(
+        across_sources > 0,
+        "correlation joins records of several sources into one entity"
+    );
+
+    scimlens_core::diagnose::rebuild(&forward, &rules)
+        .await
+        .unwrap();
+    assert_eq!(diagnosis(&forward).await, kept);
+    assert_eq!(statuses(&backward).await, kept_statuses);
+}
+
+#[tokio::test]
+async fn a_workspace_made_before_the_aggregates_existed_gets_them_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("case.sqlite");
+    let ws = Workspace::open(&path).await.unwrap();
+    import(&ws, &[fixture("entra-portal-json/download.json")])
+        .await
+        .unwrap();
+    let before = diagnosis(&ws).await;
+    sqlx::query("DELETE FROM entity_stats")
+        .execute(ws.pool())
+        .await
+        .unwrap();
+    ws.close().await;
+
+    let reopened = Workspace::open(&path).await.unwrap();
+    assert_eq!(diagnosis(&reopened).await, before);
 }

@@ -1,0 +1,730 @@
+//! Aggregates kept up to date by every import, so that the diagnosis never has to pass over
+//! every record: `entity_stats` (one row per entity: counts, names, ids, times, sources and the
+//! two records that decide its status) and `event_buckets` (record counts per provisioning
+//! cycle). An import folds its records into an [`ImportAggregates`] on the parser thread; the
+//! writer merges it into the stored rows in the import's transaction.
+//!
+//! Merging is commutative (max, min, sums, unions, the better of two records), so the stored
+//! row of an entity is the same whatever order its records were folded in, and the same as a
+//! fold of all its records at once (which is how rows are recomputed after correlation moves
+//! records between entities).
+
+use std::cmp::Reverse;
+use std::collections::HashMap;
+
+use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
+
+use crate::error::Result;
+
+/// Keys folded on the parser thread before they are merged into the workspace (bounds the
+/// memory an import of a large tenant needs).
+pub const FLUSH_KEYS: usize = 20_000;
+
+/// The fields of one record the aggregates read.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordFacts<'a> {
+    pub entity_key: &'a str,
+    pub source: i64,
+    pub seq: i64,
+    pub time: Option<i64>,
+    pub cycle_id: Option<&'a str>,
+    pub kind: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub display_name: Option<&'a str>,
+    pub idp_id: Option<&'a str>,
+    pub target_id: Option<&'a str>,
+    pub external_id: Option<&'a str>,
+    pub outcome: Option<&'a str>,
+    pub category: Option<&'a str>,
+    pub attribute: Option<&'a str>,
+    pub message: Option<&'a str>,
+    pub decisive: bool,
+    pub connection_level: bool,
+}
+
+/// A record that decides (or explains) an entity's status.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LastRecord {
+    pub time: Option<i64>,
+    pub source: i64,
+    pub seq: i64,
+    pub outcome: Option<String>,
+    pub category: Option<String>,
+    pub attribute: Option<String>,
+    pub message: Option<String>,
+}
+
+/// Orders candidates for "the last record": the latest time (a record without one counts as
+/// 0 and wins over one at 0), then the earliest record.
+fn rank(time: Option<i64>, source: i64, seq: i64) -> (i64, bool, Reverse<(i64, i64)>) {
+    (time.unwrap_or(0), time.is_none(), Reverse((source, seq)))
+}
+
+fn keep_last(slot: &mut Option<LastRecord>, candidate: &LastRecord) {
+    let better = slot.as_ref().is_none_or(|current| {
+        rank(candidate.time, candidate.source, candidate.seq)
+            > rank(current.time, current.source, current.seq)
+    });
+    if better {
+        *slot = Some(candidate.clone());
+    }
+}
+
+/// SQL's `max()` over text: NULLs ignored, byte order.
+fn keep_max(slot: &mut Option<String>, value: Option<&str>) {
+    if let Some(v) = value {
+        if slot.as_deref().is_none_or(|current| v > current) {
+            *slot = Some(v.to_string());
+        }
+    }
+}
+
+fn keep_min_time(slot: &mut Option<i64>, value: Option<i64>) {
+    if let Some(v) = value {
+        *slot = Some(slot.map_or(v, |c| c.min(v)));
+    }
+}
+
+fn keep_max_time(slot: &mut Option<i64>, value: Option<i64>) {
+    if let Some(v) = value {
+        *slot = Some(slot.map_or(v, |c| c.max(v)));
+    }
+}
+
+/// One entity's aggregates over its records (connection-level records excluded).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EntityStats {
+    pub kind: Option<String>,
+    pub name: Option<String>,
+    pub display_name: Option<String>,
+    pub idp_id: Option<String>,
+    pub target_id: Option<String>,
+    pub external_id: Option<String>,
+    pub events: i64,
+    pub failures: i64,
+    pub first_seen: Option<i64>,
+    pub last_seen: Option<i64>,
+    /// Ascending, without repeats.
+    pub sources: Vec<i64>,
+    /// The last record that can decide the status.
+    pub decisive: Option<LastRecord>,
+    /// The last failing record (the cause shown for resolved entities too).
+    pub failure: Option<LastRecord>,
+}
+
+impl EntityStats {
+    /// Folds one record in. Copies a text only when it changes the aggregate.
+    pub fn record(&mut self, r: &RecordFacts<'_>) {
+        keep_max(&mut self.kind, r.kind);
+        keep_max(&mut self.name, r.name);
+        keep_max(&mut self.display_name, r.display_name);
+        keep_max(&mut self.idp_id, r.idp_id);
+        keep_max(&mut self.target_id, r.target_id);
+        keep_max(&mut self.external_id, r.external_id);
+        self.events += 1;
+        self.failures += i64::from(r.category.is_some());
+        keep_min_time(&mut self.first_seen, r.time);
+        keep_max_time(&mut self.last_seen, r.time);
+        self.add_sources(&[r.source]);
+        let wins = |slot: &Option<LastRecord>| {
+            slot.as_ref()
+                .is_none_or(|c| rank(r.time, r.source, r.seq) > rank(c.time, c.source, c.seq))
+        };
+        let last = || LastRecord {
+            time: r.time,
+            source: r.source,
+            seq: r.seq,
+            outcome: r.outcome.map(str::to_string),
+            category: r.category.map(str::to_string),
+            attribute: r.attribute.map(str::to_string),
+            message: r.message.map(str::to_string),
+        };
+        if r.decisive && wins(&self.decisive) {
+            self.decisive = Some(last());
+        }
+        if r.category.is_some() && wins(&self.failure) {
+            self.failure = Some(last());
+        }
+    }
+
+    /// Merges the aggregates of more records of the same entity.
+    pub fn merge(&mut self, other: &EntityStats) {
+        keep_max(&mut self.kind, other.kind.as_deref());
+        keep_max(&mut self.name, other.name.as_deref());
+        keep_max(&mut self.display_name, other.display_name.as_deref());
+        keep_max(&mut self.idp_id, other.idp_id.as_deref());
+        keep_max(&mut self.target_id, other.target_id.as_deref());
+        keep_max(&mut self.external_id, other.external_id.as_deref());
+        self.events += other.events;
+        self.failures += other.failures;
+        keep_min_time(&mut self.first_seen, other.first_seen);
+        keep_max_time(&mut self.last_seen, other.last_seen);
+        self.add_sources(&other.sources);
+        if let Some(d) = &other.decisive {
+            keep_last(&mut self.decisive, d);
+        }
+        if let Some(f) = &other.failure {
+            keep_last(&mut self.failure, f);
+        }
+    }
+
+    fn add_sources(&mut self, sources: &[i64]) {
+        for s in sources {
+            if let Err(at) = self.sources.binary_search(s) {
+                self.sources.insert(at, *s);
+            }
+        }
+    }
+
+    pub fn source_ids_text(&self) -> String {
+        let ids: Vec<String> = self.sources.iter().map(i64::to_string).collect();
+        ids.join(",")
+    }
+}
+
+/// Record counts of one provisioning cycle (an hour for records without a cycle id, `none`
+/// for records without a time).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Bucket {
+    pub cycle_id: Option<String>,
+    pub start: Option<i64>,
+    pub end: Option<i64>,
+    pub records: i64,
+    pub success: i64,
+    pub failure: i64,
+    pub skipped: i64,
+    pub failures: i64,
+}
+
+pub fn bucket_key(time: Option<i64>, cycle_id: Option<&str>) -> String {
+    match (time, cycle_id) {
+        (None, _) => "none".to_string(),
+        (Some(_), Some(cycle)) => cycle.to_string(),
+        (Some(t), None) => format!("hour:{}", t / 3_600_000),
+    }
+}
+
+/// What one import adds to the aggregates, folded record by record.
+#[derive(Debug, Default)]
+pub struct ImportAggregates {
+    pub entities: HashMap<String, EntityStats>,
+    pub buckets: HashMap<String, Bucket>,
+    pub first_time: Option<i64>,
+    pub last_time: Option<i64>,
+}
+
+impl ImportAggregates {
+    pub fn record(&mut self, r: &RecordFacts<'_>) {
+        keep_min_time(&mut self.first_time, r.time);
+        keep_max_time(&mut self.last_time, r.time);
+        let key = bucket_key(r.time, r.cycle_id);
+        let bucket = match self.buckets.get_mut(&key) {
+            Some(b) => b,
+            None => self.buckets.entry(key).or_default(),
+        };
+        keep_max(&mut bucket.cycle_id, r.cycle_id);
+        keep_min_time(&mut bucket.start, r.time);
+        keep_max_time(&mut bucket.end, r.time);
+        bucket.records += 1;
+        bucket.success += i64::from(r.outcome == Some("success"));
+        bucket.failure += i64::from(r.outcome == Some("failure"));
+        bucket.skipped += i64::from(r.outcome == Some("skipped"));
+        bucket.failures += i64::from(r.category.is_some());
+        if !r.connection_level {
+            match self.entities.get_mut(r.entity_key) {
+                Some(stats) => stats.record(r),
+                None => self
+                    .entities
+                    .entry(r.entity_key.to_string())
+                    .or_default()
+                    .record(r),
+            }
+        }
+    }
+
+    /// The entity aggregates folded so far, leaving the map empty.
+    pub fn take_entities(&mut self) -> HashMap<String, EntityStats> {
+        std::mem::take(&mut self.entities)
+    }
+}
+
+/// Keys per statement when reading or writing rows by key.
+const KEYS_PER_STATEMENT: usize = 500;
+
+const STATS_COLUMNS: &str = "entity_key, kind, name, display_name, idp_id, target_id, \
+    external_id, events, failures, first_seen, last_seen, source_ids, \
+    d_time, d_source, d_seq, d_outcome, d_category, d_attribute, d_message, \
+    f_time, f_source, f_seq, f_outcome, f_category, f_attribute, f_message";
+
+/// One stored row of `entity_stats`.
+#[derive(Debug, FromRow)]
+struct StatsRow {
+    entity_key: String,
+    kind: Option<String>,
+    name: Option<String>,
+    display_name: Option<String>,
+    idp_id: Option<String>,
+    target_id: Option<String>,
+    external_id: Option<String>,
+    events: i64,
+    failures: i64,
+    first_seen: Option<i64>,
+    last_seen: Option<i64>,
+    source_ids: String,
+    d_time: Option<i64>,
+    d_source: Option<i64>,
+    d_seq: Option<i64>,
+    d_outcome: Option<String>,
+    d_category: Option<String>,
+    d_attribute: Option<String>,
+    d_message: Option<String>,
+    f_time: Option<i64>,
+    f_source: Option<i64>,
+    f_seq: Option<i64>,
+    f_outcome: Option<String>,
+    f_category: Option<String>,
+    f_attribute: Option<String>,
+    f_message: Option<String>,
+}
+
+impl StatsRow {
+    fn into_stats(self) -> (String, EntityStats) {
+        let last =
+            |source: Option<i64>, time, seq: Option<i64>, outcome, category, attribute, message| {
+                source.map(|source| LastRecord {
+                    time,
+                    source,
+                    seq: seq.unwrap_or_default(),
+                    outcome,
+                    category,
+                    attribute,
+                    message,
+                })
+            };
+        let stats = EntityStats {
+            kind: self.kind,
+            name: self.name,
+            display_name: self.display_name,
+            idp_id: self.idp_id,
+            target_id: self.target_id,
+            external_id: self.external_id,
+            events: self.events,
+            failures: self.failures,
+            first_seen: self.first_seen,
+            last_seen: self.last_seen,
+            sources: self
+                .source_ids
+                .split(',')
+                .filter_map(|s| s.parse().ok())
+                .collect(),
+            decisive: last(
+                self.d_source,
+                self.d_time,
+                self.d_seq,
+                self.d_outcome,
+                self.d_category,
+                self.d_attribute,
+                self.d_message,
+            ),
+            failure: last(
+                self.f_source,
+                self.f_time,
+                self.f_seq,
+                self.f_outcome,
+                self.f_category,
+                self.f_attribute,
+                self.f_message,
+            ),
+        };
+        (self.entity_key, stats)
+    }
+}
+
+/// Merges an import's entity aggregates into the stored rows and marks the entities for the
+/// roll-up (`temp.dirty_entities`, see [`begin_dirty`]).
+pub async fn merge_entities(
+    conn: &mut SqliteConnection,
+    mut partial: HashMap<String, EntityStats>,
+) -> Result<()> {
+    let keys: Vec<String> = partial.keys().cloned().collect();
+    for chunk in keys.chunks(KEYS_PER_STATEMENT) {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            "SELECT {STATS_COLUMNS} FROM entity_stats WHERE entity_key IN "
+        ));
+        qb.push_tuples(chunk, |mut b, k| {
+            b.push_bind(k);
+        });
+        let stored: Vec<StatsRow> = qb.build_query_as().fetch_all(&mut *conn).await?;
+        for row in stored {
+            let (key, stats) = row.into_stats();
+            if let Some(p) = partial.get_mut(&key) {
+                p.merge(&stats);
+            }
+        }
+    }
+    write(conn, &partial).await?;
+    mark_dirty(conn, partial.keys()).await
+}
+
+/// Writes (replacing) the rows of `stats`.
+async fn write(conn: &mut SqliteConnection, stats: &HashMap<String, EntityStats>) -> Result<()> {
+    let rows: Vec<(&String, &EntityStats)> = stats.iter().collect();
+    for chunk in rows.chunks(KEYS_PER_STATEMENT) {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            "INSERT OR REPLACE INTO entity_stats ({STATS_COLUMNS}) "
+        ));
+        qb.push_values(chunk, |mut b, (key, s)| {
+            b.push_bind(*key)
+                .push_bind(&s.kind)
+                .push_bind(&s.name)
+                .push_bind(&s.display_name)
+                .push_bind(&s.idp_id)
+                .push_bind(&s.target_id)
+                .push_bind(&s.external_id)
+                .push_bind(s.events)
+                .push_bind(s.failures)
+                .push_bind(s.first_seen)
+                .push_bind(s.last_seen)
+                .push_bind(s.source_ids_text());
+            for last in [&s.decisive, &s.failure] {
+                let l = last.as_ref();
+                b.push_bind(l.and_then(|l| l.time))
+                    .push_bind(l.map(|l| l.source))
+                    .push_bind(l.map(|l| l.seq))
+                    .push_bind(l.and_then(|l| l.outcome.clone()))
+                    .push_bind(l.and_then(|l| l.category.clone()))
+                    .push_bind(l.and_then(|l| l.attribute.clone()))
+                    .push_bind(l.and_then(|l| l.message.clone()));
+            }
+        });
+        qb.build().persistent(true).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Starts (empty) this connection's set of entities the roll-up must decide again.
+pub async fn begin_dirty(conn: &mut SqliteConnection) -> Result<()> {
+    sqlx::query(
+        "CREATE TEMP TABLE IF NOT EXISTS dirty_entities (entity_key TEXT PRIMARY KEY NOT NULL);
+         DELETE FROM temp.dirty_entities",
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn mark_dirty<'k>(
+    conn: &mut SqliteConnection,
+    keys: impl Iterator<Item = &'k String>,
+) -> Result<()> {
+    let keys: Vec<&String> = keys.collect();
+    for chunk in keys.chunks(KEYS_PER_STATEMENT) {
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT OR IGNORE INTO temp.dirty_entities (entity_key) ");
+        qb.push_values(chunk, |mut b, k| {
+            b.push_bind(*k);
+        });
+        qb.build().persistent(true).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Marks every entity whose status the rules decide (a failing record, or no identity): what
+/// a change of the rules can change.
+pub async fn mark_ruled_dirty(conn: &mut SqliteConnection) -> Result<()> {
+    sqlx::query(
+        "INSERT OR IGNORE INTO temp.dirty_entities (entity_key)
+         SELECT entity_key FROM entity_stats
+         WHERE f_source IS NOT NULL OR substr(entity_key, 1, 8) = 'unknown|'",
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+impl super::events::EventRow {
+    /// What the aggregates read of this record, once stored under `source`.
+    pub fn facts(&self, source: i64) -> RecordFacts<'_> {
+        RecordFacts {
+            entity_key: &self.entity_key,
+            source,
+            seq: self.seq,
+            time: self.time,
+            cycle_id: self.cycle_id.as_deref(),
+            kind: self.kind,
+            name: self.name.as_deref(),
+            display_name: self.display_name.as_deref(),
+            idp_id: self.idp_id.as_deref(),
+            target_id: self.target_id.as_deref(),
+            external_id: self.external_id.as_deref(),
+            outcome: self.outcome,
+            category: self.category,
+            attribute: self.attribute.as_deref(),
+            message: self.message.as_deref(),
+            decisive: self.decisive,
+            connection_level: self.connection_level,
+        }
+    }
+}
+
+/// A record as read back from `events` to recompute aggregates.
+#[derive(Debug, FromRow)]
+struct EventFacts {
+    entity_key: String,
+    source_id: i64,
+    seq: i64,
+    time: Option<i64>,
+    cycle_id: Option<String>,
+    kind: Option<String>,
+    name: Option<String>,
+    display_name: Option<String>,
+    idp_id: Option<String>,
+    target_id: Option<String>,
+    external_id: Option<String>,
+    outcome: Option<String>,
+    category: Option<String>,
+    attribute: Option<String>,
+    message: Option<String>,
+    decisive: bool,
+    connection_level: bool,
+}
+
+impl EventFacts {
+    fn facts(&self) -> RecordFacts<'_> {
+        RecordFacts {
+            entity_key: &self.entity_key,
+            source: self.source_id,
+            seq: self.seq,
+            time: self.time,
+            cycle_id: self.cycle_id.as_deref(),
+            kind: self.kind.as_deref(),
+            name: self.name.as_deref(),
+            display_name: self.display_name.as_deref(),
+            idp_id: self.idp_id.as_deref(),
+            target_id: self.target_id.as_deref(),
+            external_id: self.external_id.as_deref(),
+            outcome: self.outcome.as_deref(),
+            category: self.category.as_deref(),
+            attribute: self.attribute.as_deref(),
+            message: self.message.as_deref(),
+            decisive: self.decisive,
+            connection_level: self.connection_level,
+        }
+    }
+}
+
+const FACT_COLUMNS: &str = "entity_key, source_id, seq, time, cycle_id, kind, name, \
+    display_name, idp_id, target_id, external_id, outcome, category, attribute, message, \
+    decisive, connection_level";
+
+/// Recomputes the rows of the entities in `temp.recompute_entities` from their records (after
+/// correlation moved records between entities) and marks them dirty. An entity left without
+/// records loses its row.
+pub async fn recompute(conn: &mut SqliteConnection) -> Result<()> {
+    let records: Vec<EventFacts> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {FACT_COLUMNS} FROM events
+         WHERE connection_level = 0
+           AND entity_key IN (SELECT entity_key FROM temp.recompute_entities)"
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut aggregates = ImportAggregates::default();
+    for r in &records {
+        aggregates.record(&r.facts());
+    }
+    sqlx::query(
+        "DELETE FROM entity_stats WHERE entity_key IN (SELECT entity_key FROM temp.recompute_entities);
+         INSERT OR IGNORE INTO temp.dirty_entities SELECT entity_key FROM temp.recompute_entities",
+    )
+    .execute(&mut *conn)
+    .await?;
+    write(conn, &aggregates.entities).await
+}
+
+/// Folds every record into `entity_stats` (empty before) and marks every entity for the
+/// roll-up, inside the caller's transaction. Reads the records in pages by id, merging every
+/// [`FLUSH_KEYS`] entities, so memory stays bounded.
+pub async fn fold_all_records(conn: &mut SqliteConnection) -> Result<()> {
+    let mut after = 0i64;
+    let mut aggregates = ImportAggregates::default();
+    loop {
+        let page: Vec<IdFacts> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT id, {FACT_COLUMNS} FROM events WHERE id > ? AND connection_level = 0
+             ORDER BY id LIMIT 50000"
+        )))
+        .bind(after)
+        .fetch_all(&mut *conn)
+        .await?;
+        let Some(last) = page.last() else {
+            break;
+        };
+        after = last.id;
+        for r in &page {
+            aggregates.record(&r.facts.facts());
+        }
+        if aggregates.entities.len() >= FLUSH_KEYS {
+            merge_entities(conn, aggregates.take_entities()).await?;
+        }
+    }
+    merge_entities(conn, aggregates.take_entities()).await
+}
+
+/// Fills `entity_stats` for a workspace made before the table existed (its `entities` rows
+/// stay as they were decided). Returns whether there was anything to fill.
+pub async fn build_missing(pool: &sqlx::SqlitePool) -> Result<bool> {
+    let mut tx = pool.begin().await?;
+    let missing: bool = sqlx::query_scalar(
+        "SELECT NOT EXISTS (SELECT 1 FROM entity_stats)
+            AND EXISTS (SELECT 1 FROM events WHERE connection_level = 0)",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if missing {
+        begin_dirty(&mut tx).await?;
+        fold_all_records(&mut tx).await?;
+        sqlx::query("DELETE FROM temp.dirty_entities")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+    }
+    Ok(missing)
+}
+
+#[derive(Debug, FromRow)]
+struct IdFacts {
+    id: i64,
+    #[sqlx(flatten)]
+    facts: EventFacts,
+}
+
+/// Adds an import's record counts per cycle to `event_buckets`.
+pub async fn merge_buckets(
+    conn: &mut SqliteConnection,
+    buckets: &HashMap<String, Bucket>,
+) -> Result<()> {
+    for (key, b) in buckets {
+        sqlx::query(
+            "INSERT INTO event_buckets
+                 (bucket, cycle_id, start, end, records, success, failure, skipped, failures)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT(bucket) DO UPDATE SET
+                 cycle_id = CASE WHEN cycle_id IS NULL OR excluded.cycle_id > cycle_id
+                                 THEN excluded.cycle_id ELSE cycle_id END,
+                 start = CASE WHEN start IS NULL OR excluded.start < start
+                              THEN excluded.start ELSE start END,
+                 end = CASE WHEN end IS NULL OR excluded.end > end THEN excluded.end ELSE end END,
+                 records = records + excluded.records,
+                 success = success + excluded.success,
+                 failure = failure + excluded.failure,
+                 skipped = skipped + excluded.skipped,
+                 failures = failures + excluded.failures",
+        )
+        .bind(key)
+        .bind(&b.cycle_id)
+        .bind(b.start)
+        .bind(b.end)
+        .bind(b.records)
+        .bind(b.success)
+        .bind(b.failure)
+        .bind(b.skipped)
+        .bind(b.failures)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts<'a>(key: &'a str, source: i64, seq: i64, time: Option<i64>) -> RecordFacts<'a> {
+        RecordFacts {
+            entity_key: key,
+            source,
+            seq,
+            time,
+            cycle_id: None,
+            kind: Some("user"),
+            name: None,
+            display_name: None,
+            idp_id: None,
+            target_id: None,
+            external_id: None,
+            outcome: Some("success"),
+            category: None,
+            attribute: None,
+            message: None,
+            decisive: true,
+            connection_level: false,
+        }
+    }
+
+    #[test]
+    fn the_last_record_is_the_latest_then_the_earliest_and_timeless_wins_at_zero() {
+        let mut s = EntityStats::default();
+        s.record(&facts("k", 1, 1, Some(5)));
+        s.record(&facts("k", 1, 2, Some(5)));
+        assert_eq!(s.decisive.as_ref().map(|d| d.seq), Some(1));
+        s.record(&facts("k", 2, 1, Some(9)));
+        assert_eq!(s.decisive.as_ref().map(|d| (d.source, d.seq)), Some((2, 1)));
+
+        let mut z = EntityStats::default();
+        z.record(&facts("k", 1, 1, Some(0)));
+        z.record(&facts("k", 1, 2, None));
+        assert_eq!(z.decisive.as_ref().map(|d| d.seq), Some(2));
+    }
+
+    #[test]
+    fn merging_in_any_order_gives_the_fold_of_all_records() {
+        let records = [
+            (
+                1,
+                1,
+                Some(30),
+                Some("b"),
+                Some("SCHEMA_VIOLATION_UNSPECIFIED"),
+            ),
+            (1, 2, None, Some("a"), None),
+            (2, 1, Some(10), None, Some("DUPLICATE")),
+            (3, 7, Some(30), Some("c"), None),
+        ];
+        let fold = |order: &[usize]| {
+            let mut parts = [EntityStats::default(), EntityStats::default()];
+            for (n, &i) in order.iter().enumerate() {
+                let (source, seq, time, name, category) = records[i];
+                let mut f = facts("k", source, seq, time);
+                f.name = name;
+                f.category = category;
+                f.outcome = category.map(|_| "failure").or(Some("success"));
+                parts[n % 2].record(&f);
+            }
+            let [mut a, b] = parts;
+            a.merge(&b);
+            a
+        };
+        let all = fold(&[0, 1, 2, 3]);
+        assert_eq!(fold(&[3, 2, 1, 0]), all);
+        assert_eq!(fold(&[2, 0, 3, 1]), all);
+        assert_eq!(all.events, 4);
+        assert_eq!(all.failures, 2);
+        assert_eq!(all.name.as_deref(), Some("c"));
+        assert_eq!(all.first_seen, Some(10));
+        assert_eq!(all.sources, vec![1, 2, 3]);
+        assert_eq!(
+            all.failure.as_ref().map(|f| (f.source, f.seq)),
+            Some((1, 1))
+        );
+        assert_eq!(
+            all.decisive.as_ref().map(|d| (d.source, d.seq)),
+            Some((1, 1))
+        );
+    }
+
+    #[test]
+    fn buckets_are_cycles_then_hours_then_none() {
+        assert_eq!(bucket_key(None, Some("c1")), "none");
+        assert_eq!(bucket_key(Some(7_200_001), Some("c1")), "c1");
+        assert_eq!(bucket_key(Some(7_200_001), None), "hour:2");
+    }
+}
