@@ -111,12 +111,9 @@ pub fn classify(event: &ProvisioningEvent, rules: &Rules) -> Option<Classificati
             c.attribute = Some("displayName".to_string());
         }
     }
-    let generic = found.as_ref().is_none_or(|c| {
-        matches!(
-            c.category,
-            Category::SchemaViolationUnspecified | Category::Other
-        )
-    });
+    let generic = found
+        .as_ref()
+        .is_none_or(|c| GENERIC_CATEGORIES.contains(&c.category));
     if generic {
         if let Some(name) = entity_names(event).find(|n| rules.is_reserved(n)) {
             return Some(reserved(event.entity.kind, name));
@@ -124,6 +121,10 @@ pub fn classify(event: &ProvisioningEvent, rules: &Rules) -> Option<Classificati
     }
     Some(found.unwrap_or_else(|| unexplained(event)))
 }
+
+/// The categories a reserved name overrides: what the rules can change in a diagnosis.
+pub const GENERIC_CATEGORIES: [Category; 2] =
+    [Category::SchemaViolationUnspecified, Category::Other];
 
 /// Re-checks an entity's classification against the reserved list in force now (the user may
 /// have added names after the import).
@@ -133,10 +134,7 @@ pub fn reclassify_reserved(
     name: &str,
     rules: &Rules,
 ) -> Option<Classification> {
-    let generic = matches!(
-        current,
-        Some(Category::SchemaViolationUnspecified | Category::Other)
-    );
+    let generic = current.is_some_and(|c| GENERIC_CATEGORIES.contains(&c));
     (generic && rules.is_reserved(name)).then(|| reserved(Some(kind), name))
 }
 

@@ -2,7 +2,7 @@
 //! decides), materialized in the workspace so reports and paged views read it directly.
 
 use super::Rules;
-use super::classify::reclassify_reserved;
+use super::classify::{GENERIC_CATEGORIES, reclassify_reserved};
 use super::fixes::fix_for;
 use super::keys::unknown_name;
 use crate::error::Result;
@@ -35,12 +35,13 @@ pub async fn refresh(ws: &Workspace, rules: &Rules) -> Result<u64> {
 }
 
 /// Decides again, inside the caller's transaction, the entities marked in
-/// `temp.dirty_entities` (see `stats::begin_dirty`), and every entity the rules decide when
-/// `rules` differ from those the diagnosis was made with.
+/// `temp.dirty_entities` (see `stats::begin_dirty`), and every entity the reserved names can
+/// reclassify (a generic cause) when `rules` differ from those the diagnosis was made with.
 pub async fn update(conn: &mut SqliteConnection, rules: &Rules) -> Result<()> {
     let applied: Option<Vec<String>> = settings::get_in(conn, settings::DIAGNOSIS_RULES).await?;
     if applied.as_deref() != Some(rules.reserved_names()) {
-        stats::mark_ruled_dirty(conn).await?;
+        let generic = GENERIC_CATEGORIES.map(Category::as_str);
+        stats::mark_dirty_by_cause(conn, &generic).await?;
         settings::set_in(conn, settings::DIAGNOSIS_RULES, &rules.reserved_names()).await?;
     }
     entities::decide_dirty(conn, |agg| decide(agg, rules)).await
@@ -55,6 +56,7 @@ pub async fn rebuild(ws: &Workspace, rules: &Rules) -> Result<u64> {
         .await?;
     stats::begin_dirty(&mut tx).await?;
     stats::fold_all_records(&mut tx).await?;
+    stats::mark_all_dirty(&mut tx).await?;
     settings::clear_in(&mut tx, settings::DIAGNOSIS_RULES).await?;
     update(&mut tx, rules).await?;
     let count = entities::count(&mut tx).await?;

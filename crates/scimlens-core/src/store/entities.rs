@@ -121,12 +121,12 @@ const CANDIDATES: &str = concat!(
             ds.format AS d_format, a.d_outcome, a.d_category, a.d_attribute, a.d_message,
             fs.format AS f_format, a.f_outcome, a.f_category, a.f_attribute, a.f_message
      FROM temp.dirty_entities k
-     JOIN entity_stats a ON a.entity_key = k.entity_key
+     CROSS JOIN entity_stats a ON a.entity_key = k.entity_key
      LEFT JOIN sources ds ON ds.id = a.d_source
      LEFT JOIN sources fs ON fs.id = a.f_source
      WHERE ",
     ruled!(),
-    " ORDER BY a.entity_key"
+    " ORDER BY k.entity_key"
 );
 
 /// Rows of entities no record of which failed: ok, named by the first name they have (what
@@ -140,10 +140,10 @@ const OK_ROWS: &str = concat!(
         coalesce(a.name, a.display_name, a.target_id, a.idp_id, a.entity_key), 'ok',
         NULL, NULL, NULL, NULL, a.idp_id, a.target_id, a.external_id, a.events, a.failures,
         a.first_seen, a.last_seen, a.source_ids
-    FROM temp.dirty_entities k JOIN entity_stats a ON a.entity_key = k.entity_key
+    FROM temp.dirty_entities k CROSS JOIN entity_stats a ON a.entity_key = k.entity_key
     WHERE NOT ",
     ruled!(),
-    " ORDER BY a.entity_key"
+    " ORDER BY k.entity_key"
 );
 
 const ENTITY_COLUMNS: &str = "entity_key, kind, name, status, category, attribute, message, fix, \
@@ -236,12 +236,60 @@ async fn insert_rows(
 
 /// All entities that are or were a problem, worst first (failing, then resolved), newest first.
 pub async fn problems(ws: &Workspace) -> Result<Vec<EntityRow>> {
-    Ok(sqlx::query_as(
-        "SELECT * FROM entities WHERE status <> 'ok'
-         ORDER BY status = 'resolved', category, attribute, last_seen DESC, name, entity_key",
+    // One row holding every problem entity as a JSON array: rows cross from SQLite's thread one
+    // at a time, which costs more than the row itself, and a report of a large tenant lists
+    // tens of thousands of entities.
+    let json: String = sqlx::query_scalar(
+        "SELECT coalesce(json_group_array(json_array(entity_key, kind, name, status, category,
+                    attribute, message, fix, idp_id, target_id, external_id, events, failures,
+                    first_seen, last_seen, source_ids)
+                ORDER BY status = 'resolved', category, attribute, last_seen DESC, name,
+                    entity_key), '[]')
+         FROM entities WHERE status IN ('failing', 'resolved')",
     )
-    .fetch_all(ws.pool())
-    .await?)
+    .fetch_one(ws.pool())
+    .await?;
+    type Wire = (
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        i64,
+        i64,
+        Option<i64>,
+        Option<i64>,
+        String,
+    );
+    let rows: Vec<Wire> =
+        serde_json::from_str(&json).expect("SQLite's json_group_array gives a JSON array");
+    Ok(rows
+        .into_iter()
+        .map(|r| EntityRow {
+            entity_key: r.0,
+            kind: r.1,
+            name: r.2,
+            status: r.3,
+            category: r.4,
+            attribute: r.5,
+            message: r.6,
+            fix: r.7,
+            idp_id: r.8,
+            target_id: r.9,
+            external_id: r.10,
+            events: r.11,
+            failures: r.12,
+            first_seen: r.13,
+            last_seen: r.14,
+            source_ids: r.15,
+        })
+        .collect())
 }
 
 #[derive(Debug, Clone, Default, FromRow)]

@@ -18,7 +18,7 @@ use crate::error::Result;
 
 /// Keys folded on the parser thread before they are merged into the workspace (bounds the
 /// memory an import of a large tenant needs).
-pub const FLUSH_KEYS: usize = 20_000;
+pub const FLUSH_KEYS: usize = 100_000;
 
 /// The fields of one record the aggregates read.
 #[derive(Debug, Clone, Copy)]
@@ -429,16 +429,21 @@ async fn mark_dirty<'k>(
     Ok(())
 }
 
-/// Marks every entity whose status the rules decide (a failing record, or no identity): what
-/// a change of the rules can change.
-pub async fn mark_ruled_dirty(conn: &mut SqliteConnection) -> Result<()> {
-    sqlx::query(
+/// Marks every entity whose cause is one of `categories` (as the last decisive or the last
+/// failing record has it): what a change of the rules can change.
+pub async fn mark_dirty_by_cause(conn: &mut SqliteConnection, categories: &[&str]) -> Result<()> {
+    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
         "INSERT OR IGNORE INTO temp.dirty_entities (entity_key)
-         SELECT entity_key FROM entity_stats
-         WHERE f_source IS NOT NULL OR substr(entity_key, 1, 8) = 'unknown|'",
-    )
-    .execute(&mut *conn)
-    .await?;
+         SELECT entity_key FROM entity_stats WHERE d_category IN ",
+    );
+    qb.push_tuples(categories, |mut b, c| {
+        b.push_bind(*c);
+    });
+    qb.push(" OR f_category IN ");
+    qb.push_tuples(categories, |mut b, c| {
+        b.push_bind(*c);
+    });
+    qb.build().execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -467,8 +472,9 @@ impl super::events::EventRow {
     }
 }
 
-/// A record as read back from `events` to recompute aggregates.
-#[derive(Debug, FromRow)]
+/// A record as read back from `events` to recompute aggregates (a row, or a JSON array of
+/// [`FACT_COLUMNS`]).
+#[derive(Debug, FromRow, serde::Deserialize)]
 struct EventFacts {
     entity_key: String,
     source_id: i64,
@@ -485,8 +491,8 @@ struct EventFacts {
     category: Option<String>,
     attribute: Option<String>,
     message: Option<String>,
-    decisive: bool,
-    connection_level: bool,
+    decisive: i64,
+    connection_level: i64,
 }
 
 impl EventFacts {
@@ -507,8 +513,8 @@ impl EventFacts {
             category: self.category.as_deref(),
             attribute: self.attribute.as_deref(),
             message: self.message.as_deref(),
-            decisive: self.decisive,
-            connection_level: self.connection_level,
+            decisive: self.decisive != 0,
+            connection_level: self.connection_level != 0,
         }
     }
 }
@@ -541,32 +547,59 @@ pub async fn recompute(conn: &mut SqliteConnection) -> Result<()> {
     write(conn, &aggregates.entities).await
 }
 
-/// Folds every record into `entity_stats` (empty before) and marks every entity for the
-/// roll-up, inside the caller's transaction. Reads the records in pages by id, merging every
-/// [`FLUSH_KEYS`] entities, so memory stays bounded.
+/// Records per page when every record is folded again.
+const REBUILD_PAGE: i64 = 50_000;
+
+/// Folds every record into `entity_stats` (empty before), inside the caller's transaction.
+/// Pages go by entity key, each ending with every record of its last key, so each page's
+/// entities are complete: rows are written once, in key order, and memory stays bounded. A
+/// page crosses from SQLite as one JSON array (rows cross one at a time, which costs more
+/// than the row).
 pub async fn fold_all_records(conn: &mut SqliteConnection) -> Result<()> {
-    let mut after = 0i64;
-    let mut aggregates = ImportAggregates::default();
+    let page_sql = |upper: &str| {
+        sqlx::AssertSqlSafe(format!(
+            "SELECT coalesce(json_group_array(json_array({FACT_COLUMNS})), '[]') FROM events
+             WHERE connection_level = 0 AND entity_key > ?1 {upper}"
+        ))
+    };
+    let mut after = String::new();
     loop {
-        let page: Vec<IdFacts> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT id, {FACT_COLUMNS} FROM events WHERE id > ? AND connection_level = 0
-             ORDER BY id LIMIT 50000"
-        )))
-        .bind(after)
-        .fetch_all(&mut *conn)
+        let boundary: Option<String> = sqlx::query_scalar(
+            "SELECT entity_key FROM events WHERE entity_key > ? ORDER BY entity_key
+             LIMIT 1 OFFSET ?",
+        )
+        .bind(&after)
+        .bind(REBUILD_PAGE - 1)
+        .fetch_optional(&mut *conn)
         .await?;
-        let Some(last) = page.last() else {
-            break;
-        };
-        after = last.id;
-        for r in &page {
-            aggregates.record(&r.facts.facts());
+        let json: String = match &boundary {
+            Some(last) => sqlx::query_scalar(page_sql("AND entity_key <= ?2"))
+                .bind(&after)
+                .bind(last),
+            None => sqlx::query_scalar(page_sql("")).bind(&after),
         }
-        if aggregates.entities.len() >= FLUSH_KEYS {
-            merge_entities(conn, aggregates.take_entities()).await?;
+        .fetch_one(&mut *conn)
+        .await?;
+        let page: Vec<EventFacts> =
+            serde_json::from_str(&json).expect("SQLite's json_group_array gives a JSON array");
+        let mut aggregates = ImportAggregates::default();
+        for r in &page {
+            aggregates.record(&r.facts());
+        }
+        write(conn, &aggregates.entities).await?;
+        match boundary {
+            Some(last) => after = last,
+            None => return Ok(()),
         }
     }
-    merge_entities(conn, aggregates.take_entities()).await
+}
+
+/// Marks every entity for the roll-up.
+pub async fn mark_all_dirty(conn: &mut SqliteConnection) -> Result<()> {
+    sqlx::query("INSERT OR IGNORE INTO temp.dirty_entities SELECT entity_key FROM entity_stats")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Fills `entity_stats` for a workspace made before the table existed (its `entities` rows
@@ -580,21 +613,10 @@ pub async fn build_missing(pool: &sqlx::SqlitePool) -> Result<bool> {
     .fetch_one(&mut *tx)
     .await?;
     if missing {
-        begin_dirty(&mut tx).await?;
         fold_all_records(&mut tx).await?;
-        sqlx::query("DELETE FROM temp.dirty_entities")
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await?;
     }
     Ok(missing)
-}
-
-#[derive(Debug, FromRow)]
-struct IdFacts {
-    id: i64,
-    #[sqlx(flatten)]
-    facts: EventFacts,
 }
 
 /// Adds an import's record counts per cycle to `event_buckets`.
