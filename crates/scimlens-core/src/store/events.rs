@@ -39,6 +39,45 @@ pub struct EventRow {
     pub evidence: super::evidence::Evidence,
 }
 
+/// Into an empty `events` table (the first import of a workspace, usually the largest), rows go
+/// faster without the secondary indexes, which are built once at the end by sorting: inserting
+/// keys in random order into B-trees larger than the page cache is the slowest part of a large
+/// import. Drops them (inside the import's transaction) and returns their definitions, as the
+/// migrations created them, for [`create_indexes`]; returns nothing when the table has rows.
+pub async fn defer_indexes_if_empty(conn: &mut SqliteConnection) -> Result<Vec<(String, String)>> {
+    let empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM events)")
+        .fetch_one(&mut *conn)
+        .await?;
+    if !empty {
+        return Ok(Vec::new());
+    }
+    let indexes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT name, sql FROM sqlite_master
+         WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL ORDER BY name",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for (name, _) in &indexes {
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX \"{name}\"")))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(indexes)
+}
+
+/// Builds again the indexes [`defer_indexes_if_empty`] dropped.
+pub async fn create_indexes(
+    conn: &mut SqliteConnection,
+    indexes: &[(String, String)],
+) -> Result<()> {
+    for (_, sql) in indexes {
+        sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Rows per INSERT statement: 30 columns x 500 rows stays under SQLite's 32766 variables.
 pub const BATCH_ROWS: usize = 500;
 

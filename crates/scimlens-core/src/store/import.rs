@@ -250,12 +250,20 @@ pub async fn import_job(
     sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
     let placeholder = async {
         stats::begin_dirty(&mut conn).await?;
-        sources::insert_placeholder(&mut conn, &path_text, job.format, size, &format_time(&now))
-            .await
+        let deferred = events::defer_indexes_if_empty(&mut conn).await?;
+        let id = sources::insert_placeholder(
+            &mut conn,
+            &path_text,
+            job.format,
+            size,
+            &format_time(&now),
+        )
+        .await?;
+        Ok::<_, Error>((id, deferred))
     }
     .await;
-    let source_id = match placeholder {
-        Ok(id) => id,
+    let (source_id, deferred_indexes) = match placeholder {
+        Ok(placed) => placed,
         Err(e) => {
             sqlx::query("ROLLBACK").execute(&mut *conn).await?;
             return Err(e);
@@ -337,6 +345,8 @@ pub async fn import_job(
             records = count,
             "records written"
         );
+        events::create_indexes(&mut conn, &deferred_indexes).await?;
+        tracing::debug!(ms = started.elapsed().as_millis() as u64, "indexes built");
         let hash = tap.hash_hex();
         if let Some((existing, existing_path)) = sources::find_by_hash(&mut conn, &hash).await? {
             return Ok(ImportOutcome::AlreadyImported {

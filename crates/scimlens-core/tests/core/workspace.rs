@@ -319,9 +319,22 @@ async fn a_50_mb_single_line_is_rejected_without_reading_it_into_memory() {
     assert!(err.to_string().contains("line 1"), "{err}");
 }
 
+/// The definitions of the indexes on `events` (a first import builds them after its rows).
+async fn event_indexes(ws: &Workspace) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT sql FROM sqlite_master
+         WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL ORDER BY name",
+    )
+    .fetch_all(ws.pool())
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn a_cancelled_import_keeps_nothing() {
     let ws = Workspace::in_memory().await.unwrap();
+    let indexes = event_indexes(&ws).await;
+    assert!(indexes.len() >= 4, "{indexes:?}");
     let cancel = CancelToken::default();
     cancel.cancel();
     let req = ImportFilesReq {
@@ -333,6 +346,7 @@ async fn a_cancelled_import_keeps_nothing() {
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Cancelled);
     assert_eq!(fingerprint(&ws).await, (0, 0, 0, 0));
+    assert_eq!(event_indexes(&ws).await, indexes);
 }
 
 #[tokio::test]
@@ -446,6 +460,8 @@ async fn the_diagnosis_imports_keep_up_equals_one_rebuilt_from_every_record() {
     for files in imports.iter().rev() {
         import(&backward, files).await.unwrap();
     }
+    let fresh = Workspace::in_memory().await.unwrap();
+    assert_eq!(event_indexes(&forward).await, event_indexes(&fresh).await);
     let kept = diagnosis(&forward).await;
     let kept_statuses = statuses(&forward).await;
     assert!(kept_statuses.iter().any(|(_, s, _)| s == "failing"));
