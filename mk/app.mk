@@ -1,7 +1,8 @@
 # The desktop app (src-tauri + ui): run, package, UI tests, the real-window end-to-end run,
 # the wire-type drift check and the app benchmark. Included from the Makefile.
 
-APP_BIN := $(CARGO_TARGET_DIR)/debug/scimlens-app
+# `make run` builds with the app-dev profile (dependencies optimized; see Cargo.toml).
+APP_BIN := $(CARGO_TARGET_DIR)/app-dev/scimlens-app
 XVFB_RUN := xvfb-run -a -s '-screen 0 1280x800x24'
 # What building and running the window needs on Debian/Ubuntu (the test tools come from
 # `make setup`).
@@ -16,7 +17,7 @@ UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html u
 
 ## Builds what is missing and opens the app window (a second launch takes seconds).
 run: app-deps ui
-	$(CARGO) build -q -p scimlens-app
+	$(CARGO) build -q --profile app-dev -p scimlens-app
 	$(APP_BIN)
 
 ## System WebKit packages (apt, when this is Debian/Ubuntu) and the UI's npm packages.

@@ -24,16 +24,16 @@ if [ ! -f "$WS" ]; then
   /usr/bin/time -f "import: %e s, peak %M KB" "$CLI" --workspace "$WS" import "$LOG"
 fi
 
-echo "== command layer (IPC, dev profile: dependencies optimized, SQLite at -O2) =="
-SCIMLENS_BENCH_WORKSPACE=$WS cargo test -q -p scimlens-app --test app bench -- --ignored --nocapture --test-threads 1
+echo "== command layer (IPC, app-dev profile: dependencies optimized, as make run builds) =="
+SCIMLENS_BENCH_WORKSPACE=$WS cargo test -q --profile app-dev -p scimlens-app --test app bench -- --ignored --nocapture --test-threads 1
 
 echo "== Problems view in the real window (tauri-driver + WebKitWebDriver under Xvfb) =="
 SCIMLENS_BENCH_WORKSPACE=$WS xvfb-run -a -s '-screen 0 1280x800x24' \
-  cargo test -q -p scimlens-app --test e2e real_window_problems_on_a_large_workspace -- --ignored --nocapture
+  cargo test -q --profile app-dev -p scimlens-app --test e2e real_window_problems_on_a_large_workspace -- --ignored --nocapture
 
 echo "== cold start and memory (real window under Xvfb) =="
-cargo build -q -p scimlens-app
-APP=$CARGO_TARGET_DIR/debug/scimlens-app
+cargo build -q --profile app-dev -p scimlens-app
+APP=$CARGO_TARGET_DIR/app-dev/scimlens-app
 
 # Runs inside xvfb-run: launches the app RUNS times with the data dir $1 and prints, per run,
 # the wall time to interactive and the RSS of the app with its WebKit children.

@@ -66,71 +66,70 @@ pub async fn rebuild(ws: &Workspace, rules: &Rules) -> Result<u64> {
 
 /// The status, name, cause and fix of one entity from its aggregates.
 fn decide(agg: EntityAggregate, rules: &Rules) -> EntityRow {
-    {
-        let last_decisive = agg.last_decisive();
-        let last_failure = agg.last_failure();
-        let last = last_decisive.as_ref();
-        let last_fail = last_failure.as_ref();
-        let last_failed = last.is_some_and(|r| r.category.is_some());
-        let status = if last_failed || (last.is_none() && last_fail.is_some()) {
-            EntityStatus::Failing
-        } else if last_fail.is_some() {
-            EntityStatus::Resolved
-        } else {
-            EntityStatus::Ok
-        };
-        let kind = if agg.entity_key.starts_with("unknown|") {
-            EntityKind::Unknown
-        } else {
-            EntityKind::parse(agg.kind.as_deref().unwrap_or("unknown"))
-        };
-        let name = match kind {
-            EntityKind::Unknown => unknown_name(&agg.entity_key),
-            _ => agg
-                .name
-                .clone()
-                .or_else(|| agg.display_name.clone())
-                .or_else(|| agg.target_id.clone())
-                .or_else(|| agg.idp_id.clone())
-                .unwrap_or_else(|| agg.entity_key.clone()),
-        };
-        let cause = match status {
-            EntityStatus::Failing => last.filter(|r| r.category.is_some()).or(last_fail),
-            EntityStatus::Resolved => last_fail,
-            EntityStatus::Ok => None,
-        };
-        let mut category = cause
-            .and_then(|c| c.category.as_deref())
-            .and_then(Category::parse);
-        let mut attribute = cause.and_then(|c| c.attribute.clone());
-        let mut message = cause.and_then(|c| c.message.clone());
-        if let Some(re) = reclassify_reserved(category, kind, &name, rules) {
-            category = Some(re.category);
-            attribute = re.attribute;
-            message = Some(re.message);
-        }
-        let idp = cause
-            .and_then(|c| Format::parse(&c.format))
-            .map(Format::idp)
-            .unwrap_or(Idp::Entra);
-        let fix = category.map(|c| fix_for(c, attribute.as_deref(), idp));
-        EntityRow {
-            entity_key: agg.entity_key,
-            kind: kind.as_str().to_string(),
-            name,
-            status: status.as_str().to_string(),
-            category: category.map(|c| c.as_str().to_string()),
-            attribute,
-            message,
-            fix,
-            idp_id: agg.idp_id,
-            target_id: agg.target_id,
-            external_id: agg.external_id,
-            events: agg.events,
-            failures: agg.failures,
-            first_seen: agg.first_seen,
-            last_seen: agg.last_seen,
-            source_ids: agg.source_ids,
-        }
+    let last_decisive = agg.last_decisive();
+    let last_failure = agg.last_failure();
+    let last = last_decisive.as_ref();
+    let last_fail = last_failure.as_ref();
+    let last_failed = last.is_some_and(|r| r.category.is_some());
+    let status = if last_failed || (last.is_none() && last_fail.is_some()) {
+        EntityStatus::Failing
+    } else if last_fail.is_some() {
+        EntityStatus::Resolved
+    } else {
+        EntityStatus::Ok
+    };
+    let kind = if agg.entity_key.starts_with("unknown|") {
+        EntityKind::Unknown
+    } else {
+        EntityKind::parse(agg.stats.kind.as_deref().unwrap_or("unknown"))
+    };
+    let name = match kind {
+        EntityKind::Unknown => unknown_name(&agg.entity_key),
+        _ => agg
+            .stats
+            .name
+            .clone()
+            .or_else(|| agg.stats.display_name.clone())
+            .or_else(|| agg.stats.target_id.clone())
+            .or_else(|| agg.stats.idp_id.clone())
+            .unwrap_or_else(|| agg.entity_key.clone()),
+    };
+    let cause = match status {
+        EntityStatus::Failing => last.filter(|r| r.category.is_some()).or(last_fail),
+        EntityStatus::Resolved => last_fail,
+        EntityStatus::Ok => None,
+    };
+    let mut category = cause
+        .and_then(|c| c.category.as_deref())
+        .and_then(Category::parse);
+    let mut attribute = cause.and_then(|c| c.attribute.clone());
+    let mut message = cause.and_then(|c| c.message.clone());
+    if let Some(re) = reclassify_reserved(category, kind, &name, rules) {
+        category = Some(re.category);
+        attribute = re.attribute;
+        message = Some(re.message);
+    }
+    let idp = cause
+        .and_then(|c| Format::parse(&c.format))
+        .map(Format::idp)
+        .unwrap_or(Idp::Entra);
+    let fix = category.map(|c| fix_for(c, attribute.as_deref(), idp));
+    EntityRow {
+        entity_key: agg.entity_key,
+        kind: kind.as_str().to_string(),
+        name,
+        status: status.as_str().to_string(),
+        category: category.map(|c| c.as_str().to_string()),
+        attribute,
+        message,
+        fix,
+        source_ids: agg.stats.source_ids_text(),
+        idp_id: agg.stats.idp_id,
+        target_id: agg.stats.target_id,
+        external_id: agg.stats.external_id,
+        events: agg.stats.events,
+        failures: agg.stats.failures,
+        first_seen: agg.stats.first_seen,
+        last_seen: agg.stats.last_seen,
     }
 }

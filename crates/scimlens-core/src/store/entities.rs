@@ -3,45 +3,32 @@
 //! entities it touches in `temp.dirty_entities`, and [`decide_dirty`] rewrites just those rows
 //! from their `entity_stats` (see `store::stats`).
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{FromRow, Row};
+use sqlx::FromRow;
 
 use super::Workspace;
+use super::stats::{self, EntityStats, StatsRow};
 use crate::error::Result;
 
 /// An entity whose status the roll-up's rules decide: one with a failing record or without an
-/// identity (`unknown|...`). Its aggregates over its records (connection-level ones excluded)
-/// and the two records that decide its status, as `entity_stats` holds them.
-#[derive(Debug, Clone, FromRow)]
+/// identity (`unknown|...`). Its aggregates (see [`EntityStats`]) and the format of the source
+/// of each of the two records that decide its status.
+#[derive(Debug, Clone)]
 pub struct EntityAggregate {
     pub entity_key: String,
-    pub kind: Option<String>,
-    pub name: Option<String>,
-    pub display_name: Option<String>,
-    pub idp_id: Option<String>,
-    pub target_id: Option<String>,
-    pub external_id: Option<String>,
-    pub events: i64,
-    pub failures: i64,
-    pub first_seen: Option<i64>,
-    pub last_seen: Option<i64>,
-    pub source_ids: String,
-    /// The last record that can decide the status (latest time; on equal times the earliest
-    /// record).
-    #[sqlx(flatten)]
-    decisive: LastColumns<Decisive>,
-    /// The last failing record (the cause shown for resolved entities too).
-    #[sqlx(flatten)]
-    failure: LastColumns<Failure>,
+    pub stats: EntityStats,
+    decisive_format: Option<String>,
+    failure_format: Option<String>,
 }
 
 impl EntityAggregate {
+    /// The last record that can decide the status.
     pub fn last_decisive(&self) -> Option<LastRecord> {
-        self.decisive.record()
+        LastRecord::of(self.stats.decisive.as_ref(), &self.decisive_format)
     }
 
+    /// The last failing record (the cause shown for resolved entities too).
     pub fn last_failure(&self) -> Option<LastRecord> {
-        self.failure.record()
+        LastRecord::of(self.stats.failure.as_ref(), &self.failure_format)
     }
 }
 
@@ -55,56 +42,25 @@ pub struct LastRecord {
     pub format: String,
 }
 
-/// Which of the two last records a set of columns holds (their names differ by prefix).
-trait Prefix {
-    const P: &'static str;
-}
-#[derive(Debug, Clone)]
-struct Decisive;
-impl Prefix for Decisive {
-    const P: &'static str = "d_";
-}
-#[derive(Debug, Clone)]
-struct Failure;
-impl Prefix for Failure {
-    const P: &'static str = "f_";
-}
-
-#[derive(Debug, Clone)]
-struct LastColumns<P> {
-    /// `None` when the entity has no such record.
-    format: Option<String>,
-    outcome: Option<String>,
-    category: Option<String>,
-    attribute: Option<String>,
-    message: Option<String>,
-    _p: std::marker::PhantomData<P>,
-}
-
-impl<P> LastColumns<P> {
-    fn record(&self) -> Option<LastRecord> {
+impl LastRecord {
+    fn of(record: Option<&stats::LastRecord>, format: &Option<String>) -> Option<LastRecord> {
+        let r = record?;
         Some(LastRecord {
-            format: self.format.clone()?,
-            outcome: self.outcome.clone(),
-            category: self.category.clone(),
-            attribute: self.attribute.clone(),
-            message: self.message.clone(),
+            outcome: r.outcome.clone(),
+            category: r.category.clone(),
+            attribute: r.attribute.clone(),
+            message: r.message.clone(),
+            format: format.clone()?,
         })
     }
 }
 
-impl<'r, P: Prefix> FromRow<'r, SqliteRow> for LastColumns<P> {
-    fn from_row(row: &'r SqliteRow) -> sqlx::Result<Self> {
-        let col = |name: &str| row.try_get::<Option<String>, _>(format!("{}{name}", P::P).as_str());
-        Ok(LastColumns {
-            format: col("format")?,
-            outcome: col("outcome")?,
-            category: col("category")?,
-            attribute: col("attribute")?,
-            message: col("message")?,
-            _p: std::marker::PhantomData,
-        })
-    }
+#[derive(Debug, FromRow)]
+struct CandidateRow {
+    #[sqlx(flatten)]
+    stats: StatsRow,
+    d_format: Option<String>,
+    f_format: Option<String>,
 }
 
 /// Entities the rules decide: a failing record, or no identity. The rest are ok whatever the
@@ -116,10 +72,7 @@ macro_rules! ruled {
 }
 
 const CANDIDATES: &str = concat!(
-    "SELECT a.entity_key, a.kind, a.name, a.display_name, a.idp_id, a.target_id, a.external_id,
-            a.events, a.failures, a.first_seen, a.last_seen, a.source_ids,
-            ds.format AS d_format, a.d_outcome, a.d_category, a.d_attribute, a.d_message,
-            fs.format AS f_format, a.f_outcome, a.f_category, a.f_attribute, a.f_message
+    "SELECT a.*, ds.format AS d_format, fs.format AS f_format
      FROM temp.dirty_entities k
      CROSS JOIN entity_stats a ON a.entity_key = k.entity_key
      LEFT JOIN sources ds ON ds.id = a.d_source
@@ -163,8 +116,19 @@ pub async fn decide_dirty(
     )
     .execute(&mut *conn)
     .await?;
-    let candidates: Vec<EntityAggregate> = sqlx::query_as(CANDIDATES).fetch_all(&mut *conn).await?;
-    let rows: Vec<EntityRow> = candidates.into_iter().map(&mut decide).collect();
+    let candidates: Vec<CandidateRow> = sqlx::query_as(CANDIDATES).fetch_all(&mut *conn).await?;
+    let rows: Vec<EntityRow> = candidates
+        .into_iter()
+        .map(|c| {
+            let (entity_key, stats) = c.stats.into_stats();
+            decide(EntityAggregate {
+                entity_key,
+                stats,
+                decisive_format: c.d_format,
+                failure_format: c.f_format,
+            })
+        })
+        .collect();
     insert_rows(conn, "main.entities", &rows).await?;
     sqlx::query(OK_ROWS).execute(&mut *conn).await?;
     sqlx::query("DELETE FROM temp.dirty_entities")

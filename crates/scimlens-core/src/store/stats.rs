@@ -258,7 +258,7 @@ const STATS_COLUMNS: &str = "entity_key, kind, name, display_name, idp_id, targe
 
 /// One stored row of `entity_stats`.
 #[derive(Debug, FromRow)]
-struct StatsRow {
+pub(super) struct StatsRow {
     entity_key: String,
     kind: Option<String>,
     name: Option<String>,
@@ -288,7 +288,7 @@ struct StatsRow {
 }
 
 impl StatsRow {
-    fn into_stats(self) -> (String, EntityStats) {
+    pub(super) fn into_stats(self) -> (String, EntityStats) {
         let last =
             |source: Option<i64>, time, seq: Option<i64>, outcome, category, attribute, message| {
                 source.map(|source| LastRecord {
