@@ -18,7 +18,7 @@ FILE=$OUT/entra-portal-$RECORDS.json
 [ -f "$FILE" ] || "$BIN" generate --format entra-portal-json --records "$RECORDS" -o "$FILE"
 SIZE_MB=$(( $(stat -c %s "$FILE") / 1000000 ))
 
-measure() { # label, command... -> "label seconds peak_mb"
+measure() { # label, command... -> "label seconds peak_MiB"
   local label=$1; shift
   /usr/bin/time -f "%e %M" -o "$OUT/time.txt" "$@" >/dev/null 2>"$OUT/$label.err" || { cat "$OUT/$label.err"; exit 1; }
   read -r secs kb < "$OUT/time.txt"
@@ -35,8 +35,8 @@ read -r _ ssecs smb <<<"$ours"
 # The machine is shared: figures mean little without the load they were measured under.
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "import of $RECORDS records ($SIZE_MB MB):"
-echo "  duckdb   ${dsecs}s  peak ${dmb} MB"
-echo "  scimlens ${ssecs}s  peak ${smb} MB  (ratio $(python3 -c "print(round($ssecs/$dsecs, 2))") of duckdb)"
+echo "  duckdb   ${dsecs}s  peak ${dmb} MiB"
+echo "  scimlens ${ssecs}s  peak ${smb} MiB  (ratio $(python3 -c "print(round($ssecs/$dsecs, 2))") of duckdb)"
 echo "  workspace $(( $(stat -c %s "$OUT/ws.sqlite") / 1000000 )) MB"
 
 BIGFILE=$OUT/entra-portal-$BIG.json
@@ -44,6 +44,6 @@ BIGFILE=$OUT/entra-portal-$BIG.json
 rm -f "$OUT/big.sqlite"*
 big=$(measure scimlens-big "$BIN" --workspace "$OUT/big.sqlite" import "$BIGFILE")
 read -r _ bsecs bmb <<<"$big"
-echo "import of $BIG records: ${bsecs}s peak ${bmb} MB"
+echo "import of $BIG records: ${bsecs}s peak ${bmb} MiB"
 echo "diagnosis over $BIG records: $("$DIAG" "$OUT/big.sqlite")"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
