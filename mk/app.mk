@@ -1,8 +1,11 @@
 # The desktop app (src-tauri + ui): run, package, UI tests, the real-window end-to-end run,
 # the wire-type drift check and the app benchmark. Included from the Makefile.
 
-# `make run` builds with the app-dev profile (dependencies optimized; see Cargo.toml).
-APP_BIN := $(CARGO_TARGET_DIR)/app-dev/scimlens-app
+# `make run` builds the dev profile (the build CI's end-to-end run shares); `make run
+# APP_PROFILE=app-dev` optimizes every dependency (a longer first build, a quicker window on
+# large workspaces; the app benchmark uses it).
+APP_PROFILE ?= dev
+APP_BIN := $(CARGO_TARGET_DIR)/$(if $(filter dev,$(APP_PROFILE)),debug,$(APP_PROFILE))/scimlens-app
 XVFB_RUN := xvfb-run -a -s '-screen 0 1280x800x24'
 # What building and running the window needs on Debian/Ubuntu (the test tools come from
 # `make setup`).
@@ -17,7 +20,7 @@ UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html u
 
 ## Builds what is missing and opens the app window (a second launch takes seconds).
 run: app-deps ui
-	$(CARGO) build -q --profile app-dev -p scimlens-app
+	$(CARGO) build -q --profile $(APP_PROFILE) -p scimlens-app
 	$(APP_BIN)
 
 ## System WebKit packages (apt, when this is Debian/Ubuntu) and the UI's npm packages.
