@@ -198,16 +198,17 @@ pub async fn correlate(conn: &mut SqliteConnection) -> Result<()> {
     ))
     .execute(&mut *conn)
     .await?;
-    // The entities records left and joined.
+    // The entities records left and joined (CROSS JOIN keeps the few waiting records as the
+    // outer loop; the planner would otherwise walk every record).
     sqlx::query(
         "CREATE TEMP TABLE IF NOT EXISTS recompute_entities
              (entity_key TEXT PRIMARY KEY NOT NULL);
          DELETE FROM temp.recompute_entities;
          INSERT OR IGNORE INTO temp.recompute_entities
-         SELECT u.entity_key FROM temp.uncorrelated u JOIN events e ON e.id = u.id
+         SELECT u.entity_key FROM temp.uncorrelated u CROSS JOIN events e ON e.id = u.id
          WHERE e.entity_key <> u.entity_key
          UNION
-         SELECT e.entity_key FROM temp.uncorrelated u JOIN events e ON e.id = u.id
+         SELECT e.entity_key FROM temp.uncorrelated u CROSS JOIN events e ON e.id = u.id
          WHERE e.entity_key <> u.entity_key",
     )
     .execute(&mut *conn)
