@@ -60,12 +60,14 @@ fn rank(time: Option<i64>, source: i64, seq: i64) -> (i64, bool, Reverse<(i64, i
     (time.unwrap_or(0), time.is_none(), Reverse((source, seq)))
 }
 
+/// Whether a record at `time`, `(source, seq)` takes the place of the one in `slot`.
+fn displaces(slot: &Option<LastRecord>, time: Option<i64>, source: i64, seq: i64) -> bool {
+    slot.as_ref()
+        .is_none_or(|c| rank(time, source, seq) > rank(c.time, c.source, c.seq))
+}
+
 fn keep_last(slot: &mut Option<LastRecord>, candidate: &LastRecord) {
-    let better = slot.as_ref().is_none_or(|current| {
-        rank(candidate.time, candidate.source, candidate.seq)
-            > rank(current.time, current.source, current.seq)
-    });
-    if better {
+    if displaces(slot, candidate.time, candidate.source, candidate.seq) {
         *slot = Some(candidate.clone());
     }
 }
@@ -126,10 +128,7 @@ impl EntityStats {
         keep_min_time(&mut self.first_seen, r.time);
         keep_max_time(&mut self.last_seen, r.time);
         self.add_sources(&[r.source]);
-        let wins = |slot: &Option<LastRecord>| {
-            slot.as_ref()
-                .is_none_or(|c| rank(r.time, r.source, r.seq) > rank(c.time, c.source, c.seq))
-        };
+        let wins = |slot: &Option<LastRecord>| displaces(slot, r.time, r.source, r.seq);
         let last = || LastRecord {
             time: r.time,
             source: r.source,
@@ -204,6 +203,20 @@ pub fn bucket_key(time: Option<i64>, cycle_id: Option<&str>) -> String {
     }
 }
 
+/// Folds one record into its entity's aggregates (connection-level records belong to none).
+fn fold_entity(entities: &mut HashMap<String, EntityStats>, r: &RecordFacts<'_>) {
+    if r.connection_level {
+        return;
+    }
+    match entities.get_mut(r.entity_key) {
+        Some(stats) => stats.record(r),
+        None => entities
+            .entry(r.entity_key.to_string())
+            .or_default()
+            .record(r),
+    }
+}
+
 /// What one import adds to the aggregates, folded record by record.
 #[derive(Debug, Default)]
 pub struct ImportAggregates {
@@ -230,16 +243,7 @@ impl ImportAggregates {
         bucket.failure += i64::from(r.outcome == Some("failure"));
         bucket.skipped += i64::from(r.outcome == Some("skipped"));
         bucket.failures += i64::from(r.category.is_some());
-        if !r.connection_level {
-            match self.entities.get_mut(r.entity_key) {
-                Some(stats) => stats.record(r),
-                None => self
-                    .entities
-                    .entry(r.entity_key.to_string())
-                    .or_default()
-                    .record(r),
-            }
-        }
+        fold_entity(&mut self.entities, r);
     }
 
     /// The entity aggregates folded so far, leaving the map empty.
@@ -534,9 +538,9 @@ pub async fn recompute(conn: &mut SqliteConnection) -> Result<()> {
     )))
     .fetch_all(&mut *conn)
     .await?;
-    let mut aggregates = ImportAggregates::default();
+    let mut entities = HashMap::new();
     for r in &records {
-        aggregates.record(&r.facts());
+        fold_entity(&mut entities, &r.facts());
     }
     sqlx::query(
         "DELETE FROM entity_stats WHERE entity_key IN (SELECT entity_key FROM temp.recompute_entities);
@@ -544,7 +548,7 @@ pub async fn recompute(conn: &mut SqliteConnection) -> Result<()> {
     )
     .execute(&mut *conn)
     .await?;
-    write(conn, &aggregates.entities).await
+    write(conn, &entities).await
 }
 
 /// Records per page when every record is folded again.
@@ -582,11 +586,11 @@ pub async fn fold_all_records(conn: &mut SqliteConnection) -> Result<()> {
         .await?;
         let page: Vec<EventFacts> =
             serde_json::from_str(&json).expect("SQLite's json_group_array gives a JSON array");
-        let mut aggregates = ImportAggregates::default();
+        let mut entities = HashMap::new();
         for r in &page {
-            aggregates.record(&r.facts());
+            fold_entity(&mut entities, &r.facts());
         }
-        write(conn, &aggregates.entities).await?;
+        write(conn, &entities).await?;
         match boundary {
             Some(last) => after = last,
             None => return Ok(()),
