@@ -19,7 +19,11 @@ use scimlens_core::store::import::{CancelToken, ImportOutcome, ImportProgress};
 
 use cli::{Cli, Command, FailOn, OutputArgs};
 
+#[global_allocator]
+static ALLOCATOR: scimlens_core::allocator::Allocator = scimlens_core::allocator::Allocator;
+
 fn main() -> ExitCode {
+    scimlens_core::allocator::configure();
     let cli = Cli::parse_with_default_workspace();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("SCIMLENS_LOG"))

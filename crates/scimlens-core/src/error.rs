@@ -115,6 +115,10 @@ pub enum Error {
     #[error("workspace query failed: {0}")]
     Db(#[from] sqlx::Error),
 
+    /// A write through SQLite's C API (bulk import) failed; the message is SQLite's.
+    #[error("workspace write failed: {0}")]
+    Storage(String),
+
     #[error("{what} not found: {name}")]
     NotFound { what: &'static str, name: String },
 
@@ -170,7 +174,9 @@ impl Error {
             Error::NotUtf8 { .. } => ErrorCode::NotUtf8,
             Error::RecordTooLarge { .. } => ErrorCode::RecordTooLarge,
             Error::Cancelled { .. } => ErrorCode::Cancelled,
-            Error::Workspace { .. } | Error::Migrate { .. } | Error::Db(_) => ErrorCode::Workspace,
+            Error::Workspace { .. } | Error::Migrate { .. } | Error::Db(_) | Error::Storage(_) => {
+                ErrorCode::Workspace
+            }
             Error::NotFound { .. } => ErrorCode::NotFound,
             Error::InvalidArgument(_) => ErrorCode::InvalidArgument,
             Error::Aws { .. } => ErrorCode::Aws,

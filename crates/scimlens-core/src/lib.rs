@@ -5,6 +5,7 @@
 //! [`diagnose`] (classification, roll-up per entity, root causes) -> [`report`] (text, JSON, CSV,
 //! Markdown, HTML). Nothing in this crate knows about Tauri or the terminal.
 
+pub mod allocator;
 pub mod api;
 pub mod api_store;
 pub mod aws;

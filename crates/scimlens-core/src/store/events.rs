@@ -1,7 +1,9 @@
 //! The `events` table: batch inserts of classified records, correlation of records across
 //! sources, and reads of one entity's evidence.
 
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::SqliteConnection;
+
+use super::bulk::Statement;
 
 use crate::error::Result;
 
@@ -78,67 +80,64 @@ pub async fn create_indexes(
     Ok(())
 }
 
-/// Rows per INSERT statement: 30 columns x 500 rows stays under SQLite's 32766 variables.
-pub const BATCH_ROWS: usize = 500;
+const INSERT_BLOCK: &std::ffi::CStr =
+    c"INSERT INTO evidence_blocks (source_id, data) VALUES (?, ?)";
 
-/// Inserts one chunk of rows and its compressed evidence block.
+const INSERT_EVENT: &std::ffi::CStr = c"INSERT INTO events (source_id, seq, time, record_id, \
+    job_id, cycle_id, change_id, action, operation, kind, idp_id, target_id, name, display_name, \
+    external_id, outcome, http_status, error_code, aws_detail, reason, skip_reason, \
+    connection_level, masked, category, attribute, message, decisive, entity_key, block_id, \
+    block_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
+    ?, ?, ?, ?, ?, ?)";
+
+/// Inserts one chunk of rows and its compressed evidence block, binding the rows' own strings
+/// through SQLite's C API (see [`super::bulk`]).
 pub async fn insert_batch(
     conn: &mut SqliteConnection,
     source_id: i64,
     rows: &[EventRow],
-    block: Vec<u8>,
+    block: &[u8],
 ) -> Result<()> {
-    let block_id: i64 = sqlx::query_scalar(
-        "INSERT INTO evidence_blocks (source_id, data) VALUES (?, ?) RETURNING id",
-    )
-    .bind(source_id)
-    .bind(block)
-    .fetch_one(&mut *conn)
-    .await?;
-    for (n, chunk) in rows.chunks(BATCH_ROWS).enumerate() {
-        let first_index = (n * BATCH_ROWS) as i64;
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO events (source_id, seq, time, record_id, job_id, cycle_id, change_id, \
-             action, operation, kind, idp_id, target_id, name, display_name, external_id, \
-             outcome, http_status, error_code, aws_detail, reason, skip_reason, \
-             connection_level, masked, category, attribute, message, decisive, entity_key, \
-             block_id, block_index) ",
-        );
-        let mut index = 0i64;
-        qb.push_values(chunk, |mut b, r| {
-            b.push_bind(source_id)
-                .push_bind(r.seq)
-                .push_bind(r.time)
-                .push_bind(&r.record_id)
-                .push_bind(&r.job_id)
-                .push_bind(&r.cycle_id)
-                .push_bind(&r.change_id)
-                .push_bind(r.action)
-                .push_bind(&r.operation)
-                .push_bind(r.kind)
-                .push_bind(&r.idp_id)
-                .push_bind(&r.target_id)
-                .push_bind(&r.name)
-                .push_bind(&r.display_name)
-                .push_bind(&r.external_id)
-                .push_bind(r.outcome)
-                .push_bind(r.http_status)
-                .push_bind(&r.error_code)
-                .push_bind(&r.aws_detail)
-                .push_bind(&r.reason)
-                .push_bind(&r.skip_reason)
-                .push_bind(r.connection_level)
-                .push_bind(r.masked)
-                .push_bind(r.category)
-                .push_bind(&r.attribute)
-                .push_bind(&r.message)
-                .push_bind(r.decisive)
-                .push_bind(&r.entity_key)
-                .push_bind(block_id)
-                .push_bind(first_index + index);
-            index += 1;
-        });
-        qb.build().persistent(true).execute(&mut *conn).await?;
+    let mut handle = conn.lock_handle().await?;
+    let block_id = {
+        let mut insert = Statement::prepare(&mut handle, INSERT_BLOCK)?;
+        insert.execute(&[source_id.into(), block.into()])?;
+        insert.last_insert_rowid()
+    };
+    let mut insert = Statement::prepare(&mut handle, INSERT_EVENT)?;
+    for (index, r) in (0i64..).zip(rows) {
+        insert.execute(&[
+            source_id.into(),
+            r.seq.into(),
+            r.time.into(),
+            (&r.record_id).into(),
+            (&r.job_id).into(),
+            (&r.cycle_id).into(),
+            (&r.change_id).into(),
+            r.action.into(),
+            (&r.operation).into(),
+            r.kind.into(),
+            (&r.idp_id).into(),
+            (&r.target_id).into(),
+            (&r.name).into(),
+            (&r.display_name).into(),
+            (&r.external_id).into(),
+            r.outcome.into(),
+            r.http_status.into(),
+            (&r.error_code).into(),
+            (&r.aws_detail).into(),
+            (&r.reason).into(),
+            (&r.skip_reason).into(),
+            r.connection_level.into(),
+            r.masked.into(),
+            r.category.into(),
+            (&r.attribute).into(),
+            (&r.message).into(),
+            r.decisive.into(),
+            (&r.entity_key).into(),
+            block_id.into(),
+            index.into(),
+        ])?;
     }
     Ok(())
 }

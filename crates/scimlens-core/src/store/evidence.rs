@@ -22,8 +22,12 @@ fn put(out: &mut Vec<u8>, bytes: &[u8]) {
 }
 
 /// Packs and compresses the evidence of a chunk of records, in order.
-pub fn pack<'a>(items: impl Iterator<Item = &'a Evidence>) -> Vec<u8> {
-    let mut out = Vec::with_capacity(1 << 20);
+pub fn pack<'a>(items: impl Iterator<Item = &'a Evidence> + Clone) -> Vec<u8> {
+    let size = items
+        .clone()
+        .map(|e| 12 + e.raw.len() + e.attributes.len() + e.steps.len())
+        .sum();
+    let mut out = Vec::with_capacity(size);
     for e in items {
         put(&mut out, e.raw.as_bytes());
         put(&mut out, e.attributes.as_bytes());

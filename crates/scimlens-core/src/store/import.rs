@@ -22,8 +22,12 @@ use crate::import::value::format_time;
 use crate::import::{EventSink, Input, SourceWarning, Tap, run_importer};
 use crate::model::ProvisioningEvent;
 
-/// Rows the parser hands over at a time; also the records per evidence block.
+/// Rows the classify thread hands the writer at a time; also the records per evidence block.
 const CHUNK: usize = 1000;
+
+/// Records the parser hands the classify thread at a time: parsed records are the largest
+/// thing in flight, so these batches are kept small.
+const BATCH: usize = 200;
 
 /// Shared cancel flag: set it from any thread; the import stops at the next record.
 #[derive(Clone, Debug, Default)]
@@ -84,19 +88,110 @@ struct Parsed {
     aggregates: ImportAggregates,
 }
 
+/// What the parser thread hands the classify thread.
+enum Batch {
+    Events(Vec<ProvisioningEvent>),
+    /// The end of the file (with the source's warnings) or the error that stopped the parse.
+    End(Result<Vec<SourceWarning>>),
+}
+
+/// The parser thread's sink: hands records over in chunks, so classifying, folding and
+/// compressing them runs on another core while the parser reads on.
+struct BatchSink {
+    tx: std::sync::mpsc::SyncSender<Batch>,
+    events: Vec<ProvisioningEvent>,
+    warnings: Vec<SourceWarning>,
+    cancel: CancelToken,
+    path: PathBuf,
+}
+
+impl BatchSink {
+    fn flush(&mut self) -> Result<()> {
+        if self.events.is_empty() {
+            return Ok(());
+        }
+        let events = std::mem::replace(&mut self.events, Vec::with_capacity(BATCH));
+        // A closed channel means a later stage failed; its error is reported there.
+        self.tx
+            .send(Batch::Events(events))
+            .map_err(|_| Error::Cancelled {
+                path: self.path.clone(),
+            })
+    }
+}
+
+impl EventSink for BatchSink {
+    fn event(&mut self, event: ProvisioningEvent) -> Result<()> {
+        if self.cancel.is_cancelled() {
+            return Err(Error::Cancelled {
+                path: self.path.clone(),
+            });
+        }
+        self.events.push(event);
+        if self.events.len() >= BATCH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn warning(&mut self, warning: SourceWarning) {
+        self.warnings.push(warning);
+    }
+}
+
+/// The classify thread: turns records into rows, folds them into the import's aggregates and
+/// packs each chunk's evidence into one compressed block for the writer.
 struct RowSink {
     rules: Rules,
     source_id: i64,
     tx: mpsc::Sender<Msg>,
     rows: Vec<EventRow>,
     seq: i64,
-    warnings: Vec<SourceWarning>,
     aggregates: ImportAggregates,
-    cancel: CancelToken,
     path: PathBuf,
 }
 
 impl RowSink {
+    /// Classifies batches until the parser's end, then hands over the rest.
+    fn run(mut self, batches: std::sync::mpsc::Receiver<Batch>) {
+        // A parser that panicked drops its sender: the writer then sees its channel close.
+        while let Ok(batch) = batches.recv() {
+            match batch {
+                Batch::Events(events) => {
+                    if let Err(e) = self.events(events) {
+                        let _ = self.tx.blocking_send(Msg::Done(Err(e)));
+                        return;
+                    }
+                }
+                Batch::End(result) => {
+                    let result = result.and_then(|warnings| {
+                        self.flush()?;
+                        Ok(Parsed {
+                            records: self.seq as u64,
+                            warnings,
+                            aggregates: std::mem::take(&mut self.aggregates),
+                        })
+                    });
+                    let _ = self.tx.blocking_send(Msg::Done(result));
+                    return;
+                }
+            }
+        }
+    }
+
+    fn events(&mut self, events: Vec<ProvisioningEvent>) -> Result<()> {
+        for event in events {
+            self.seq += 1;
+            let row = to_row(self.seq, event, &self.rules);
+            self.aggregates.record(&row.facts(self.source_id));
+            self.rows.push(row);
+            if self.rows.len() >= CHUNK {
+                self.flush()?;
+            }
+        }
+        Ok(())
+    }
+
     fn send(&self, msg: Msg) -> Result<()> {
         // A closed channel means the writer failed; its error is reported there.
         self.tx.blocking_send(msg).map_err(|_| Error::Cancelled {
@@ -118,28 +213,6 @@ impl RowSink {
             r.evidence = Default::default();
         }
         self.send(Msg::Rows(rows, block))
-    }
-}
-
-impl EventSink for RowSink {
-    fn event(&mut self, event: ProvisioningEvent) -> Result<()> {
-        if self.cancel.is_cancelled() {
-            return Err(Error::Cancelled {
-                path: self.path.clone(),
-            });
-        }
-        self.seq += 1;
-        let row = to_row(self.seq, event, &self.rules);
-        self.aggregates.record(&row.facts(self.source_id));
-        self.rows.push(row);
-        if self.rows.len() >= CHUNK {
-            self.flush()?;
-        }
-        Ok(())
-    }
-
-    fn warning(&mut self, warning: SourceWarning) {
-        self.warnings.push(warning);
     }
 }
 
@@ -244,7 +317,7 @@ pub async fn import_job(
     let input = Input::open_tapped(&job.path, tap.clone())?;
     let size = input.size;
     let path_text = job.path.display().to_string();
-    let (tx, mut rx) = mpsc::channel::<Msg>(4);
+    let (tx, mut rx) = mpsc::channel::<Msg>(2);
 
     let mut conn = ws.pool().acquire().await?;
     sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
@@ -270,41 +343,10 @@ pub async fn import_job(
         }
     };
 
-    let parser = {
-        let job_path = job.path.clone();
-        let job = job.clone();
-        let rules = rules.clone();
-        let cancel = cancel.clone();
-        std::thread::Builder::new()
-            .name("scimlens-import".into())
-            .spawn(move || {
-                let mut sink = RowSink {
-                    rules,
-                    source_id,
-                    tx: tx.clone(),
-                    rows: Vec::with_capacity(CHUNK),
-                    seq: 0,
-                    warnings: Vec::new(),
-                    aggregates: ImportAggregates::default(),
-                    cancel,
-                    path: job.path.clone(),
-                };
-                let result = run_importer(job.format, input, &job.companions, &mut sink)
-                    .and_then(|()| sink.flush())
-                    .map(|()| Parsed {
-                        records: sink.seq as u64,
-                        warnings: std::mem::take(&mut sink.warnings),
-                        aggregates: std::mem::take(&mut sink.aggregates),
-                    });
-                let _ = tx.blocking_send(Msg::Done(result));
-            })
-            .map_err(|source| Error::Io {
-                path: job_path,
-                source,
-            })
-    };
-    let parser = match parser {
-        Ok(handle) => handle,
+    let (batch_tx, batch_rx) = std::sync::mpsc::sync_channel::<Batch>(1);
+    let threads = spawn_stages(job, rules, cancel, input, source_id, batch_tx, batch_rx, tx);
+    let threads = match threads {
+        Ok(handles) => handles,
         Err(e) => {
             sqlx::query("ROLLBACK").execute(&mut *conn).await?;
             return Err(e);
@@ -317,7 +359,7 @@ pub async fn import_job(
             match rx.recv().await {
                 Some(Msg::Rows(rows, block)) => {
                     records += rows.len() as u64;
-                    events::insert_batch(&mut conn, source_id, &rows, block).await?;
+                    events::insert_batch(&mut conn, source_id, &rows, &block).await?;
                     progress(&ImportProgress {
                         path: path_text.clone(),
                         bytes_read: tap.bytes(),
@@ -377,7 +419,9 @@ pub async fn import_job(
     .await;
     // Dropping the receiver unblocks a parser still sending after a storage error.
     drop(rx);
-    let _ = parser.join();
+    for thread in threads {
+        let _ = thread.join();
+    }
     match outcome {
         Ok(ImportOutcome::Imported { .. }) => {
             sqlx::query("COMMIT").execute(&mut *conn).await?;
@@ -387,4 +431,53 @@ pub async fn import_job(
         }
     }
     outcome
+}
+
+/// Starts the parser and classify threads of one import.
+#[allow(clippy::too_many_arguments)]
+fn spawn_stages(
+    job: &ImportJob,
+    rules: &Rules,
+    cancel: &CancelToken,
+    input: Input,
+    source_id: i64,
+    batch_tx: std::sync::mpsc::SyncSender<Batch>,
+    batch_rx: std::sync::mpsc::Receiver<Batch>,
+    tx: mpsc::Sender<Msg>,
+) -> Result<[std::thread::JoinHandle<()>; 2]> {
+    let spawn_error = |source| Error::Io {
+        path: job.path.clone(),
+        source,
+    };
+    let classify = RowSink {
+        rules: rules.clone(),
+        source_id,
+        tx,
+        rows: Vec::with_capacity(CHUNK),
+        seq: 0,
+        aggregates: ImportAggregates::default(),
+        path: job.path.clone(),
+    };
+    let classifier = std::thread::Builder::new()
+        .name("scimlens-classify".into())
+        .spawn(move || classify.run(batch_rx))
+        .map_err(spawn_error)?;
+    let mut sink = BatchSink {
+        tx: batch_tx,
+        events: Vec::with_capacity(BATCH),
+        warnings: Vec::new(),
+        cancel: cancel.clone(),
+        path: job.path.clone(),
+    };
+    let job = job.clone();
+    let parser = std::thread::Builder::new()
+        .name("scimlens-import".into())
+        .spawn(move || {
+            let result = run_importer(job.format, input, &job.companions, &mut sink)
+                .and_then(|()| sink.flush())
+                .map(|()| std::mem::take(&mut sink.warnings));
+            let _ = sink.tx.send(Batch::End(result));
+        })
+        .map_err(spawn_error)?;
+    Ok([parser, classifier])
 }

@@ -5,6 +5,7 @@
 //! with their classification and compressed raw evidence), `entity_stats` and `event_buckets`
 //! (aggregates every import adds to), `entities` (the materialized diagnosis), `settings`.
 
+mod bulk;
 pub mod directories;
 pub mod entities;
 pub mod events;
