@@ -11,8 +11,11 @@
 
 use std::cmp::Reverse;
 use std::collections::HashMap;
+use std::ffi::CStr;
 
 use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
+
+use super::bulk::Statement;
 
 use crate::error::Result;
 
@@ -350,7 +353,15 @@ pub async fn merge_entities(
     conn: &mut SqliteConnection,
     mut partial: HashMap<String, EntityStats>,
 ) -> Result<()> {
-    let keys: Vec<String> = partial.keys().cloned().collect();
+    // Nothing to merge with in an empty table (a workspace's first import).
+    let stored_any: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM entity_stats)")
+        .fetch_one(&mut *conn)
+        .await?;
+    let keys: Vec<String> = if stored_any {
+        partial.keys().cloned().collect()
+    } else {
+        Vec::new()
+    };
     for chunk in keys.chunks(KEYS_PER_STATEMENT) {
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
             "SELECT {STATS_COLUMNS} FROM entity_stats WHERE entity_key IN "
@@ -370,38 +381,65 @@ pub async fn merge_entities(
     mark_dirty(conn, partial.keys()).await
 }
 
-/// Writes (replacing) the rows of `stats`.
+const WRITE_STATS: &CStr = c"INSERT OR REPLACE INTO entity_stats (entity_key, kind, name, \
+    display_name, idp_id, target_id, external_id, events, failures, first_seen, last_seen, \
+    source_ids, d_time, d_source, d_seq, d_outcome, d_category, d_attribute, d_message, \
+    f_time, f_source, f_seq, f_outcome, f_category, f_attribute, f_message) \
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+const MARK_DIRTY: &CStr = c"INSERT OR IGNORE INTO temp.dirty_entities (entity_key) VALUES (?)";
+
+/// Writes (replacing) the rows of `stats`, through SQLite's C API (an import can hand over
+/// hundreds of thousands of entities).
 async fn write(conn: &mut SqliteConnection, stats: &HashMap<String, EntityStats>) -> Result<()> {
-    let rows: Vec<(&String, &EntityStats)> = stats.iter().collect();
-    for chunk in rows.chunks(KEYS_PER_STATEMENT) {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
-            "INSERT OR REPLACE INTO entity_stats ({STATS_COLUMNS}) "
-        ));
-        qb.push_values(chunk, |mut b, (key, s)| {
-            b.push_bind(*key)
-                .push_bind(&s.kind)
-                .push_bind(&s.name)
-                .push_bind(&s.display_name)
-                .push_bind(&s.idp_id)
-                .push_bind(&s.target_id)
-                .push_bind(&s.external_id)
-                .push_bind(s.events)
-                .push_bind(s.failures)
-                .push_bind(s.first_seen)
-                .push_bind(s.last_seen)
-                .push_bind(s.source_ids_text());
-            for last in [&s.decisive, &s.failure] {
-                let l = last.as_ref();
-                b.push_bind(l.and_then(|l| l.time))
-                    .push_bind(l.map(|l| l.source))
-                    .push_bind(l.map(|l| l.seq))
-                    .push_bind(l.and_then(|l| l.outcome.clone()))
-                    .push_bind(l.and_then(|l| l.category.clone()))
-                    .push_bind(l.and_then(|l| l.attribute.clone()))
-                    .push_bind(l.and_then(|l| l.message.clone()));
-            }
-        });
-        qb.build().persistent(true).execute(&mut *conn).await?;
+    let mut handle = conn.lock_handle().await?;
+    {
+        let mut insert = Statement::prepare(&mut handle, WRITE_STATS)?;
+        for (key, s) in stats {
+            let sources = s.source_ids_text();
+            let [d, f] = [&s.decisive, &s.failure].map(Option::as_ref);
+            insert.execute(&[
+                key.into(),
+                (&s.kind).into(),
+                (&s.name).into(),
+                (&s.display_name).into(),
+                (&s.idp_id).into(),
+                (&s.target_id).into(),
+                (&s.external_id).into(),
+                s.events.into(),
+                s.failures.into(),
+                s.first_seen.into(),
+                s.last_seen.into(),
+                sources.as_str().into(),
+                d.and_then(|l| l.time).into(),
+                d.map(|l| l.source).into(),
+                d.map(|l| l.seq).into(),
+                d.and_then(|l| l.outcome.as_deref()).into(),
+                d.and_then(|l| l.category.as_deref()).into(),
+                d.and_then(|l| l.attribute.as_deref()).into(),
+                d.and_then(|l| l.message.as_deref()).into(),
+                f.and_then(|l| l.time).into(),
+                f.map(|l| l.source).into(),
+                f.map(|l| l.seq).into(),
+                f.and_then(|l| l.outcome.as_deref()).into(),
+                f.and_then(|l| l.category.as_deref()).into(),
+                f.and_then(|l| l.attribute.as_deref()).into(),
+                f.and_then(|l| l.message.as_deref()).into(),
+            ])?;
+        }
+    }
+    Ok(())
+}
+
+/// Adds `keys` to the entities the roll-up must decide again (see [`begin_dirty`]).
+async fn mark_dirty<'k>(
+    conn: &mut SqliteConnection,
+    keys: impl Iterator<Item = &'k String>,
+) -> Result<()> {
+    let mut handle = conn.lock_handle().await?;
+    let mut mark = Statement::prepare(&mut handle, MARK_DIRTY)?;
+    for key in keys {
+        mark.execute(&[key.into()])?;
     }
     Ok(())
 }
@@ -414,22 +452,6 @@ pub async fn begin_dirty(conn: &mut SqliteConnection) -> Result<()> {
     )
     .execute(&mut *conn)
     .await?;
-    Ok(())
-}
-
-async fn mark_dirty<'k>(
-    conn: &mut SqliteConnection,
-    keys: impl Iterator<Item = &'k String>,
-) -> Result<()> {
-    let keys: Vec<&String> = keys.collect();
-    for chunk in keys.chunks(KEYS_PER_STATEMENT) {
-        let mut qb: QueryBuilder<Sqlite> =
-            QueryBuilder::new("INSERT OR IGNORE INTO temp.dirty_entities (entity_key) ");
-        qb.push_values(chunk, |mut b, k| {
-            b.push_bind(*k);
-        });
-        qb.build().persistent(true).execute(&mut *conn).await?;
-    }
     Ok(())
 }
 
