@@ -1,14 +1,16 @@
 // One TanStack Query per command (+ its arguments). Keys start with the command name.
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { type QueryClient, keepPreviousData, useQuery } from "@tanstack/react-query";
 
 import * as backend from "../backend";
 import type { CompareReq } from "../bindings/CompareReq";
 import type { PreflightReq } from "../bindings/PreflightReq";
 import type { ProblemQuery } from "../bindings/ProblemQuery";
+import { type ProblemFilters, pageQuery } from "../lib/query";
 
 export const useOverview = () => useQuery({ queryKey: ["overview"], queryFn: backend.overview });
 export const useSources = () => useQuery({ queryKey: ["sources"], queryFn: backend.sources });
-export const useRootCauses = () => useQuery({ queryKey: ["root_causes"], queryFn: backend.rootCauses });
+const rootCausesQuery = { queryKey: ["root_causes"], queryFn: backend.rootCauses };
+export const useRootCauses = () => useQuery(rootCausesQuery);
 export const useCategories = () =>
   useQuery({ queryKey: ["categories"], queryFn: backend.categories, staleTime: Infinity });
 export const useEntity = (key: string | undefined) =>
@@ -16,6 +18,14 @@ export const useEntity = (key: string | undefined) =>
 export const usePseudonymKey = () => useQuery({ queryKey: ["pseudonym_key"], queryFn: backend.pseudonymKey });
 
 export const problemsKey = (query: ProblemQuery) => ["problems_page", query] as const;
+
+/** Fetches what the Problems view shows first (its first page, the root causes) while the window
+ * is idle, so opening the view draws rows without waiting for the backend. */
+export function prefetchProblems(client: QueryClient, filters: ProblemFilters) {
+  const query = pageQuery(filters, 0);
+  void client.prefetchQuery({ queryKey: problemsKey(query), queryFn: () => backend.problemsPage(query) });
+  void client.prefetchQuery(rootCausesQuery);
+}
 
 export const useProblemsPage = (query: ProblemQuery, enabled = true) =>
   useQuery({

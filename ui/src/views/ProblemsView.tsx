@@ -68,7 +68,10 @@ function Filters() {
         value={search}
         onChange={(e) => setSearch(e.target.value)}
         onKeyDown={(e) => {
-          if (e.key === "Enter") setFilters({ search });
+          if (e.key === "Enter") {
+            performance.mark("search-submit");
+            setFilters({ search });
+          }
           if (e.key === "ArrowDown") document.querySelector<HTMLElement>("[data-testid=problem-rows]")?.focus();
         }}
         data-testid="problem-search"
