@@ -343,8 +343,7 @@ pub async fn import_job(
         }
     };
 
-    let (batch_tx, batch_rx) = std::sync::mpsc::sync_channel::<Batch>(1);
-    let threads = spawn_stages(job, rules, cancel, input, source_id, batch_tx, batch_rx, tx);
+    let threads = spawn_stages(job, rules, cancel, input, source_id, tx);
     let threads = match threads {
         Ok(handles) => handles,
         Err(e) => {
@@ -433,18 +432,16 @@ pub async fn import_job(
     outcome
 }
 
-/// Starts the parser and classify threads of one import.
-#[allow(clippy::too_many_arguments)]
+/// Starts the parser and classify threads of one import; the classify thread sends to `tx`.
 fn spawn_stages(
     job: &ImportJob,
     rules: &Rules,
     cancel: &CancelToken,
     input: Input,
     source_id: i64,
-    batch_tx: std::sync::mpsc::SyncSender<Batch>,
-    batch_rx: std::sync::mpsc::Receiver<Batch>,
     tx: mpsc::Sender<Msg>,
 ) -> Result<[std::thread::JoinHandle<()>; 2]> {
+    let (batch_tx, batch_rx) = std::sync::mpsc::sync_channel::<Batch>(1);
     let spawn_error = |source| Error::Io {
         path: job.path.clone(),
         source,
