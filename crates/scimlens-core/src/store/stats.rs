@@ -15,7 +15,7 @@ use std::ffi::CStr;
 
 use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
 
-use super::bulk::Statement;
+use super::bulk::{Param, Statement};
 
 use crate::error::Result;
 
@@ -397,8 +397,8 @@ async fn write(conn: &mut SqliteConnection, stats: &HashMap<String, EntityStats>
         let mut insert = Statement::prepare(&mut handle, WRITE_STATS)?;
         for (key, s) in stats {
             let sources = s.source_ids_text();
-            let [d, f] = [&s.decisive, &s.failure].map(Option::as_ref);
-            insert.execute(&[
+            let mut row = [Param::Null; 26];
+            row[..12].copy_from_slice(&[
                 key.into(),
                 (&s.kind).into(),
                 (&s.name).into(),
@@ -411,24 +411,26 @@ async fn write(conn: &mut SqliteConnection, stats: &HashMap<String, EntityStats>
                 s.first_seen.into(),
                 s.last_seen.into(),
                 sources.as_str().into(),
-                d.and_then(|l| l.time).into(),
-                d.map(|l| l.source).into(),
-                d.map(|l| l.seq).into(),
-                d.and_then(|l| l.outcome.as_deref()).into(),
-                d.and_then(|l| l.category.as_deref()).into(),
-                d.and_then(|l| l.attribute.as_deref()).into(),
-                d.and_then(|l| l.message.as_deref()).into(),
-                f.and_then(|l| l.time).into(),
-                f.map(|l| l.source).into(),
-                f.map(|l| l.seq).into(),
-                f.and_then(|l| l.outcome.as_deref()).into(),
-                f.and_then(|l| l.category.as_deref()).into(),
-                f.and_then(|l| l.attribute.as_deref()).into(),
-                f.and_then(|l| l.message.as_deref()).into(),
-            ])?;
+            ]);
+            row[12..19].copy_from_slice(&last_record_params(s.decisive.as_ref()));
+            row[19..].copy_from_slice(&last_record_params(s.failure.as_ref()));
+            insert.execute(&row)?;
         }
     }
     Ok(())
+}
+
+/// The `d_*` or `f_*` columns of a row: time, source, seq, outcome, category, attribute, message.
+fn last_record_params(l: Option<&LastRecord>) -> [Param<'_>; 7] {
+    [
+        l.and_then(|l| l.time).into(),
+        l.map(|l| l.source).into(),
+        l.map(|l| l.seq).into(),
+        l.and_then(|l| l.outcome.as_deref()).into(),
+        l.and_then(|l| l.category.as_deref()).into(),
+        l.and_then(|l| l.attribute.as_deref()).into(),
+        l.and_then(|l| l.message.as_deref()).into(),
+    ]
 }
 
 /// Adds `keys` to the entities the roll-up must decide again (see [`begin_dirty`]).
