@@ -109,8 +109,9 @@ impl<'h> Statement<'h> {
         })
     }
 
-    /// Binds `values` to the statement's parameters in order, runs it to completion and
-    /// clears the bindings, so no borrowed value is referenced after this returns.
+    /// Binds `values` to the statement's parameters in order, runs it to completion (these are
+    /// writes: a statement that returns rows is an error) and clears the bindings, so no
+    /// borrowed value is referenced after this returns.
     pub fn execute(&mut self, values: &[Param<'_>]) -> Result<()> {
         if values.len() != self.params as usize {
             return Err(Error::Storage(format!(
@@ -128,7 +129,11 @@ impl<'h> Statement<'h> {
                 // SAFETY: every parameter is bound to a value that lives until the bindings
                 // are cleared below.
                 match unsafe { ffi::sqlite3_step(stmt) } {
-                    ffi::SQLITE_DONE | ffi::SQLITE_ROW => Ok(()),
+                    ffi::SQLITE_DONE => Ok(()),
+                    ffi::SQLITE_ROW => Err(Error::Storage(
+                        "a bulk write returned rows; it takes statements that return none"
+                            .to_string(),
+                    )),
                     rc => Err(error(self.db, rc)),
                 }
             });

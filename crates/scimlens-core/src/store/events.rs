@@ -7,7 +7,7 @@ use super::bulk::Statement;
 
 use crate::error::Result;
 
-/// One classified record ready to insert (built on the parser thread).
+/// One classified record ready to insert (built on the classify thread).
 #[derive(Debug, Clone)]
 pub struct EventRow {
     pub seq: i64,

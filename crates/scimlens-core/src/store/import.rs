@@ -1,5 +1,5 @@
-//! Importing a file into the workspace: the parser runs on its own thread and streams
-//! classified rows to this side, which writes them in ONE transaction. A parse error, a
+//! Importing a file into the workspace: the parser and the classifier run on threads of their
+//! own and stream classified rows to this side, which writes them in ONE transaction. A parse error, a
 //! cancel or a storage error rolls everything back: a failed import leaves the workspace
 //! exactly as it was. The same file imported twice is recognised by its content hash.
 

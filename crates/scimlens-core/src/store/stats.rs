@@ -1,7 +1,7 @@
 //! Aggregates kept up to date by every import, so that the diagnosis never has to pass over
 //! every record: `entity_stats` (one row per entity: counts, names, ids, times, sources and the
 //! two records that decide its status) and `event_buckets` (record counts per provisioning
-//! cycle). An import folds its records into an [`ImportAggregates`] on the parser thread; the
+//! cycle). An import folds its records into an [`ImportAggregates`] on the classify thread; the
 //! writer merges it into the stored rows in the import's transaction.
 //!
 //! Merging is commutative (max, min, sums, unions, the better of two records), so the stored
@@ -19,7 +19,7 @@ use super::bulk::{Param, Statement};
 
 use crate::error::Result;
 
-/// Keys folded on the parser thread before they are merged into the workspace (bounds the
+/// Keys folded on the classify thread before they are merged into the workspace (bounds the
 /// memory an import of a large tenant needs).
 pub const FLUSH_KEYS: usize = 100_000;
 
