@@ -56,7 +56,9 @@ impl From<Error> for CommandError {
             | Error::Empty { path }
             | Error::Cancelled { path }
             | Error::Workspace { path, .. }
-            | Error::Migrate { path, .. } => out.path = Some(path.display().to_string()),
+            | Error::Migrate { path, .. }
+            | Error::NotAWorkspace { path, .. }
+            | Error::WorkspaceTooNew { path, .. } => out.path = Some(path.display().to_string()),
             Error::Aws { code, .. } => out.aws = Some(code),
             _ => {}
         }

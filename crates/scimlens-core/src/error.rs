@@ -112,6 +112,31 @@ pub enum Error {
         source: sqlx::migrate::MigrateError,
     },
 
+    /// The file is not a scimlens workspace (another application's database, or not SQLite at
+    /// all); it was left as it was.
+    #[error(
+        "{} is not a scimlens workspace ({reason}); it was not modified. Choose a workspace \
+         file, or a new or empty file to start one",
+        path.display()
+    )]
+    NotAWorkspace { path: PathBuf, reason: String },
+
+    /// The workspace was written by a newer scimlens, whose schema this one cannot read.
+    #[error(
+        "workspace {} was written by a newer version of scimlens (schema version {found}, this \
+         version reads up to {supported}); open it with that version or update scimlens",
+        path.display()
+    )]
+    WorkspaceTooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+
+    /// A row of the workspace does not hold what the schema says (damaged or crafted file).
+    #[error("the workspace is damaged: {what}")]
+    Corrupt { what: String },
+
     #[error("workspace query failed: {0}")]
     Db(#[from] sqlx::Error),
 
@@ -124,6 +149,10 @@ pub enum Error {
 
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+
+    /// A broken invariant of scimlens itself (a bug), never the user's input.
+    #[error("internal error: {0}")]
+    Internal(String),
 
     #[error("AWS {operation} failed: {message}")]
     Aws {
@@ -159,8 +188,12 @@ pub enum ErrorCode {
     RecordTooLarge,
     Cancelled,
     Workspace,
+    NotAWorkspace,
+    WorkspaceTooNew,
+    Corrupt,
     NotFound,
     InvalidArgument,
+    Internal,
     Aws,
 }
 
@@ -174,13 +207,26 @@ impl Error {
             Error::NotUtf8 { .. } => ErrorCode::NotUtf8,
             Error::RecordTooLarge { .. } => ErrorCode::RecordTooLarge,
             Error::Cancelled { .. } => ErrorCode::Cancelled,
+            Error::NotAWorkspace { .. } => ErrorCode::NotAWorkspace,
+            Error::WorkspaceTooNew { .. } => ErrorCode::WorkspaceTooNew,
+            Error::Corrupt { .. } => ErrorCode::Corrupt,
+            // A stored value sqlx cannot decode into its column's type is a damaged row.
+            Error::Db(sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_)) => {
+                ErrorCode::Corrupt
+            }
             Error::Workspace { .. } | Error::Migrate { .. } | Error::Db(_) | Error::Storage(_) => {
                 ErrorCode::Workspace
             }
             Error::NotFound { .. } => ErrorCode::NotFound,
             Error::InvalidArgument(_) => ErrorCode::InvalidArgument,
+            Error::Internal(_) => ErrorCode::Internal,
             Error::Aws { .. } => ErrorCode::Aws,
         }
+    }
+
+    /// A damaged row: `what` says which table and column hold what.
+    pub fn corrupt(what: impl Into<String>) -> Error {
+        Error::Corrupt { what: what.into() }
     }
 
     /// True when the error is the user's input (exit code 2 in the CLI) rather than the machine.
@@ -195,6 +241,8 @@ impl Error {
                 | ErrorCode::InvalidArgument
                 | ErrorCode::NotFound
                 | ErrorCode::Io
+                | ErrorCode::NotAWorkspace
+                | ErrorCode::WorkspaceTooNew
         )
     }
 }

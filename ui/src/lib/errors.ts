@@ -12,8 +12,12 @@ const TITLES: Record<ErrorCode, string> = {
   RECORD_TOO_LARGE: "A record is too large",
   CANCELLED: "Import cancelled",
   WORKSPACE: "The workspace could not be used",
+  NOT_A_WORKSPACE: "Not a scimlens workspace",
+  WORKSPACE_TOO_NEW: "The workspace is from a newer scimlens",
+  CORRUPT: "The workspace is damaged",
   NOT_FOUND: "Not found",
   INVALID_ARGUMENT: "Nothing to do",
+  INTERNAL: "Internal error",
   AWS: "AWS request failed",
 };
 

@@ -231,8 +231,11 @@ pub async fn problems(ws: &Workspace) -> Result<Vec<EntityRow>> {
         Option<i64>,
         String,
     );
-    let rows: Vec<Wire> =
-        serde_json::from_str(&json).expect("SQLite's json_group_array gives a JSON array");
+    let rows: Vec<Wire> = serde_json::from_str(&json).map_err(|e| {
+        crate::error::Error::corrupt(format!(
+            "entities: a row does not hold what its columns should ({e})"
+        ))
+    })?;
     Ok(rows
         .into_iter()
         .map(|r| EntityRow {

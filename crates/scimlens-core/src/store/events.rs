@@ -41,41 +41,66 @@ pub struct EventRow {
     pub evidence: super::evidence::Evidence,
 }
 
+/// The secondary indexes of `events`, as the migrations leave them (a test holds the two
+/// together). They are dropped and built again by name from here, never from definitions read
+/// out of the workspace: a crafted file's `sqlite_master` could hold any SQL.
+pub(crate) const EVENTS_INDEXES: &[(&str, &str)] = &[
+    (
+        "events_entity",
+        "CREATE INDEX events_entity ON events(entity_key, time)",
+    ),
+    (
+        "events_failed_category",
+        "CREATE INDEX events_failed_category ON events(category, connection_level, time, message)
+    WHERE category IS NOT NULL",
+    ),
+    (
+        "events_failed_time",
+        "CREATE INDEX events_failed_time ON events(time, entity_key, category, connection_level)
+    WHERE category IS NOT NULL AND connection_level = 0",
+    ),
+    (
+        "events_masked",
+        "CREATE INDEX events_masked ON events(time) WHERE masked = 1",
+    ),
+    (
+        "events_target",
+        "CREATE INDEX events_target ON events(target_id) WHERE target_id IS NOT NULL",
+    ),
+    ("events_time", "CREATE INDEX events_time ON events(time)"),
+    (
+        "events_uncorrelated",
+        "CREATE INDEX events_uncorrelated ON events(entity_key)
+    WHERE instr(entity_key, '|aws|') > 0 OR substr(entity_key, 1, 8) = 'unknown|'",
+    ),
+];
+
 /// Into an empty `events` table (the first import of a workspace, usually the largest), rows go
 /// faster without the secondary indexes, which are built once at the end by sorting: inserting
 /// keys in random order into B-trees larger than the page cache is the slowest part of a large
-/// import. Drops them (inside the import's transaction) and returns their definitions, as the
-/// migrations created them, for [`create_indexes`]; returns nothing when the table has rows.
-pub async fn defer_indexes_if_empty(conn: &mut SqliteConnection) -> Result<Vec<(String, String)>> {
+/// import. Drops them (inside the import's transaction) and returns true, so the caller builds
+/// them again with [`create_indexes`]; returns false when the table has rows.
+pub async fn defer_indexes_if_empty(conn: &mut SqliteConnection) -> Result<bool> {
     let empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM events)")
         .fetch_one(&mut *conn)
         .await?;
     if !empty {
-        return Ok(Vec::new());
+        return Ok(false);
     }
-    let indexes: Vec<(String, String)> = sqlx::query_as(
-        "SELECT name, sql FROM sqlite_master
-         WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL ORDER BY name",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    for (name, _) in &indexes {
-        sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX \"{name}\"")))
-            .execute(&mut *conn)
-            .await?;
+    for (name, _) in EVENTS_INDEXES {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP INDEX IF EXISTS \"{name}\""
+        )))
+        .execute(&mut *conn)
+        .await?;
     }
-    Ok(indexes)
+    Ok(true)
 }
 
-/// Builds again the indexes [`defer_indexes_if_empty`] dropped.
-pub async fn create_indexes(
-    conn: &mut SqliteConnection,
-    indexes: &[(String, String)],
-) -> Result<()> {
-    for (_, sql) in indexes {
-        sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-            .execute(&mut *conn)
-            .await?;
+/// Builds the indexes [`defer_indexes_if_empty`] dropped, from [`EVENTS_INDEXES`].
+pub async fn create_indexes(conn: &mut SqliteConnection) -> Result<()> {
+    for (_, sql) in EVENTS_INDEXES {
+        sqlx::query(*sql).execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -257,4 +282,37 @@ pub async fn timeline(
     .bind(limit)
     .fetch_all(ws.pool())
     .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(sql: &str) -> String {
+        sql.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    #[tokio::test]
+    async fn the_indexes_built_after_a_first_import_are_those_the_migrations_make() {
+        let ws = super::super::Workspace::in_memory().await.unwrap();
+        let migrated: Vec<(String, String)> = sqlx::query_as(
+            "SELECT name, sql FROM sqlite_master
+             WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL ORDER BY name",
+        )
+        .fetch_all(ws.pool())
+        .await
+        .unwrap();
+        let ours: Vec<(String, String)> = EVENTS_INDEXES
+            .iter()
+            .map(|(name, sql)| (name.to_string(), words(sql)))
+            .collect();
+        let migrated: Vec<(String, String)> = migrated
+            .into_iter()
+            .map(|(name, sql)| (name, words(&sql)))
+            .collect();
+        assert_eq!(
+            ours, migrated,
+            "a migration changed an index of `events`: change EVENTS_INDEXES with it"
+        );
+    }
 }

@@ -386,7 +386,9 @@ pub async fn import_job(
             records = count,
             "records written"
         );
-        events::create_indexes(&mut conn, &deferred_indexes).await?;
+        if deferred_indexes {
+            events::create_indexes(&mut conn).await?;
+        }
         tracing::debug!(ms = started.elapsed().as_millis() as u64, "indexes built");
         let hash = tap.hash_hex();
         if let Some((existing, existing_path)) = sources::find_by_hash(&mut conn, &hash).await? {

@@ -608,8 +608,11 @@ pub async fn fold_all_records(conn: &mut SqliteConnection) -> Result<()> {
         }
         .fetch_one(&mut *conn)
         .await?;
-        let page: Vec<EventFacts> =
-            serde_json::from_str(&json).expect("SQLite's json_group_array gives a JSON array");
+        let page: Vec<EventFacts> = serde_json::from_str(&json).map_err(|e| {
+            crate::error::Error::corrupt(format!(
+                "events: a record does not hold what its columns should ({e})"
+            ))
+        })?;
         let mut entities = HashMap::new();
         for r in &page {
             fold_entity(&mut entities, &r.facts());

@@ -3,4 +3,5 @@
 
 mod aws;
 mod importers;
+mod trust;
 mod workspace;
