@@ -47,7 +47,9 @@ impl From<Error> for CommandError {
                 out.expected = Some(expected);
                 out.found = Some(found);
             }
-            Error::NotUtf8 { path, position } | Error::RecordTooLarge { path, position, .. } => {
+            Error::NotUtf8 { path, position }
+            | Error::RecordTooLarge { path, position, .. }
+            | Error::TooLarge { path, position, .. } => {
                 out.path = Some(path.display().to_string());
                 out.position = Some(position);
             }

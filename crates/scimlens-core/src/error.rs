@@ -100,6 +100,18 @@ pub enum Error {
         limit_mb: u64,
     },
 
+    /// A part of an input larger than scimlens reads; `limit` names the bound ("8 MB").
+    #[error(
+        "{}: {position}: {what} is larger than {limit}, the most scimlens reads",
+        path.display()
+    )]
+    TooLarge {
+        path: PathBuf,
+        position: Position,
+        what: String,
+        limit: String,
+    },
+
     #[error("import of {} cancelled; the workspace is unchanged", path.display())]
     Cancelled { path: PathBuf },
 
@@ -175,6 +187,19 @@ pub enum AwsErrorKind {
     Other,
 }
 
+/// A size limit as a user reads it: `8 MB`, `64 KB`, `100 bytes`.
+pub fn describe_size(bytes: u64) -> String {
+    const KB: u64 = 1024;
+    const MB: u64 = 1024 * KB;
+    if bytes >= MB && bytes.is_multiple_of(MB) {
+        format!("{} MB", bytes / MB)
+    } else if bytes >= KB && bytes.is_multiple_of(KB) {
+        format!("{} KB", bytes / KB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
 /// Stable, machine-readable error codes; exported to TypeScript so the UI can branch on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
@@ -205,7 +230,7 @@ impl Error {
             Error::UnknownFormat { .. } => ErrorCode::UnknownFormat,
             Error::Empty { .. } => ErrorCode::Empty,
             Error::NotUtf8 { .. } => ErrorCode::NotUtf8,
-            Error::RecordTooLarge { .. } => ErrorCode::RecordTooLarge,
+            Error::RecordTooLarge { .. } | Error::TooLarge { .. } => ErrorCode::RecordTooLarge,
             Error::Cancelled { .. } => ErrorCode::Cancelled,
             Error::NotAWorkspace { .. } => ErrorCode::NotAWorkspace,
             Error::WorkspaceTooNew { .. } => ErrorCode::WorkspaceTooNew,

@@ -6,8 +6,15 @@
 //! A UTF-8 byte order mark is not stripped from the stream (byte positions stay those of the
 //! file, so a companion file can be re-read at a recorded position); it is dropped from the
 //! first header name instead.
+//!
+//! The csv crate reads whatever it is given: a quote that never closes swallows the rest of the
+//! file into one cell, and a row or cell grows without bound. So the bytes reach it through
+//! [`Checked`], which follows the quoting on the way (the same state machine as the csv crate's,
+//! for one delimiter and `"` quotes doubled inside quoted cells) and fails the read at a quote
+//! still open at the end of the file (naming the line it opened on) or at a row, cell or header
+//! larger than its limit ([`MAX_CSV_RECORD`], [`MAX_CSV_FIELD`], [`MAX_CSV_HEADER`]).
 
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -17,6 +24,14 @@ use crate::error::{Error, Position};
 
 /// Buffer of the csv reader; rows of provisioning logs with JSON cells run to several KB.
 const CSV_BUFFER: usize = 64 * 1024;
+
+/// Largest row, line breaks inside its quoted cells included: the largest JSON record
+/// (`import::json`) and then some.
+pub(crate) const MAX_CSV_RECORD: u64 = 16 * 1024 * 1024;
+/// Largest cell (the steps or modified properties of one change, as JSON, are the big ones).
+pub(crate) const MAX_CSV_FIELD: u64 = 8 * 1024 * 1024;
+/// Largest header row (exports have tens of columns).
+pub(crate) const MAX_CSV_HEADER: u64 = 64 * 1024;
 
 /// A header name reduced to what identifies it: `Date (UTC)` -> `date`,
 /// `TimeGenerated [UTC]` -> `timegenerated`, `Change_ID` -> `changeid`.
@@ -72,29 +87,244 @@ pub(crate) fn split_header(line: &str) -> Vec<String> {
     }
 }
 
-/// A csv reader over `reader` with the delimiter of its header line (sniffed from `head`).
-pub(crate) fn reader<R: Read>(reader: R, head: &[u8]) -> csv::Reader<R> {
-    reader_with_buffer(reader, head, CSV_BUFFER)
+/// A csv reader over `reader` with the delimiter of its header line (sniffed from `head`); the
+/// bytes pass through [`Checked`], so an unterminated quote or an oversized row is an error.
+pub(crate) fn reader<R: Read>(reader: R, head: &[u8]) -> csv::Reader<Checked<R>> {
+    let delimiter = delimiter_of(head);
+    builder(delimiter, CSV_BUFFER).from_reader(Checked::new(reader, delimiter))
 }
 
-/// [`reader`] with a buffer of `capacity` bytes: small for a reader that seeks, since every
-/// seek discards the buffer and refills it.
+/// A csv reader with a buffer of `capacity` bytes over a source [`reader`] has already read
+/// through to its end (`reader(..).into_inner()`, then seeked): small for a reader that
+/// seeks, since every seek discards the buffer and refills it. Its bytes were checked on that
+/// first pass, so they are read as they are (a checker cannot follow the quoting across seeks).
 pub(crate) fn reader_with_buffer<R: Read>(
-    reader: R,
+    checked: Checked<R>,
     head: &[u8],
     capacity: usize,
 ) -> csv::Reader<R> {
+    builder(delimiter_of(head), capacity).from_reader(checked.into_inner())
+}
+
+fn delimiter_of(head: &[u8]) -> u8 {
     let first_line = head.split(|&b| b == b'\n').next().unwrap_or_default();
-    let delimiter = sniff_delimiter(&String::from_utf8_lossy(first_line));
-    csv::ReaderBuilder::new()
+    sniff_delimiter(&String::from_utf8_lossy(first_line))
+}
+
+fn builder(delimiter: u8, capacity: usize) -> csv::ReaderBuilder {
+    let mut builder = csv::ReaderBuilder::new();
+    builder
         .flexible(true)
         .delimiter(delimiter)
         // Only `\n` ends a record: with the default CRLF terminator the csv crate leaves the
         // `\n` of `\r\n` to the next record, whose reported line is then one too low. The `\r`
         // this leaves at the end of the last cell is trimmed (see `cell` and `row_json`).
         .terminator(csv::Terminator::Any(b'\n'))
-        .buffer_capacity(capacity)
-        .from_reader(reader)
+        .buffer_capacity(capacity);
+    builder
+}
+
+/// Where the quoting of the bytes read so far stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quoting {
+    /// At the start of a cell (a quote here opens a quoted cell).
+    CellStart,
+    /// Inside an unquoted cell (a quote here is text).
+    Unquoted,
+    /// Inside a quoted cell.
+    Quoted,
+    /// Just after a quote inside a quoted cell: another quote is an escaped one; anything
+    /// else closes the cell.
+    QuoteInQuoted,
+}
+
+/// What [`Checked`] found wrong; travels inside an `io::Error` through the csv crate and is
+/// turned into the core's error, with the file's path, by [`csv_error`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Malformed {
+    /// A quoted cell still open at the end of the file.
+    UnterminatedQuote { line: u64, byte: u64 },
+    /// A row, cell or header larger than `limit` bytes.
+    TooLarge {
+        what: &'static str,
+        limit: u64,
+        line: u64,
+        byte: u64,
+    },
+}
+
+impl std::fmt::Display for Malformed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Malformed::UnterminatedQuote { line, .. } => {
+                write!(f, "the quote opened on line {line} is never closed")
+            }
+            Malformed::TooLarge {
+                what, limit, line, ..
+            } => write!(
+                f,
+                "{what} starting on line {line} is larger than {limit} bytes"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Malformed {}
+
+/// The bytes of a CSV file on their way to the csv crate, checked as they pass (see the
+/// module docs). Costs one pass over bytes already in memory.
+pub(crate) struct Checked<R> {
+    inner: R,
+    scan: Scan,
+}
+
+impl<R> Checked<R> {
+    fn new(inner: R, delimiter: u8) -> Self {
+        Checked {
+            inner,
+            scan: Scan::new(delimiter),
+        }
+    }
+
+    pub(crate) fn into_inner(self) -> R {
+        self.inner
+    }
+}
+
+impl<R: Read> Read for Checked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let checked = if n == 0 && !buf.is_empty() {
+            self.scan.end()
+        } else {
+            self.scan.check(&buf[..n])
+        };
+        checked
+            .map(|()| n)
+            .map_err(|m| std::io::Error::new(std::io::ErrorKind::InvalidData, m))
+    }
+}
+
+/// Seeking starts the check again at the new position, as at the start of a row (the only
+/// seek made through a checker is back to the start, to read the file again).
+impl<R: Seek> Seek for Checked<R> {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        let at = self.inner.seek(pos)?;
+        self.scan = Scan::new(self.scan.delimiter);
+        self.scan.byte = at;
+        self.scan.record_byte = at;
+        self.scan.field_byte = at;
+        Ok(at)
+    }
+}
+
+/// The quoting state machine and the sizes of the current row and cell.
+#[derive(Debug, Clone)]
+struct Scan {
+    delimiter: u8,
+    state: Quoting,
+    /// Line of the next byte (1-based) and its offset in the stream.
+    line: u64,
+    byte: u64,
+    /// Where the current row and cell started, and where the open quote (if any) opened.
+    record_line: u64,
+    record_byte: u64,
+    field_byte: u64,
+    quote_line: u64,
+    quote_byte: u64,
+    /// Rows ended so far, to bound the first (the header) more tightly; blank lines are not
+    /// rows (the csv crate skips them).
+    records: u64,
+    record_empty: bool,
+}
+
+impl Scan {
+    fn new(delimiter: u8) -> Self {
+        Scan {
+            delimiter,
+            state: Quoting::CellStart,
+            line: 1,
+            byte: 0,
+            record_line: 1,
+            record_byte: 0,
+            field_byte: 0,
+            quote_line: 1,
+            quote_byte: 0,
+            records: 0,
+            record_empty: true,
+        }
+    }
+
+    fn check(&mut self, bytes: &[u8]) -> Result<(), Malformed> {
+        for &b in bytes {
+            match (self.state, b) {
+                (Quoting::CellStart, b'"') => {
+                    self.state = Quoting::Quoted;
+                    self.quote_line = self.line;
+                    self.quote_byte = self.byte;
+                    self.record_empty = false;
+                }
+                (Quoting::Quoted, b'"') => self.state = Quoting::QuoteInQuoted,
+                (Quoting::QuoteInQuoted, b'"') => self.state = Quoting::Quoted,
+                (Quoting::Quoted, _) => {}
+                (_, b'\n') => {
+                    self.state = Quoting::CellStart;
+                    if !self.record_empty {
+                        self.records += 1;
+                    }
+                    self.record_empty = true;
+                    self.record_line = self.line + 1;
+                    self.record_byte = self.byte + 1;
+                    self.field_byte = self.byte + 1;
+                }
+                (_, d) if d == self.delimiter => {
+                    self.state = Quoting::CellStart;
+                    self.record_empty = false;
+                    self.field_byte = self.byte + 1;
+                }
+                _ => {
+                    self.state = Quoting::Unquoted;
+                    self.record_empty = false;
+                }
+            }
+            if b == b'\n' {
+                self.line += 1;
+            }
+            self.byte += 1;
+            let (what, limit) = if self.records == 0 {
+                ("the header row", MAX_CSV_HEADER)
+            } else {
+                ("a row", MAX_CSV_RECORD)
+            };
+            if self.byte - self.record_byte > limit {
+                return Err(self.too_large(what, limit, self.record_byte));
+            }
+            if self.byte - self.field_byte > MAX_CSV_FIELD {
+                return Err(self.too_large("a cell", MAX_CSV_FIELD, self.field_byte));
+            }
+        }
+        Ok(())
+    }
+
+    /// At the end of the input: a quoted cell must be closed.
+    fn end(&self) -> Result<(), Malformed> {
+        if self.state == Quoting::Quoted {
+            return Err(Malformed::UnterminatedQuote {
+                line: self.quote_line,
+                byte: self.quote_byte,
+            });
+        }
+        Ok(())
+    }
+
+    fn too_large(&self, what: &'static str, limit: u64, byte: u64) -> Malformed {
+        Malformed::TooLarge {
+            what,
+            limit,
+            line: self.record_line,
+            byte,
+        }
+    }
 }
 
 /// A file's header row, with each name normalised once for alias lookups.
@@ -194,10 +424,15 @@ pub(crate) fn position(pos: Option<&csv::Position>) -> Position {
 pub(crate) fn csv_error(path: &Path, e: csv::Error) -> Error {
     let pos = e.position().map(|p| position(Some(p)));
     match e.into_kind() {
-        csv::ErrorKind::Io(source) => Error::Io {
-            path: path.to_path_buf(),
-            source,
-        },
+        csv::ErrorKind::Io(source) => {
+            match source.get_ref().and_then(|e| e.downcast_ref::<Malformed>()) {
+                Some(m) => malformed_error(path, m),
+                None => Error::Io {
+                    path: path.to_path_buf(),
+                    source,
+                },
+            }
+        }
         csv::ErrorKind::Utf8 { pos, .. } => Error::NotUtf8 {
             path: path.to_path_buf(),
             position: position(pos.as_ref()),
@@ -207,6 +442,35 @@ pub(crate) fn csv_error(path: &Path, e: csv::Error) -> Error {
             position: pos.unwrap_or_else(|| position(None)),
             expected: "a well-formed CSV row".to_string(),
             found: format!("{other:?}"),
+        },
+    }
+}
+
+fn malformed_error(path: &Path, m: &Malformed) -> Error {
+    let at = |line: u64, byte: u64| Position {
+        line: Some(line),
+        column: None,
+        record: None,
+        byte_offset: Some(byte),
+    };
+    match *m {
+        Malformed::UnterminatedQuote { line, byte } => Error::Parse {
+            path: path.to_path_buf(),
+            position: at(line, byte),
+            expected: "a closing quote (\") for the cell whose quote opens on this line"
+                .to_string(),
+            found: "the end of the file".to_string(),
+        },
+        Malformed::TooLarge {
+            what,
+            limit,
+            line,
+            byte,
+        } => Error::TooLarge {
+            path: path.to_path_buf(),
+            position: at(line, byte),
+            what: format!("{what} of CSV"),
+            limit: crate::error::describe_size(limit),
         },
     }
 }
@@ -291,6 +555,69 @@ mod tests {
             );
         }
         assert_eq!(lines, vec![Some(2), Some(3)]);
+    }
+
+    /// Reads every row of `text` through the checked reader, as an importer does.
+    fn read_all(text: &[u8]) -> Result<usize, Error> {
+        let path = Path::new("logs.csv");
+        let mut rdr = reader(text, text);
+        rdr.headers().map_err(|e| csv_error(path, e))?;
+        let mut row = csv::StringRecord::new();
+        let mut rows = 0;
+        while rdr.read_record(&mut row).map_err(|e| csv_error(path, e))? {
+            rows += 1;
+        }
+        Ok(rows)
+    }
+
+    #[test]
+    fn an_unterminated_quote_is_an_error_naming_the_line_it_opened_on() {
+        let text = "a,b\r\n1,2\r\n3,\"never closed\r\n4,5\r\n6,7\r\n";
+        let err = read_all(text.as_bytes()).unwrap_err();
+        let Error::Parse { position, .. } = &err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(position.line, Some(3), "{err}");
+        let message = err.to_string();
+        assert!(
+            message.contains("logs.csv: line 3") && message.contains("closing quote"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn quoted_cells_with_line_breaks_and_doubled_quotes_and_stray_quotes_read_whole() {
+        let text = "a;b\n\"x \"\"y\"\"\nz\";2\n3;it\"s\n\"\";\"\"\"\"\n";
+        assert_eq!(read_all(text.as_bytes()).unwrap(), 3);
+        assert_eq!(read_all(b"a,b\n1,\"closed at the end\"").unwrap(), 1);
+    }
+
+    #[test]
+    fn oversized_cells_rows_and_headers_are_errors_naming_the_limit() {
+        let cell = "x".repeat(MAX_CSV_FIELD as usize + 1);
+        let err = read_all(format!("a,b\n1,2\n3,\"{cell}\"\n").as_bytes()).unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::RecordTooLarge);
+        let message = err.to_string();
+        assert!(
+            message.contains("line 3") && message.contains("a cell of CSV is larger than 8 MB"),
+            "{message}"
+        );
+
+        let third = "y".repeat(MAX_CSV_RECORD as usize / 3 + 1);
+        let err = read_all(format!("a,b,c\n{third},{third},{third}\n").as_bytes()).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("a row of CSV is larger than 16 MB"),
+            "{err}"
+        );
+
+        let header = vec!["column"; MAX_CSV_HEADER as usize / 6].join(",");
+        let err = read_all(format!("{header}\n1\n").as_bytes()).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("line 1: the header row of CSV is larger than 64 KB"),
+            "{err}"
+        );
     }
 
     #[test]

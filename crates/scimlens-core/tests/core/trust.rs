@@ -318,3 +318,60 @@ async fn damaged_aggregates_are_a_damaged_workspace_not_a_panic() {
     let err = Workspace::open(&path).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::Corrupt, "{err}");
 }
+
+async fn counts(ws: &Workspace) -> Vec<i64> {
+    let mut out = Vec::new();
+    for table in [
+        "sources",
+        "events",
+        "evidence_blocks",
+        "entity_stats",
+        "entities",
+    ] {
+        let sql = format!("SELECT count(*) FROM {table}");
+        out.push(
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .fetch_one(ws.pool())
+                .await
+                .unwrap(),
+        );
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_csv_whose_quote_never_closes_is_rejected_with_the_line_it_opened_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(&dir.path().join("case.sqlite"))
+        .await
+        .unwrap();
+    import(&ws, "entra-diagnostic/export.jsonl").await.unwrap();
+    let before = counts(&ws).await;
+
+    let mut csv =
+        std::fs::read_to_string(fixture("entra-portal-csv-alt/provisioning_logs.csv")).unwrap();
+    let line = csv.lines().count() + 1;
+    csv.push_str(
+        "2026-11-20T14:00:00Z,b1,c1,create,failure,EntryConflict,\"Failed to create User\n\
+         2026-11-20T14:01:00Z,b2,c2,create,success,,,Sales,Sales,Group\n",
+    );
+    let path = dir.path().join("provisioning_logs.csv");
+    std::fs::write(&path, csv).unwrap();
+    let req = ImportFilesReq {
+        paths: vec![path],
+        extra_reserved: Vec::new(),
+    };
+    let now = Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap();
+    let err = api::import_files(&ws, req, &CancelToken::default(), now, &|_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Parse, "{err}");
+    let message = err.to_string();
+    assert!(
+        message.contains("provisioning_logs.csv")
+            && message.contains(&format!("line {line}"))
+            && message.contains("closing quote"),
+        "{message}"
+    );
+    assert_eq!(counts(&ws).await, before, "the workspace is unchanged");
+}
