@@ -4,6 +4,13 @@
 //! Evidence is used in the order the AWS side states it best: the AWS `detail` text, the HTTP
 //! status, rules applied to the values that were sent, then the IdP's error code as a hint.
 //! The more specific wins: a reserved name that fails with a generic 400 is `RESERVED_NAME`.
+//!
+//! Some failures concern no entity and become job-level findings ([`Classification::job_level`]):
+//! a read of the identity store that failed, a sync tool that could not read its source
+//! directory (Google Workspace), and a run that aborted. Reads never decide an entity's status
+//! ([`is_decisive`]): they show that an object existed, not that a change reached it.
+
+use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
 
 use crate::model::{Category, EntityKind, Outcome, ProvisioningEvent};
 
@@ -52,6 +59,10 @@ pub struct Classification {
     pub attribute: Option<String>,
     /// Normalized: no names, ids or request ids, so equal causes group together.
     pub message: String,
+    /// True when the record concerns the job rather than any entity (a failed read, a source
+    /// directory the sync tool could not read, an aborted run): it is keyed to the connection and
+    /// shown above the entities, never as a failing user or group.
+    pub job_level: bool,
 }
 
 impl Classification {
@@ -60,13 +71,24 @@ impl Classification {
             category,
             attribute: attribute.map(str::to_string),
             message: message.into(),
+            job_level: false,
         }
+    }
+
+    fn about_the_job(mut self) -> Self {
+        self.job_level = true;
+        self
     }
 }
 
 /// True when the record can decide an entity's status. Benign skips (out of scope, nothing to
-/// do) say nothing about whether the entity is provisioned correctly.
+/// do) say nothing about whether the entity is provisioned correctly, and neither do reads: a
+/// `ListGroupMemberships` that succeeds after a throttled membership PATCH shows the group
+/// exists, not that the PATCH went through.
 pub fn is_decisive(event: &ProvisioningEvent, classification: Option<&Classification>) -> bool {
+    if is_read(event) {
+        return false;
+    }
     if classification.is_some() {
         return true;
     }
@@ -78,6 +100,28 @@ pub fn is_decisive(event: &ProvisioningEvent, classification: Option<&Classifica
         Some(_) => true,
         None => false,
     }
+}
+
+/// True for a call that only reads: Identity Store API `List*`, `Describe*`, `Get*` and
+/// `IsMemberInGroups`, SCIM `GET`s (CloudTrail names them `GetUser`, `ListGroups`, ...), or an
+/// operation logged with its HTTP method (`GET /Users?filter=...`). Sync tools log prose
+/// (`creating user`), which never matches: only API names and methods do.
+pub fn is_read(event: &ProvisioningEvent) -> bool {
+    let Some(op) = event.operation.as_deref().map(str::trim) else {
+        return false;
+    };
+    if op.get(..4).is_some_and(|m| m.eq_ignore_ascii_case("GET ")) {
+        return true;
+    }
+    if op.contains(char::is_whitespace) {
+        return false;
+    }
+    op == "IsMemberInGroups"
+        || ["List", "Describe", "Get"].iter().any(|verb| {
+            op.strip_prefix(verb)
+                .and_then(|rest| rest.chars().next())
+                .is_some_and(|c| c.is_ascii_uppercase())
+        })
 }
 
 /// Classifies one record; `None` when the record shows no problem.
@@ -97,10 +141,25 @@ pub fn classify(event: &ProvisioningEvent, rules: &Rules) -> Option<Classificati
     if !failed {
         return None;
     }
+    if let Some(c) = source_side(event) {
+        return Some(c);
+    }
     let mut found = by_detail(event)
         .or_else(|| by_http_status(event))
         .or_else(|| by_sent_values(event))
         .or_else(|| by_error_code(event));
+    if is_read(event) {
+        // A read that failed changed nothing: it says the client's query (or the connection)
+        // went wrong, which is about the job, not about the object read.
+        let c = found.unwrap_or_else(|| {
+            Classification::new(
+                Category::Other,
+                None,
+                format!("{READ_REFUSED} (List, Get or Describe); it concerns no entity"),
+            )
+        });
+        return Some(c.about_the_job());
+    }
     // A group's only unique attributes are displayName and externalId; a create that conflicts
     // without saying which is, in practice, the displayName.
     if let Some(c) = found.as_mut() {
@@ -171,24 +230,95 @@ fn by_detail(event: &ProvisioningEvent) -> Option<Classification> {
     texts(event).find_map(classify_text)
 }
 
+/// Failures on the source side of a sync tool: it could not read Google Workspace
+/// (`googleapi: Error 503: ...`), or the run aborted (ssosync's `Notifying Lambda and mark this
+/// execution as Failure: <reason>`). Both are job-level. An abort that follows an entity's own
+/// AWS failure (the open operation got a 409, then the tool gave up) stays that entity's failure:
+/// the classification chain explains it.
+fn source_side(event: &ProvisioningEvent) -> Option<Classification> {
+    let google = texts(event).find_map(googleapi_error);
+    let aborted = texts(event).find_map(abort_reason);
+    if let Some(google) = google {
+        let message = format!("{SOURCE_UNREADABLE} ({google}); not an AWS failure");
+        let message = if aborted.is_some() {
+            format!("{RUN_ABORTED}{message}")
+        } else {
+            format!("the sync tool {message}")
+        };
+        return Some(Classification::new(Category::Other, None, message).about_the_job());
+    }
+    let reason = aborted?;
+    let names_entity = event.entity.kind.is_some() && !event.connection_level;
+    let explained = by_detail(event).or_else(|| by_http_status(event)).is_some();
+    if explained || (names_entity && event.http_status.is_some()) {
+        return None;
+    }
+    let reason = if reason.is_empty() {
+        "the log states no reason".to_string()
+    } else {
+        reason
+    };
+    Some(
+        Classification::new(Category::Other, None, format!("{RUN_ABORTED}{reason}"))
+            .about_the_job(),
+    )
+}
+
+/// How the message of an aborted run begins ([`super::fixes`] words its fix by it).
+pub const RUN_ABORTED: &str = "the sync run aborted: ";
+/// What the message of a sync tool that could not read Google Workspace says.
+pub const SOURCE_UNREADABLE: &str = "could not read Google Workspace";
+/// How the message of a failed read no other rule explains begins.
+pub const READ_REFUSED: &str = "AWS refused a read request";
+/// How the message of a malformed request from the client begins.
+pub const CLIENT_REQUEST: &str = "the client sent a request AWS could not parse";
+/// How the message of an empty value sent for an attribute begins.
+pub const EMPTY_VALUE: &str = "an empty value was sent for ";
+/// What the message of a value holding a Unicode control character says.
+pub const CONTROL_CHARACTER: &str = " contains a Unicode control character";
+/// What the message of a value holding a character outside AWS's pattern says.
+pub const OUTSIDE_PATTERN: &str = " contains a character outside AWS's allowed pattern";
+
+/// The Google API error in a sync tool's text, cut to one clause: `googleapi: Error 503: ...`.
+fn googleapi_error(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let at = lower
+        .find("googleapi:")
+        .or_else(|| lower.find("googleapis.com"))?;
+    // A `googleapis.com` URL sits inside a Go error such as `Get "https://admin.googleapis...":
+    // oauth2: ...`: keep the whole clause from its start.
+    let start = text[..at].rfind("; ").map(|i| i + 2).unwrap_or(0);
+    let start = if lower[at..].starts_with("googleapi:") {
+        at
+    } else {
+        start
+    };
+    let clause = text[start..].split("; ").next().unwrap_or_default().trim();
+    Some(truncate(clause, 200))
+}
+
+/// The reason of an aborted ssosync run: what follows `mark this execution as Failure`.
+fn abort_reason(text: &str) -> Option<String> {
+    const MARK: &str = "mark this execution as failure";
+    let at = text.to_ascii_lowercase().find(MARK)? + MARK.len();
+    let rest = text[at..].trim_start_matches([':', ' ']);
+    let clause = rest.split("; ").next().unwrap_or_default().trim();
+    Some(truncate(clause, 300))
+}
+
+fn truncate(s: &str, max_chars: usize) -> String {
+    match s.char_indices().nth(max_chars) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
 /// Classifies a message text alone (AWS detail, CloudTrail errorMessage, an IdP reason).
 pub fn classify_text(text: &str) -> Option<Classification> {
     let lower = text.to_lowercase();
-    if let Some(attr) = validation_attribute(text) {
-        let attribute = normalize_attribute(&attr);
-        if lower.contains("length greater than or equal to 1") || lower.contains("must not be null")
-        {
-            return Some(Classification::new(
-                Category::MissingRequiredAttribute,
-                Some(&attribute),
-                format!("{attribute} is required by AWS and was empty or missing"),
-            ));
-        }
-        return Some(Classification::new(
-            Category::InvalidValue,
-            Some(&attribute),
-            format!("{attribute} breaks an AWS length or character rule"),
-        ));
+    let errors = validation_errors(text);
+    if !errors.is_empty() {
+        return Some(classify_validation(&errors));
     }
     if lower.contains("exceeds allowed limit of 1")
         || lower.contains("allowed limit of 1")
@@ -204,6 +334,7 @@ pub fn classify_text(text: &str) -> Option<Classification> {
             category: Category::MultivalueNotSupported,
             attribute,
             message,
+            job_level: false,
         });
     }
     if lower.contains("missing path in patch") || lower.contains("replacing group memberships") {
@@ -212,6 +343,30 @@ pub fn classify_text(text: &str) -> Option<Classification> {
             None,
             "the client sent a PATCH AWS does not support (missing path or replacing all members)",
         ));
+    }
+    if lower.contains("allows omitting \"path\"") || lower.contains("current patch support allows")
+    {
+        return Some(Classification::new(
+            Category::PatchInvalid,
+            None,
+            "the client sent a PATCH operation without a path that changes more than one \
+             attribute; AWS allows that only for an Add or Replace of a single attribute",
+        ));
+    }
+    for (needle, said) in [
+        (
+            "invalid json from requestbody",
+            "Invalid JSON from RequestBody",
+        ),
+        ("invalid filter format", "Invalid Filter format"),
+    ] {
+        if lower.contains(needle) {
+            return Some(Classification::new(
+                Category::Other,
+                None,
+                format!("{CLIENT_REQUEST} ({said}): a client bug, not a problem with the data"),
+            ));
+        }
     }
     if lower.contains("duplicate")
         || lower.contains("conflictexception")
@@ -234,7 +389,8 @@ pub fn classify_text(text: &str) -> Option<Classification> {
     {
         return Some(throttled());
     }
-    if lower.contains("unauthorizedexception")
+    // Okta: `Error while verifying if user <u> exists: Unauthorized` is the token refused.
+    if lower.contains("unauthorized")
         || lower.contains("authentication failed")
         || lower.contains("invalid token")
         || lower.contains("token is expired")
@@ -247,6 +403,9 @@ pub fn classify_text(text: &str) -> Option<Classification> {
         || lower.contains("linked group is missing")
         || lower.contains("invalidanchor")
         || lower.contains("resource not found")
+        || lower.contains("matching user not found")
+        || lower.contains("user does not exist")
+        || lower.contains("group does not exist")
     {
         return Some(target_missing());
     }
@@ -261,6 +420,121 @@ pub fn classify_text(text: &str) -> Option<Classification> {
         ));
     }
     None
+}
+
+/// One `Value at '<attribute>' failed to satisfy constraint: <constraint>` of an AWS validation
+/// message, the attribute normalized and the constraint lowercased.
+struct ValidationError {
+    attribute: String,
+    constraint: String,
+}
+
+impl ValidationError {
+    /// `length greater than or equal to 1` or `must not be null`: nothing (or `""`) was sent.
+    fn is_empty_value(&self) -> bool {
+        self.constraint
+            .contains("length greater than or equal to 1")
+            || self.constraint.contains("must not be null")
+    }
+}
+
+/// Every attribute an AWS validation message names, in order: `N validation errors detected:
+/// Value at 'a' failed ...; Value at 'b' failed ...`. AWS writes `Value at 'x'`, `Value null at
+/// 'x'` or `Value '<v>' at 'x'`; the attribute is always the quoted text just before
+/// `failed to satisfy constraint`.
+fn validation_errors(text: &str) -> Vec<ValidationError> {
+    const FAILED: &str = "' failed to satisfy constraint";
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(rel) = text[from..].find(FAILED) {
+        let end = from + rel;
+        let after = end + FAILED.len();
+        let next = text[after..]
+            .find(FAILED)
+            .map(|i| after + i)
+            .unwrap_or(text.len());
+        // The constraint runs to the start of the next error's `Value ...` (or the end).
+        let segment = &text[after..next];
+        let constraint_end = if next < text.len() {
+            segment.rfind("Value").unwrap_or(segment.len())
+        } else {
+            segment.len()
+        };
+        let constraint = segment[..constraint_end]
+            .trim_start_matches([':', ' '])
+            .trim_end_matches([';', ' '])
+            .to_lowercase();
+        if let Some(open) = text[..end].rfind("at '") {
+            let attribute = &text[open + "at '".len()..end];
+            if !attribute.is_empty() && !attribute.contains('\'') {
+                out.push(ValidationError {
+                    attribute: normalize_attribute(attribute),
+                    constraint,
+                });
+            }
+        }
+        from = after;
+    }
+    out
+}
+
+/// The most specific reading of AWS's validation errors: a required attribute sent empty beats an
+/// optional one sent empty, which beats a pattern or length rule. Every other attribute named is
+/// listed in the message.
+fn classify_validation(errors: &[ValidationError]) -> Classification {
+    let required = |e: &&ValidationError| REQUIRED_USER.contains(&e.attribute.as_str());
+    let main = errors
+        .iter()
+        .find(|e| e.is_empty_value() && required(e))
+        .or_else(|| errors.iter().find(|e| e.is_empty_value()))
+        .unwrap_or(&errors[0]);
+    let attribute = main.attribute.as_str();
+    let mut others: Vec<&str> = Vec::new();
+    for e in errors {
+        if e.attribute != attribute && !others.contains(&e.attribute.as_str()) {
+            others.push(&e.attribute);
+        }
+    }
+    let also = if others.is_empty() {
+        String::new()
+    } else {
+        format!(" (AWS also rejected {})", others.join(", "))
+    };
+    if main.is_empty_value() && required(&main) {
+        return Classification::new(
+            Category::MissingRequiredAttribute,
+            Some(attribute),
+            format!("{attribute} is required by AWS and was empty or missing{also}"),
+        );
+    }
+    if main.is_empty_value() {
+        return empty_value(attribute, &also);
+    }
+    let why = if main.constraint.contains("regular expression pattern") {
+        OUTSIDE_PATTERN.trim_start().to_string()
+    } else if main.constraint.contains("length less than or equal to") {
+        "is longer than AWS allows".to_string()
+    } else {
+        "breaks an AWS length or character rule".to_string()
+    };
+    Classification::new(
+        Category::InvalidValue,
+        Some(attribute),
+        format!("{attribute} {why}{also}"),
+    )
+}
+
+/// An attribute AWS does not require was sent as `""`: every string AWS receives must be at
+/// least one character long, so an optional attribute must be left out rather than sent empty.
+fn empty_value(attribute: &str, also: &str) -> Classification {
+    Classification::new(
+        Category::InvalidValue,
+        Some(attribute),
+        format!(
+            "{EMPTY_VALUE}{attribute}{also}; AWS rejects an empty string for any attribute it \
+             receives (an optional attribute must be left out instead)"
+        ),
+    )
 }
 
 fn by_http_status(event: &ProvisioningEvent) -> Option<Classification> {
@@ -286,9 +560,56 @@ const REQUIRED_USER: [&str; 4] = [
 ];
 const SINGLE_VALUED: [&str; 4] = ["emails", "phoneNumbers", "addresses", "roles"];
 
-/// Rules on the values the IdP sent: a required attribute empty, two values of a single-valued
-/// attribute, a name AWS's patterns refuse.
+/// AWS's limit of members per CreateGroup and of membership changes per PATCH.
+pub const MAX_MEMBERS_PER_REQUEST: usize = 100;
+
+/// Rules on the shape of the request: a group replaced with PUT, or more members added or
+/// removed in one request than AWS takes. Visible from the operation and the members sent.
+fn by_request_shape(event: &ProvisioningEvent) -> Option<Classification> {
+    let op = event.operation.as_deref().unwrap_or_default().trim();
+    let is_group =
+        event.entity.kind == Some(EntityKind::Group) || op.to_ascii_lowercase().contains("group");
+    if !is_group {
+        return None;
+    }
+    let put = op.eq_ignore_ascii_case("PutGroup")
+        || (op.get(..4).is_some_and(|m| m.eq_ignore_ascii_case("PUT "))
+            && op.to_ascii_lowercase().contains("/groups"));
+    if put {
+        return Some(Classification::new(
+            Category::PatchInvalid,
+            Some("members"),
+            "the client replaced the group with PUT (all its members at once); AWS takes group \
+             changes only as PATCH",
+        ));
+    }
+    let members: usize = event
+        .attributes
+        .iter()
+        .filter(|a| normalize_attribute(&a.name) == "members")
+        .map(|a| a.values.len())
+        .sum();
+    (members > MAX_MEMBERS_PER_REQUEST).then(|| {
+        Classification::new(
+            Category::PatchInvalid,
+            Some("members"),
+            format!(
+                "more than {MAX_MEMBERS_PER_REQUEST} members added or removed in one request; AWS \
+                 accepts at most {MAX_MEMBERS_PER_REQUEST} membership changes per PATCH (and \
+                 {MAX_MEMBERS_PER_REQUEST} members per CreateGroup)"
+            ),
+        )
+    })
+}
+
+/// Rules on the values the IdP sent, the candidate causes of a 400 that states nothing: a
+/// required attribute empty, two values of a single-valued attribute, too many members in one
+/// request, a name AWS's patterns refuse, a Unicode control character or an empty string in any
+/// value. AWS's own rules come first; the characters only the IdP guides warn about, last.
 fn by_sent_values(event: &ProvisioningEvent) -> Option<Classification> {
+    if let Some(c) = by_request_shape(event) {
+        return Some(c);
+    }
     if event.attributes.is_empty() {
         return None;
     }
@@ -350,40 +671,142 @@ fn by_sent_values(event: &ProvisioningEvent) -> Option<Classification> {
         .and_then(|a| a.values.first())
         .map(String::as_str)
         .or(event.entity.name.as_deref());
-    sent_name.and_then(|n| check_name(name_attr, n, is_user))
+    let name = sent_name.and_then(|n| name_violation(name_attr, n, is_user));
+    if let Some(v) = name.as_ref().filter(|v| v.aws_rule) {
+        return Some(v.classification.clone());
+    }
+    // Names and name parts go through `name_violation`; every other value is checked here.
+    let checked_as_name =
+        |attr: &str| attr == name_attr || (is_user && REQUIRED_USER.contains(&attr));
+    for a in &event.attributes {
+        let attr = normalize_attribute(&a.name);
+        if !checked_as_name(&attr) && a.values.iter().any(|v| has_control_character(v)) {
+            return Some(control_character(&attr));
+        }
+    }
+    for a in &event.attributes {
+        let attr = normalize_attribute(&a.name);
+        if !a.values.is_empty() && a.values.iter().all(String::is_empty) {
+            return Some(empty_value(&attr, ""));
+        }
+    }
+    name.map(|v| v.classification)
 }
 
-/// AWS's length and character rules for a userName or group displayName, plus the characters
-/// the Entra and Okta guides warn about.
+/// A value that breaks a character or length rule, and whether the rule is AWS's own (it
+/// rejects the value) or only the IdP guides' (`<>;:%`, tab, CR, LF: AWS's pattern allows them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameViolation {
+    pub classification: Classification,
+    pub aws_rule: bool,
+}
+
+/// AWS's `UserName` pattern `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`: letters, marks, symbols, numbers
+/// and punctuation, so no separator (space), control, format, private-use or unassigned
+/// character.
+pub fn allowed_in_user_name(c: char) -> bool {
+    matches!(
+        c.general_category_group(),
+        GeneralCategoryGroup::Letter
+            | GeneralCategoryGroup::Mark
+            | GeneralCategoryGroup::Symbol
+            | GeneralCategoryGroup::Number
+            | GeneralCategoryGroup::Punctuation
+    )
+}
+
+/// AWS's pattern for its other strings (display and name parts, titles, ...):
+/// `[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r  ]+`. The space characters AWS lists vary by attribute;
+/// every space separator is allowed here, so only what no attribute takes is refused.
+pub fn allowed_in_string(c: char) -> bool {
+    allowed_in_user_name(c)
+        || matches!(c, '\t' | '\n' | '\r')
+        || c.general_category() == GeneralCategory::SpaceSeparator
+}
+
+/// A Unicode control character (general category Cc) other than tab, CR and LF, which AWS's
+/// string pattern lists: BEL, NUL, ESC, DEL, the C1 controls. Invisible in most consoles and
+/// found only through AWS support when AWS answers a plain 400.
+pub fn has_control_character(value: &str) -> bool {
+    value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+fn control_character(attribute: &str) -> Classification {
+    Classification::new(
+        Category::InvalidValue,
+        Some(attribute),
+        format!("{attribute}{CONTROL_CHARACTER}; AWS rejects it"),
+    )
+}
+
+/// AWS's length and character rules for a userName or group displayName (or a name part),
+/// plus the characters the Entra and Okta guides warn about.
 pub fn check_name(attribute: &str, value: &str, is_user: bool) -> Option<Classification> {
-    let invalid = |why: &str| {
-        Some(Classification::new(
-            Category::InvalidValue,
-            Some(attribute),
-            format!("{attribute} {why}"),
-        ))
+    name_violation(attribute, value, is_user).map(|v| v.classification)
+}
+
+/// [`check_name`] with the rule's origin: AWS's own rules first, the IdP guides' last.
+pub fn name_violation(attribute: &str, value: &str, is_user: bool) -> Option<NameViolation> {
+    let aws = |why: String| {
+        Some(NameViolation {
+            classification: Classification::new(
+                Category::InvalidValue,
+                Some(attribute),
+                format!("{attribute} {why}"),
+            ),
+            aws_rule: true,
+        })
     };
     let len = value.chars().count();
     if is_user {
         if value.contains("#EXT#") {
-            return invalid("contains #EXT# (an Entra guest); AWS rejects it");
+            return aws("contains #EXT# (an Entra guest); AWS rejects it".into());
         }
         if value.chars().any(char::is_whitespace) {
-            return invalid("contains whitespace; AWS allows none in a userName");
+            return aws("contains whitespace; AWS allows none in a userName".into());
         }
-        if len > 128 {
-            return invalid("is longer than AWS's 128-character limit");
-        }
-    } else if len > 1024 {
-        return invalid("is longer than AWS's 1024-character limit");
+    }
+    if has_control_character(value) {
+        return Some(NameViolation {
+            classification: control_character(attribute),
+            aws_rule: true,
+        });
+    }
+    let allowed = if is_user {
+        allowed_in_user_name
+    } else {
+        allowed_in_string
+    };
+    if !value.chars().all(allowed) {
+        return aws(format!(
+            "{} (letters, marks, symbols, numbers, punctuation): a format, private-use, \
+             unassigned or line-separator character such as a zero-width space",
+            OUTSIDE_PATTERN.trim_start()
+        ));
+    }
+    if is_user && len > 128 {
+        return aws("is longer than AWS's 128-character limit".into());
+    }
+    if !is_user && len > 1024 {
+        return aws("is longer than AWS's 1024-character limit".into());
     }
     if value
         .chars()
         .any(|c| matches!(c, '<' | '>' | ';' | ':' | '%' | '\t' | '\r' | '\n'))
     {
-        return invalid(
-            "contains a character the Entra and Okta guides say AWS rejects (<>;:% tab CR LF)",
-        );
+        return Some(NameViolation {
+            classification: Classification::new(
+                Category::InvalidValue,
+                Some(attribute),
+                format!(
+                    "{attribute} contains a character the Entra and Okta guides say AWS rejects \
+                     (<>;:% tab CR LF)"
+                ),
+            ),
+            aws_rule: false,
+        });
     }
     None
 }
@@ -391,7 +814,15 @@ pub fn check_name(attribute: &str, value: &str, is_user: bool) -> Option<Classif
 fn by_error_code(event: &ProvisioningEvent) -> Option<Classification> {
     let code = event.error_code.as_deref()?.to_ascii_lowercase();
     // Codes may carry an app prefix (`ContosoEntryConflict`): match on the suffix.
-    if code.ends_with("entryconflict") || code.contains("conflict") {
+    // Entra's `DuplicateTargetEntries`: more than one object in AWS matches the IdP's object.
+    if code.ends_with("duplicatetargetentries") {
+        return Some(Classification::new(
+            Category::DuplicateConflict,
+            None,
+            "more than one object in AWS matches the IdP's object (DuplicateTargetEntries)",
+        ));
+    }
+    if code.ends_with("entryconflict") || code.contains("conflict") || code.contains("duplicate") {
         return Some(Classification::new(
             Category::DuplicateConflict,
             None,
@@ -425,13 +856,17 @@ fn by_error_code(event: &ProvisioningEvent) -> Option<Classification> {
 }
 
 /// The candidate causes of a 400 that states nothing (Okta's guidance, AWS's rules).
-pub const UNSPECIFIED_CANDIDATES: [&str; 6] = [
+pub const UNSPECIFIED_CANDIDATES: [&str; 9] = [
     "name.givenName, name.familyName or displayName empty or missing",
     "userName not unique in AWS (or the user was created manually in AWS)",
     "a value contains one of <>;:% or a tab or line break",
-    "an empty string \"\" sent for an attribute",
+    "an empty string \"\" sent for an attribute (any attribute, optional ones included)",
     "an incomplete address or more than one email, phone or address",
     "a reserved name (Administrator, AWSAdministrators) or a Control Tower group name",
+    "a Unicode control character in a value (invisible: BEL, NUL, ESC and the like)",
+    "a userName outside AWS's pattern: letters, marks, symbols, numbers and punctuation only \
+     (no spaces, control or format characters such as a zero-width space)",
+    "more than 100 members added or removed in one PATCH, or a group sent with PUT",
 ];
 
 fn unexplained(event: &ProvisioningEvent) -> Classification {
@@ -480,7 +915,8 @@ fn classify_attribute_validation(event: &ProvisioningEvent) -> Classification {
                 return missing(attr);
             }
             Some(v) => {
-                if let Some(c) = check_name(attr, v, is_user) {
+                // The userName pattern (no whitespace) binds the userName alone.
+                if let Some(c) = check_name(attr, v, is_user && attr == "userName") {
                     return c;
                 }
             }
@@ -495,6 +931,7 @@ fn classify_attribute_validation(event: &ProvisioningEvent) -> Classification {
             Some(p) => format!("{p} failed the IdP's attribute validation before export"),
             None => "an attribute failed the IdP's validation before export".to_string(),
         },
+        job_level: false,
     }
 }
 
@@ -538,13 +975,6 @@ fn permission() -> Classification {
     )
 }
 
-/// `Value at 'name.givenName' failed to satisfy constraint` -> `name.givenName`.
-fn validation_attribute(text: &str) -> Option<String> {
-    let i = text.find("Value at '")? + "Value at '".len();
-    let end = text[i..].find('\'')?;
-    Some(text[i..i + end].to_string())
-}
-
 /// `List attribute emails exceeds ...` -> `emails`.
 fn list_attribute(text: &str) -> Option<String> {
     let i = text.find("List attribute ")? + "List attribute ".len();
@@ -557,11 +987,30 @@ fn list_attribute(text: &str) -> Option<String> {
 
 /// Maps the many spellings of an attribute onto AWS's SCIM name: `givenName`,
 /// `name.givenName`, `emails[type eq "work"].value` -> `emails`, `userPrincipalName` stays.
+/// Schema-qualified paths lose their schema: `urn:ietf:params:scim:schemas:core:2.0:User:userName`
+/// -> `userName`, and the enterprise extension's
+/// `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User.manager.value` (or `:manager`) ->
+/// `manager`.
 pub fn normalize_attribute(name: &str) -> String {
+    const SCHEMAS: [&str; 2] = [
+        "urn:ietf:params:scim:schemas:core:2.0:user",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:user",
+    ];
     let base = name.split('[').next().unwrap_or(name).trim();
-    let base = base
-        .strip_prefix("urn:ietf:params:scim:schemas:core:2.0:User:")
+    let lower = base.to_ascii_lowercase();
+    let base = SCHEMAS
+        .iter()
+        .find(|s| {
+            lower.starts_with(*s) && matches!(base.as_bytes().get(s.len()), Some(b':' | b'.'))
+        })
+        .map(|s| &base[s.len() + 1..])
         .unwrap_or(base);
+    let extension = lower.starts_with(SCHEMAS[1]);
+    // `manager.value` is the manager: the enterprise extension's only complex attribute.
+    let base = match base.strip_suffix(".value") {
+        Some(parent) if extension => parent,
+        _ => base,
+    };
     match base.to_ascii_lowercase().as_str() {
         "givenname" | "name.givenname" | "firstname" => "name.givenName".to_string(),
         "familyname" | "name.familyname" | "surname" | "lastname" => "name.familyName".to_string(),

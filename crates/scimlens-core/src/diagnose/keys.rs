@@ -11,9 +11,13 @@ use crate::model::{EntityKind, MASKED, ProvisioningEvent};
 
 pub const CONNECTION_KEY: &str = "connection";
 
+/// The key of the entity `event` is about; [`CONNECTION_KEY`] for connection-level records and
+/// for failures that concern the job rather than an entity (a failed read, a source directory
+/// the sync tool could not read, an aborted run).
 pub fn entity_key(event: &ProvisioningEvent, classification: Option<&Classification>) -> String {
     let connection = event.connection_level
-        || classification.is_some_and(|c| c.category == crate::model::Category::AuthFailure);
+        || classification
+            .is_some_and(|c| c.job_level || c.category == crate::model::Category::AuthFailure);
     if connection {
         return CONNECTION_KEY.to_string();
     }

@@ -3,7 +3,7 @@
 
 use super::Rules;
 use super::classify::{GENERIC_CATEGORIES, reclassify_reserved};
-use super::fixes::fix_for;
+use super::fixes::fix_for_cause;
 use super::keys::unknown_name;
 use crate::error::Result;
 use crate::model::{Category, EntityKind, EntityStatus, Format, Idp};
@@ -113,7 +113,7 @@ fn decide(agg: EntityAggregate, rules: &Rules) -> EntityRow {
         .and_then(|c| Format::parse(&c.format))
         .map(Format::idp)
         .unwrap_or(Idp::Entra);
-    let fix = category.map(|c| fix_for(c, attribute.as_deref(), idp));
+    let fix = category.map(|c| fix_for_cause(c, attribute.as_deref(), message.as_deref(), idp));
     EntityRow {
         entity_key: agg.entity_key,
         kind: kind.as_str().to_string(),

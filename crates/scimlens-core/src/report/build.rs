@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::*;
 use crate::diagnose::classify::UNSPECIFIED_CANDIDATES;
 use crate::diagnose::findings::{silent_gaps, throttling_bursts};
-use crate::diagnose::fixes::fix_for;
+use crate::diagnose::fixes::fix_for_cause;
 use crate::error::Result;
 use crate::import::value::format_time;
 use crate::model::Idp;
@@ -64,13 +64,14 @@ pub fn connection_findings(groups: Vec<entities::ConnectionGroup>) -> Vec<Connec
         .into_iter()
         .map(|g| {
             let category = Category::parse(&g.category).unwrap_or(Category::Other);
+            let fix = fix_for_cause(category, None, Some(&g.message), Idp::Entra);
             ConnectionFinding {
                 category,
                 message: g.message,
                 first_seen: ms_to_text(g.first_seen),
                 last_seen: ms_to_text(g.last_seen),
                 count: g.count as u64,
-                fix: fix_for(category, None, Idp::Entra),
+                fix,
             }
         })
         .collect()

@@ -3,5 +3,6 @@
 
 mod aws;
 mod importers;
+mod rules;
 mod trust;
 mod workspace;
