@@ -5,7 +5,8 @@
 //!
 //! Checked per user: required attributes present and non-empty, one value per multi-valued
 //! attribute (and per single-valued one), a primary email, reserved names, lengths and
-//! characters (`#EXT#` included), externalId length; per group: displayName, reserved names,
+//! characters (`#EXT#` included, and AWS's full userName pattern), Unicode control characters and
+//! empty strings in any value, externalId length; per group: displayName, reserved names,
 //! lengths, more than 100 members. Across the export: userName, primary email and externalId
 //! (groups: displayName, externalId) unique; against a store snapshot: the same values taken by
 //! an AWS object the IdP does not own.
@@ -17,8 +18,10 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::diagnose::Rules;
-use crate::diagnose::classify::{check_name, reclassify_reserved};
-use crate::diagnose::fixes::fix_for;
+use crate::diagnose::classify::{
+    EMPTY_VALUE, has_control_character, name_violation, reclassify_reserved,
+};
+use crate::diagnose::fixes::fix_for_cause;
 use crate::directory::mapping::{Attr, AttributeMapping, Mapped, Mapper};
 use crate::directory::{Directory, DirectoryFormat, DirectoryIdp, MemberKind};
 use crate::import::value::format_time;
@@ -76,8 +79,7 @@ pub struct PreflightSection {
     pub findings: Vec<PreflightFinding>,
 }
 
-/// AWS's limit of members per CreateGroup and membership changes per PATCH.
-pub const MAX_MEMBERS_PER_REQUEST: usize = 100;
+pub use crate::diagnose::classify::MAX_MEMBERS_PER_REQUEST;
 const MAX_STRING: usize = 1024;
 const MAX_EXTERNAL_ID: usize = 256;
 
@@ -157,16 +159,13 @@ impl Checker<'_> {
         is_user: bool,
         source: &str,
     ) {
-        if let Some(c) = check_name(attribute, value, is_user) {
-            let len = value.chars().count();
-            let aws_rule = value.contains("#EXT#")
-                || (is_user && (len > 128 || value.chars().any(char::is_whitespace)))
-                || len > MAX_STRING;
-            let severity = if aws_rule {
+        if let Some(v) = name_violation(attribute, value, is_user) {
+            let severity = if v.aws_rule {
                 Severity::Error
             } else {
                 Severity::Warning
             };
+            let c = v.classification;
             self.push(
                 s,
                 severity,
@@ -174,6 +173,37 @@ impl Checker<'_> {
                 c.attribute.as_deref(),
                 c.message,
                 Some(value),
+                Some(source.to_string()),
+            );
+        }
+    }
+
+    /// Rules for every value whatever its attribute: a Unicode control character (AWS rejects
+    /// it with a bare 400), and an empty string (AWS rejects `""` for any attribute it receives;
+    /// a warning, as a connector may leave an empty attribute out rather than send it).
+    fn any_value(&mut self, s: &Subject<'_>, attribute: &str, value: &str, source: &str) {
+        if has_control_character(value) {
+            self.push(
+                s,
+                Severity::Error,
+                Category::InvalidValue,
+                Some(attribute),
+                format!("{attribute} contains a Unicode control character; AWS rejects it"),
+                Some(&value.escape_default().to_string()),
+                Some(source.to_string()),
+            );
+        } else if value.is_empty() {
+            self.push(
+                s,
+                Severity::Warning,
+                Category::InvalidValue,
+                Some(attribute),
+                format!(
+                    "{EMPTY_VALUE}{attribute} if the IdP sends it as it is in the export; AWS \
+                     rejects an empty string for any attribute it receives (an optional \
+                     attribute must be left out instead)"
+                ),
+                Some("\"\""),
                 Some(source.to_string()),
             );
         }
@@ -352,6 +382,15 @@ fn check_user(c: &mut Checker<'_>, m: &Mapper, u: &Mapped<'_>, s: &Subject<'_>) 
                 Some(v.source.to_string()),
             ),
             _ => {}
+        }
+        // Names and name parts went through the name rules (control characters included);
+        // required ones sent empty are missing, above.
+        let named = matches!(
+            t.attr,
+            Attr::UserName | Attr::DisplayName | Attr::GivenName | Attr::FamilyName
+        );
+        if !named && !matches!(t.attr, Attr::Active | Attr::Unknown) {
+            c.any_value(s, &t.compare_key, v.value, v.source);
         }
     }
 }
@@ -771,7 +810,12 @@ pub fn to_report(
                 category: Some(f.category),
                 attribute: f.attribute.clone(),
                 message: Some(f.message.clone()),
-                fix: Some(fix_for(f.category, f.attribute.as_deref(), idp)),
+                fix: Some(fix_for_cause(
+                    f.category,
+                    f.attribute.as_deref(),
+                    Some(&f.message),
+                    idp,
+                )),
                 events: 0,
                 last_seen: None,
             }
@@ -790,7 +834,7 @@ pub fn to_report(
             names.dedup();
             RootCause {
                 category,
-                fix: fix_for(category, attribute.as_deref(), idp),
+                fix: fix_for_cause(category, attribute.as_deref(), Some(&summary), idp),
                 attribute,
                 summary,
                 count: names.len() as u64,
@@ -1074,6 +1118,69 @@ mod tests {
             "an empty string is shown as such"
         );
         assert_eq!(empty.source.as_deref(), Some("givenName"));
+    }
+
+    /// Regression: only whitespace was checked against AWS's userName pattern, so a userName
+    /// holding a control character such as BEL passed preflight.
+    #[test]
+    fn a_bel_in_a_user_name_fails_preflight() {
+        let r = run(&entra(vec![entry(ok("ann\u{7}@x.com", "1"))]), None);
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.attribute.as_deref() == Some("userName"))
+            .unwrap_or_else(|| panic!("{:#?}", r.findings));
+        assert_eq!(
+            (f.severity, f.category),
+            (Severity::Error, Category::InvalidValue)
+        );
+        assert!(f.message.contains("control character"), "{}", f.message);
+    }
+
+    #[test]
+    fn a_user_name_outside_aws_s_pattern_fails_and_a_unicode_one_passes() {
+        let r = run(
+            &entra(vec![
+                entry(ok("ann\u{200B}lee@x.com", "1")),
+                entry(ok("josé.núñez@x.com", "2")),
+            ]),
+            None,
+        );
+        assert!(has(
+            &r,
+            "ann\u{200B}lee@x.com",
+            Category::InvalidValue,
+            "userName"
+        ));
+        assert!(
+            !r.findings.iter().any(|f| f.name == "josé.núñez@x.com"),
+            "{:#?}",
+            r.findings
+        );
+    }
+
+    #[test]
+    fn a_control_character_or_an_empty_string_in_any_value_is_predicted() {
+        let mut bel = ok("bel@x.com", "1");
+        bel.push(("jobTitle", "Engineer\u{7}".into()));
+        let mut empty = ok("empty@x.com", "2");
+        empty.push(("jobTitle", String::new()));
+        let r = run(&entra(vec![entry(bel), entry(empty)]), None);
+        let bel = r.findings.iter().find(|f| f.name == "bel@x.com").unwrap();
+        assert_eq!(
+            (bel.severity, bel.category, bel.attribute.as_deref()),
+            (Severity::Error, Category::InvalidValue, Some("title"))
+        );
+        assert_eq!(
+            bel.value.as_deref(),
+            Some("Engineer\\u{7}"),
+            "shown escaped"
+        );
+        let empty = r.findings.iter().find(|f| f.name == "empty@x.com").unwrap();
+        assert_eq!(
+            (empty.severity, empty.category, empty.attribute.as_deref()),
+            (Severity::Warning, Category::InvalidValue, Some("title"))
+        );
     }
 
     #[test]
