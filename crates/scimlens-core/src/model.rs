@@ -22,10 +22,12 @@ pub enum Format {
     Cloudtrail,
     Ssosync,
     IdpScimSync,
+    /// The Entra provisioning job's status (Graph `.../synchronization/jobs`).
+    EntraJobStatus,
 }
 
 impl Format {
-    pub const ALL: [Format; 9] = [
+    pub const ALL: [Format; 10] = [
         Format::EntraGraph,
         Format::EntraPortalJson,
         Format::EntraDiagnostic,
@@ -35,6 +37,7 @@ impl Format {
         Format::Cloudtrail,
         Format::Ssosync,
         Format::IdpScimSync,
+        Format::EntraJobStatus,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -48,6 +51,7 @@ impl Format {
             Format::Cloudtrail => "cloudtrail",
             Format::Ssosync => "ssosync",
             Format::IdpScimSync => "idp-scim-sync",
+            Format::EntraJobStatus => "entra-job-status",
         }
     }
 
@@ -62,7 +66,8 @@ impl Format {
             | Format::EntraPortalJson
             | Format::EntraDiagnostic
             | Format::EntraLogAnalyticsCsv
-            | Format::EntraPortalCsv => Idp::Entra,
+            | Format::EntraPortalCsv
+            | Format::EntraJobStatus => Idp::Entra,
             Format::OktaSystemlog => Idp::Okta,
             Format::Cloudtrail => Idp::Aws,
             Format::Ssosync | Format::IdpScimSync => Idp::SyncTool,

@@ -3,4 +3,4 @@
 /**
  * Every log format scimlens can import. The names are part of the JSON report.
  */
-export type Format = "entra-graph" | "entra-portal-json" | "entra-diagnostic" | "entra-log-analytics-csv" | "entra-portal-csv" | "okta-systemlog" | "cloudtrail" | "ssosync" | "idp-scim-sync";
+export type Format = "entra-graph" | "entra-portal-json" | "entra-diagnostic" | "entra-log-analytics-csv" | "entra-portal-csv" | "okta-systemlog" | "cloudtrail" | "ssosync" | "idp-scim-sync" | "entra-job-status";

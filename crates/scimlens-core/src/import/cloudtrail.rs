@@ -12,15 +12,13 @@
 //! left empty, so nothing downstream can mistake the mask for a name. Identity Store API calls
 //! made by an admin often carry real names; those are used.
 
-use std::io::BufRead;
-
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::json::{JsonRecords, Layout};
+use super::lenient::lenient_record;
 use super::value::{de_text, http_status_in_text, parse_time, value_text};
-use super::{EventSink, Input, SourceWarning, WarningKind};
-use crate::error::{Error, Position, Result};
+use super::{EventSink, Input, Leftovers, SourceWarning, WarningKind, head_text, key_position};
+use crate::error::{Error, Result};
 use crate::model::{
     Action, EntityKind, EntityRef, MASKED, Outcome, ProvisioningEvent, SentAttribute,
 };
@@ -52,33 +50,36 @@ pub fn import(input: Input, sink: &mut dyn EventSink) -> Result<()> {
     };
     let mut records = JsonRecords::new(input.reader, &input.path, layout);
     let mut skipped: u64 = 0;
+    let mut leftovers = Leftovers::default();
     while let Some(rec) = records.next_record()? {
-        let position = Position {
-            line: Some(rec.line),
-            column: Some(rec.column),
-            record: Some(rec.number),
-            byte_offset: None,
-        };
-        let parse_error = |expected: &str, e: serde_json::Error| Error::Parse {
-            path: input.path.clone(),
-            position: position.clone(),
-            expected: expected.to_string(),
-            found: e.to_string(),
-        };
         let event: TrailEvent = if shape == Shape::LookupEvents {
-            let outer: LookupEvent = serde_json::from_str(rec.text)
-                .map_err(|e| parse_error("a lookup-events entry (EventId, CloudTrailEvent)", e))?;
+            let outer: LookupEvent = serde_json::from_str(rec.text).map_err(|e| {
+                rec.parse_error(
+                    &input.path,
+                    "a lookup-events entry (EventId, CloudTrailEvent)",
+                    &e,
+                )
+            })?;
             match outer.cloud_trail_event.as_deref() {
-                Some(inner) => serde_json::from_str(inner).map_err(|e| {
-                    parse_error("a CloudTrail event inside the CloudTrailEvent string", e)
+                // A position inside the string would not be a file position: name the entry.
+                Some(inner) => serde_json::from_str(inner).map_err(|e| Error::Parse {
+                    path: input.path.clone(),
+                    position: rec.position(),
+                    expected: "a CloudTrail event inside the CloudTrailEvent string".to_string(),
+                    found: e.to_string(),
                 })?,
                 None => outer.into_trail_event(),
             }
         } else {
             serde_json::from_str(rec.text).map_err(|e| {
-                parse_error("a CloudTrail event (eventTime, eventSource, eventName)", e)
+                rec.parse_error(
+                    &input.path,
+                    "a CloudTrail event (eventTime, eventSource, eventName)",
+                    &e,
+                )
             })?
         };
+        leftovers.record_keys(event.unknown_keys);
         let source = event.event_source.as_deref().unwrap_or_default();
         if !SOURCES.contains(&source) {
             skipped += 1;
@@ -107,16 +108,13 @@ pub fn import(input: Input, sink: &mut dyn EventSink) -> Result<()> {
             ),
         });
     }
+    leftovers.warn(sink, "CloudTrail events", "");
     Ok(())
 }
 
 /// Decides the layout from the first bytes, without consuming them.
 fn sniff_shape(input: &mut Input) -> Result<Shape> {
-    let head = input.reader.fill_buf().map_err(|source| Error::Io {
-        path: input.path.clone(),
-        source,
-    })?;
-    let head = String::from_utf8_lossy(head.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(head));
+    let head = head_text(input)?;
     let text = head.trim_start();
     if text.starts_with('[') {
         return Ok(Shape::Array);
@@ -133,49 +131,37 @@ fn sniff_shape(input: &mut Input) -> Result<Shape> {
     })
 }
 
-/// Byte position of `"key"` used as a member name in `s`.
-fn key_position(s: &str, key: &str) -> Option<usize> {
-    let needle = format!("\"{key}\"");
-    s.match_indices(&needle)
-        .find(|(i, _)| s[i + needle.len()..].trim_start().starts_with(':'))
-        .map(|(i, _)| i)
+lenient_record! {
+    struct TrailEvent {
+        event_time: Option<String> = ["eventTime"] via de_text,
+        event_source: Option<String> = ["eventSource"] via de_text,
+        event_name: Option<String> = ["eventName"] via de_text,
+        event_id: Option<String> = ["eventID", "eventId"] via de_text,
+        request_id: Option<String> = ["requestID", "requestId"] via de_text,
+        error_code: Option<String> = ["errorCode"] via de_text,
+        error_message: Option<String> = ["errorMessage"] via de_text,
+        request_parameters: Option<Value> = ["requestParameters"],
+        response_elements: Option<Value> = ["responseElements"],
+    }
+    known [
+        "eventVersion", "userIdentity", "awsRegion", "sourceIPAddress", "userAgent",
+        "readOnly", "eventType", "managementEvent", "recipientAccountId", "eventCategory",
+        "tlsDetails", "sessionCredentialFromConsole", "additionalEventData", "resources",
+        "serviceEventDetails", "apiVersion", "sharedEventID", "vpcEndpointId",
+        "vpcEndpointAccountId", "insightDetails", "edgeDeviceDetails", "addendum",
+    ]
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-struct TrailEvent {
-    #[serde(deserialize_with = "de_text")]
-    event_time: Option<String>,
-    #[serde(deserialize_with = "de_text")]
-    event_source: Option<String>,
-    #[serde(deserialize_with = "de_text")]
-    event_name: Option<String>,
-    #[serde(rename = "eventID", deserialize_with = "de_text")]
-    event_id: Option<String>,
-    #[serde(rename = "requestID", deserialize_with = "de_text")]
-    request_id: Option<String>,
-    #[serde(deserialize_with = "de_text")]
-    error_code: Option<String>,
-    #[serde(deserialize_with = "de_text")]
-    error_message: Option<String>,
-    request_parameters: Option<Value>,
-    response_elements: Option<Value>,
-}
-
-/// One entry of `aws cloudtrail lookup-events`; the full event is the `CloudTrailEvent` string.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase", default)]
-struct LookupEvent {
-    #[serde(deserialize_with = "de_text")]
-    event_id: Option<String>,
-    #[serde(deserialize_with = "de_text")]
-    event_name: Option<String>,
-    #[serde(deserialize_with = "de_text")]
-    event_time: Option<String>,
-    #[serde(deserialize_with = "de_text")]
-    event_source: Option<String>,
-    #[serde(rename = "CloudTrailEvent", deserialize_with = "de_text")]
-    cloud_trail_event: Option<String>,
+lenient_record! {
+    /// One entry of `aws cloudtrail lookup-events`; the full event is the `CloudTrailEvent` string.
+    struct LookupEvent {
+        event_id: Option<String> = ["EventId"] via de_text,
+        event_name: Option<String> = ["EventName"] via de_text,
+        event_time: Option<String> = ["EventTime"] via de_text,
+        event_source: Option<String> = ["EventSource"] via de_text,
+        cloud_trail_event: Option<String> = ["CloudTrailEvent"] via de_text,
+    }
+    known ["ReadOnly", "AccessKeyId", "Username", "Resources"]
 }
 
 impl LookupEvent {

@@ -3,50 +3,48 @@
 //! `action`/`statusInfo` names) and the Azure Monitor diagnostic export (JSON lines, record under
 //! `properties`, capitalised keys, integer step enums). One record type reads all three.
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::json::{JsonRecords, Layout};
+use super::lenient::lenient_record;
 use super::value::{de_text, embedded_aws_error, http_status_in_text, parse_time, value_text};
-use super::{EventSink, Input, SourceWarning, WarningKind};
-use crate::error::{Error, Position, Result};
+use super::{
+    EventSink, Input, Leftovers, SourceWarning, WarningKind, head_text, key_position,
+    one_record_per_line,
+};
+use crate::error::Result;
 use crate::model::{
     Action, EntityKind, EntityRef, Format, Outcome, ProvisioningEvent, SentAttribute, Step,
 };
 
-pub fn import(format: Format, input: Input, sink: &mut dyn EventSink) -> Result<()> {
-    let layout = match format {
-        Format::EntraGraph => Layout::ArrayUnderKey("value"),
-        Format::EntraPortalJson => Layout::Array,
-        _ => Layout::Lines,
-    };
+pub fn import(format: Format, mut input: Input, sink: &mut dyn EventSink) -> Result<()> {
+    let layout = layout_of(format, &mut input)?;
     let mut records = JsonRecords::new(input.reader, &input.path, layout);
+    let mut leftovers = Leftovers::default();
     while let Some(rec) = records.next_record()? {
-        let position = Position {
-            line: Some(rec.line),
-            column: Some(rec.column),
-            record: Some(rec.number),
-            byte_offset: None,
-        };
-        let parsed: std::result::Result<ProvisioningRecord, _> =
+        let parsed: std::result::Result<Option<ProvisioningRecord>, _> =
             if format == Format::EntraDiagnostic {
                 serde_json::from_str::<DiagnosticLine>(rec.text).map(|l| {
-                    let mut r = l.properties;
-                    if r.activity_date_time.is_none() {
-                        r.activity_date_time = l.time;
-                    }
-                    r
+                    l.properties.map(|mut r| {
+                        if r.activity_date_time.is_none() {
+                            r.activity_date_time = l.time;
+                        }
+                        r.unknown_keys += l.unknown_keys;
+                        r
+                    })
                 })
             } else {
-                serde_json::from_str(rec.text)
+                serde_json::from_str(rec.text).map(Some)
             };
-        let record = parsed.map_err(|e| Error::Parse {
-            path: input.path.clone(),
-            position,
-            expected: "an Entra provisioning record".to_string(),
-            found: e.to_string(),
-        })?;
-        sink.event(record.into_event(rec.text.to_string()))?;
+        let record =
+            parsed.map_err(|e| rec.parse_error(&input.path, "an Entra provisioning record", &e))?;
+        match record {
+            Some(r) if r.is_provisioning_record() => {
+                leftovers.record_keys(r.unknown_keys);
+                sink.event(r.into_event(rec.text.to_string()))?;
+            }
+            _ => leftovers.unknown_shapes += 1,
+        }
     }
     for meta in records.meta() {
         if meta.key == "@odata.nextLink" {
@@ -58,114 +56,139 @@ pub fn import(format: Format, input: Input, sink: &mut dyn EventSink) -> Result<
             });
         }
     }
+    leftovers.warn(
+        sink,
+        "Entra provisioning records",
+        "no id, time, action, status or identities",
+    );
     Ok(())
 }
 
-#[derive(Deserialize)]
-struct DiagnosticLine {
-    #[serde(default, deserialize_with = "de_text")]
-    time: Option<String>,
-    properties: ProvisioningRecord,
+/// Where the records are: a Graph page keeps them under `value`, an Event Hub capture of the
+/// diagnostic export under `records`; a portal download is an array; docs and tools also show
+/// one bare record, and the diagnostic export is usually JSON lines.
+fn layout_of(format: Format, input: &mut Input) -> Result<Layout> {
+    let head = head_text(input)?;
+    let text = head.trim_start();
+    let first_record_key = [
+        "activityDateTime",
+        "provisioningAction",
+        "properties",
+        "id",
+        "Id",
+    ]
+    .iter()
+    .filter_map(|k| key_position(text, k))
+    .min();
+    let wraps =
+        |key: &str| key_position(text, key).is_some_and(|p| first_record_key.is_none_or(|r| p < r));
+    Ok(if text.starts_with('[') {
+        Layout::Array
+    } else if wraps("value") {
+        Layout::ArrayUnderKey("value")
+    } else if format == Format::EntraDiagnostic && wraps("records") {
+        Layout::ArrayUnderKey("records")
+    } else if format == Format::EntraDiagnostic && one_record_per_line(text) {
+        // Strict lines: a broken line is reported at that line.
+        Layout::Lines
+    } else {
+        Layout::ObjectOrLines
+    })
 }
 
-/// One provisioning record, accepting Graph (camelCase), diagnostic (PascalCase) and the older
-/// `action` / `statusInfo` names.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-pub(crate) struct ProvisioningRecord {
-    #[serde(alias = "Id", deserialize_with = "de_text")]
-    pub id: Option<String>,
-    #[serde(alias = "ActivityDateTime", deserialize_with = "de_text")]
-    pub activity_date_time: Option<String>,
-    #[serde(alias = "JobId", deserialize_with = "de_text")]
-    pub job_id: Option<String>,
-    #[serde(alias = "CycleId", deserialize_with = "de_text")]
-    pub cycle_id: Option<String>,
-    #[serde(alias = "ChangeId", deserialize_with = "de_text")]
-    pub change_id: Option<String>,
-    #[serde(
-        alias = "action",
-        alias = "Action",
-        alias = "ProvisioningAction",
-        deserialize_with = "de_text"
-    )]
-    pub provisioning_action: Option<String>,
-    #[serde(
-        alias = "statusInfo",
-        alias = "StatusInfo",
-        alias = "ProvisioningStatusInfo"
-    )]
-    pub provisioning_status_info: Option<StatusInfo>,
-    #[serde(alias = "ProvisioningSteps")]
-    pub provisioning_steps: Option<Vec<RawStep>>,
-    #[serde(alias = "ModifiedProperties")]
-    pub modified_properties: Option<Vec<ModifiedProperty>>,
-    #[serde(alias = "SourceIdentity")]
-    pub source_identity: Option<Identity>,
-    #[serde(alias = "TargetIdentity")]
-    pub target_identity: Option<Identity>,
+lenient_record! {
+    struct DiagnosticLine {
+        time: Option<String> = ["time", "TimeGenerated"] via de_text,
+        properties: Option<ProvisioningRecord> = ["properties", "Properties"],
+    }
+    known [
+        "resourceId", "operationName", "operationVersion", "category", "tenantId", "resultType",
+        "resultSignature", "resultDescription", "durationMs", "callerIpAddress", "correlationId",
+        "identity", "Level", "level", "location", "Tenant", "TenantId",
+    ]
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-pub(crate) struct StatusInfo {
-    #[serde(alias = "Status", deserialize_with = "de_text")]
-    pub status: Option<String>,
-    #[serde(alias = "ErrorInformation")]
-    pub error_information: Option<ErrorInformation>,
-    /// Older (beta) downloads put the error fields directly under `statusInfo`.
-    #[serde(flatten)]
-    pub flat_error: ErrorInformation,
+lenient_record! {
+    /// One provisioning record, accepting Graph (camelCase), diagnostic (PascalCase) and the older
+    /// `action` / `statusInfo` names, also side by side in one record (the current name wins).
+    pub(crate) struct ProvisioningRecord {
+        pub id: Option<String> = ["id", "Id"] via de_text,
+        pub activity_date_time: Option<String> = ["activityDateTime", "ActivityDateTime"] via de_text,
+        pub job_id: Option<String> = ["jobId", "JobId"] via de_text,
+        pub cycle_id: Option<String> = ["cycleId", "CycleId"] via de_text,
+        pub change_id: Option<String> = ["changeId", "ChangeId"] via de_text,
+        pub provisioning_action: Option<String> =
+            ["provisioningAction", "ProvisioningAction", "action", "Action"] via de_text,
+        pub provisioning_status_info: Option<StatusInfo> =
+            ["provisioningStatusInfo", "ProvisioningStatusInfo", "statusInfo", "StatusInfo"],
+        pub provisioning_steps: Option<Vec<RawStep>> = ["provisioningSteps", "ProvisioningSteps"],
+        pub modified_properties: Option<Vec<ModifiedProperty>> =
+            ["modifiedProperties", "ModifiedProperties"],
+        pub source_identity: Option<Identity> = ["sourceIdentity", "SourceIdentity"],
+        pub target_identity: Option<Identity> = ["targetIdentity", "TargetIdentity"],
+    }
+    known [
+        "@odata.type", "@odata.context", "@odata.id", "tenantId", "TenantId",
+        "durationInMilliseconds", "DurationInMilliseconds", "initiatedBy", "InitiatedBy",
+        "servicePrincipal", "ServicePrincipal", "sourceSystem", "SourceSystem", "targetSystem",
+        "TargetSystem", "status", "Status", "statusInfo@odata.type",
+    ]
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-pub(crate) struct ErrorInformation {
-    #[serde(alias = "ErrorCode", deserialize_with = "de_text")]
-    pub error_code: Option<String>,
-    #[serde(alias = "Reason", deserialize_with = "de_text")]
-    pub reason: Option<String>,
-    #[serde(alias = "AdditionalDetails", deserialize_with = "de_text")]
-    pub additional_details: Option<String>,
+lenient_record! {
+    pub(crate) struct StatusInfo {
+        pub status: Option<String> = ["status", "Status"] via de_text,
+        pub error_information: Option<ErrorInformation> = ["errorInformation", "ErrorInformation"],
+        // Older (beta) downloads put the error fields directly under `statusInfo`.
+        pub flat_error_code: Option<String> = ["errorCode", "ErrorCode"] via de_text,
+        pub flat_reason: Option<String> = ["reason", "Reason"] via de_text,
+        pub flat_additional_details: Option<String> =
+            ["additionalDetails", "AdditionalDetails"] via de_text,
+    }
+    known [
+        "@odata.type", "errorCategory", "ErrorCategory", "recommendedAction", "RecommendedAction",
+    ]
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-pub(crate) struct RawStep {
-    #[serde(alias = "Name", deserialize_with = "de_text")]
-    pub name: Option<String>,
-    #[serde(alias = "ProvisioningStepType", deserialize_with = "de_text")]
-    pub provisioning_step_type: Option<String>,
-    #[serde(alias = "Status", deserialize_with = "de_text")]
-    pub status: Option<String>,
-    #[serde(alias = "Description", deserialize_with = "de_text")]
-    pub description: Option<String>,
-    #[serde(alias = "Details")]
-    pub details: Option<Value>,
+lenient_record! {
+    pub(crate) struct ErrorInformation {
+        pub error_code: Option<String> = ["errorCode", "ErrorCode"] via de_text,
+        pub reason: Option<String> = ["reason", "Reason"] via de_text,
+        pub additional_details: Option<String> =
+            ["additionalDetails", "AdditionalDetails"] via de_text,
+    }
+    known ["@odata.type", "errorCategory", "ErrorCategory", "recommendedAction", "RecommendedAction"]
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-pub(crate) struct ModifiedProperty {
-    #[serde(alias = "DisplayName", deserialize_with = "de_text")]
-    pub display_name: Option<String>,
-    #[serde(alias = "OldValue", deserialize_with = "de_text")]
-    pub old_value: Option<String>,
-    #[serde(alias = "NewValue", deserialize_with = "de_text")]
-    pub new_value: Option<String>,
+lenient_record! {
+    pub(crate) struct RawStep {
+        pub name: Option<String> = ["name", "Name"] via de_text,
+        pub provisioning_step_type: Option<String> =
+            ["provisioningStepType", "ProvisioningStepType"] via de_text,
+        pub status: Option<String> = ["status", "Status"] via de_text,
+        pub description: Option<String> = ["description", "Description"] via de_text,
+        pub details: Option<Value> = ["details", "Details"],
+    }
+    known ["@odata.type"]
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-pub(crate) struct Identity {
-    #[serde(alias = "Id", deserialize_with = "de_text")]
-    pub id: Option<String>,
-    #[serde(alias = "DisplayName", deserialize_with = "de_text")]
-    pub display_name: Option<String>,
-    #[serde(alias = "IdentityType", deserialize_with = "de_text")]
-    pub identity_type: Option<String>,
-    #[serde(alias = "Details")]
-    pub details: Option<Value>,
+lenient_record! {
+    pub(crate) struct ModifiedProperty {
+        pub display_name: Option<String> = ["displayName", "DisplayName"] via de_text,
+        pub old_value: Option<String> = ["oldValue", "OldValue"] via de_text,
+        pub new_value: Option<String> = ["newValue", "NewValue"] via de_text,
+    }
+    known ["@odata.type", "id", "Id"]
+}
+
+lenient_record! {
+    pub(crate) struct Identity {
+        pub id: Option<String> = ["id", "Id"] via de_text,
+        pub display_name: Option<String> = ["displayName", "DisplayName"] via de_text,
+        pub identity_type: Option<String> = ["identityType", "IdentityType"] via de_text,
+        pub details: Option<Value> = ["details", "Details"],
+    }
+    known ["@odata.type"]
 }
 
 /// Step type and status as words, whether the export wrote names or the integer enums.
@@ -262,6 +285,17 @@ fn entity_kind(identity_type: Option<&str>) -> Option<EntityKind> {
 }
 
 impl ProvisioningRecord {
+    /// False for an object that holds none of a provisioning record's parts (a stray object in
+    /// the container): it is skipped and counted rather than read as an empty record.
+    fn is_provisioning_record(&self) -> bool {
+        self.id.is_some()
+            || self.activity_date_time.is_some()
+            || self.provisioning_action.is_some()
+            || self.provisioning_status_info.is_some()
+            || self.source_identity.is_some()
+            || self.target_identity.is_some()
+    }
+
     pub(crate) fn into_event(self, raw: String) -> ProvisioningEvent {
         let steps: Vec<Step> = self
             .provisioning_steps
@@ -290,9 +324,12 @@ impl ProvisioningRecord {
             .collect();
 
         let status_info = self.provisioning_status_info.unwrap_or_default();
-        let error = status_info
-            .error_information
-            .unwrap_or(status_info.flat_error);
+        let error = status_info.error_information.unwrap_or(ErrorInformation {
+            error_code: status_info.flat_error_code,
+            reason: status_info.flat_reason,
+            additional_details: status_info.flat_additional_details,
+            unknown_keys: 0,
+        });
         let outcome = status_info.status.as_deref().map(Outcome::parse);
         let text = [error.reason.as_deref(), error.additional_details.as_deref()];
         let embedded = text.iter().flatten().find_map(|t| embedded_aws_error(t));

@@ -323,6 +323,7 @@ pub fn import_log_analytics(input: Input, sink: &mut dyn EventSink) -> Result<()
             modified_properties: json_cell(&path, &header, &row, modified)?,
             source_identity: json_cell(&path, &header, &row, source)?,
             target_identity,
+            unknown_keys: 0,
         };
         let mut event = record.into_event(row_json(&header, &row));
         event.time = cell(&row, time).as_deref().and_then(parse_csv_time);
@@ -446,6 +447,7 @@ pub fn import_portal(input: Input, companions: &[PathBuf], sink: &mut dyn EventS
                 display_name,
                 identity_type,
                 details: upn.map(|u| serde_json::json!({ "UserPrincipalName": u })),
+                unknown_keys: 0,
             })
         };
         let source_identity = identity(c.source_id, c.source_name, c.source_type, upn);
@@ -471,6 +473,7 @@ pub fn import_portal(input: Input, companions: &[PathBuf], sink: &mut dyn EventS
                     error_code,
                     reason,
                     additional_details,
+                    unknown_keys: 0,
                 }),
                 ..StatusInfo::default()
             }),
@@ -479,6 +482,7 @@ pub fn import_portal(input: Input, companions: &[PathBuf], sink: &mut dyn EventS
             modified_properties: (!modified.is_empty()).then_some(modified),
             source_identity,
             target_identity,
+            unknown_keys: 0,
         };
         let mut event = record.into_event(row_json(&header, &row));
         event.time = cell(&row, c.date).as_deref().and_then(parse_csv_time);
@@ -617,6 +621,7 @@ impl CompanionFile {
             status: cell(row, col(STEP_STATUS)),
             description: cell(row, col(STEP_DESCRIPTION)),
             details: cell(row, col(STEP_DETAILS)).map(|d| details_value(&d)),
+            unknown_keys: 0,
         };
         (number, step)
     }
@@ -627,6 +632,7 @@ impl CompanionFile {
             display_name: cell(row, col(PROPERTY_NAME)),
             old_value: cell(row, col(OLD_VALUE)),
             new_value: cell(row, col(NEW_VALUE)),
+            unknown_keys: 0,
         }
     }
 }

@@ -35,6 +35,45 @@ pub struct Record<'a> {
     pub column: u64,
 }
 
+impl Record<'_> {
+    /// Where the record starts in the file.
+    pub fn position(&self) -> Position {
+        Position {
+            line: Some(self.line),
+            column: Some(self.column),
+            record: Some(self.number),
+            byte_offset: None,
+        }
+    }
+
+    /// The error for a record that does not read as `expected`: the file position of what
+    /// serde_json found, and its message without serde's record-relative position.
+    pub fn parse_error(&self, path: &Path, expected: &str, e: &serde_json::Error) -> Error {
+        Error::Parse {
+            path: path.to_path_buf(),
+            position: self.position_of(e),
+            expected: expected.to_string(),
+            found: serde_message(e),
+        }
+    }
+
+    /// The file position of an error serde_json found in this record (it counts lines and
+    /// columns from the start of the record's text).
+    pub fn position_of(&self, e: &serde_json::Error) -> Position {
+        let (line, column) = match (e.line() as u64, e.column() as u64) {
+            (0, _) => (self.line, self.column),
+            (1, c) => (self.line, self.column + c.saturating_sub(1)),
+            (l, c) => (self.line + l - 1, c),
+        };
+        Position {
+            line: Some(line),
+            column: Some(column),
+            record: Some(self.number),
+            byte_offset: None,
+        }
+    }
+}
+
 /// A top-level member outside the records array (`@odata.nextLink`), kept verbatim.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Meta {
@@ -554,6 +593,16 @@ impl<R: BufRead> JsonRecords<R> {
                 Err(self.parse_error("end of file after the closing bracket", &describe_byte(b)))
             }
         }
+    }
+}
+
+/// serde_json's message without its " at line L column C" tail, which counts from the start of
+/// the text it was given (a record), not from the start of the file.
+pub(crate) fn serde_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) if e.line() > 0 => text[..i].to_string(),
+        _ => text,
     }
 }
 

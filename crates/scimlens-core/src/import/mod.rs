@@ -9,7 +9,9 @@ pub mod cloudtrail;
 pub mod csvutil;
 pub mod entra;
 pub mod entra_csv;
+pub mod entra_job;
 pub mod json;
+pub(crate) mod lenient;
 pub mod okta;
 pub mod plan;
 pub mod synctools;
@@ -63,6 +65,44 @@ impl WarningKind {
             "incomplete-page" => WarningKind::IncompletePage,
             "ignored" => WarningKind::Ignored,
             _ => WarningKind::Other,
+        }
+    }
+}
+
+/// What an importer skipped inside a container it knows: objects of no shape it reads, and
+/// records with members it does not know. Neither rejects the file; both are told as warnings.
+#[derive(Debug, Default)]
+pub(crate) struct Leftovers {
+    pub unknown_shapes: u64,
+    pub records_with_unknown_keys: u64,
+}
+
+impl Leftovers {
+    pub fn record_keys(&mut self, unknown_keys: u32) {
+        if unknown_keys > 0 {
+            self.records_with_unknown_keys += 1;
+        }
+    }
+
+    /// Tells the sink; `shape` says what a record of this format holds ("no id, time, ...").
+    pub fn warn(&self, sink: &mut dyn EventSink, what: &str, shape: &str) {
+        if self.unknown_shapes > 0 {
+            sink.warning(SourceWarning {
+                kind: WarningKind::Ignored,
+                message: format!(
+                    "{} objects that are not {what} ({shape}) were skipped",
+                    self.unknown_shapes
+                ),
+            });
+        }
+        if self.records_with_unknown_keys > 0 {
+            sink.warning(SourceWarning {
+                kind: WarningKind::Other,
+                message: format!(
+                    "{} {what} carry fields scimlens does not know; those fields were ignored",
+                    self.records_with_unknown_keys
+                ),
+            });
         }
     }
 }
@@ -234,12 +274,7 @@ fn looks_binary(b: &[u8]) -> bool {
 /// Keys in the first record of a JSON array decide between Entra and Okta.
 fn detect_array(head: &str) -> Option<Format> {
     let first = first_object_prefix(head);
-    if has_key(first, "activityDateTime")
-        || has_key(first, "provisioningAction")
-        || has_key(first, "provisioningStatusInfo")
-        || has_key(first, "statusInfo")
-        || has_key(first, "provisioningSteps")
-    {
+    if is_entra_record(first) {
         return Some(Format::EntraPortalJson);
     }
     if has_key(first, "eventType") && (has_key(first, "published") || has_key(first, "uuid")) {
@@ -252,8 +287,30 @@ fn detect_array(head: &str) -> Option<Format> {
 }
 
 fn detect_object(head: &str) -> Option<Format> {
-    let first_line = head.lines().next().unwrap_or(head);
-    let one_line_record = first_line.trim_end().ends_with('}');
+    let first = if one_record_per_line(head) {
+        head.lines().next().unwrap_or(head)
+    } else {
+        first_object_prefix(head)
+    };
+    // The provisioning job's status (one job, or Graph's `{"value": [...]}` list of jobs).
+    if has_key(head, "templateId")
+        && [
+            "countSuccessiveCompleteFailures",
+            "steadyStateLastAchievedTime",
+            "quarantine",
+        ]
+        .iter()
+        .any(|k| has_key(head, k))
+    {
+        return Some(Format::EntraJobStatus);
+    }
+    // Azure Monitor's diagnostic export: JSON lines, or an Event Hub capture `{"records": [...]}`;
+    // checked first, because a record's step details can hold `value` keys too.
+    if (has_key(first, "properties") || has_key(first, "records"))
+        && (head.contains("ProvisioningLogs") || has_key(first, "operationName"))
+    {
+        return Some(Format::EntraDiagnostic);
+    }
     if has_key(head, "@odata.context")
         || (has_key(head, "value")
             && (has_key(head, "provisioningAction") || has_key(head, "activityDateTime")))
@@ -268,18 +325,12 @@ fn detect_object(head: &str) -> Option<Format> {
         return Some(Format::Cloudtrail);
     }
     // From here on: a single object or JSON lines; judge by the first record.
-    let first = if one_line_record {
-        first_line
-    } else {
-        first_object_prefix(head)
-    };
     if has_key(first, "eventSource") && has_key(first, "eventName") {
         return Some(Format::Cloudtrail);
     }
-    if has_key(first, "properties")
-        && (first.contains("ProvisioningLogs") || has_key(first, "operationName"))
-    {
-        return Some(Format::EntraDiagnostic);
+    // One bare Graph provisioning record, as docs and tools show it.
+    if is_entra_record(first) {
+        return Some(Format::EntraGraph);
     }
     if has_key(first, "eventType") && (has_key(first, "published") || has_key(first, "uuid")) {
         return Some(Format::OktaSystemlog);
@@ -290,6 +341,18 @@ fn detect_object(head: &str) -> Option<Format> {
     None
 }
 
+fn is_entra_record(first: &str) -> bool {
+    [
+        "activityDateTime",
+        "provisioningAction",
+        "provisioningStatusInfo",
+        "statusInfo",
+        "provisioningSteps",
+    ]
+    .iter()
+    .any(|k| has_key(first, k))
+}
+
 fn detect_csv(head: &str) -> Option<Format> {
     let header = head.lines().next()?;
     // ssosync and idp-scim-sync write logfmt text (`time=... level=info msg=...`) by default.
@@ -297,10 +360,11 @@ fn detect_csv(head: &str) -> Option<Format> {
         return Some(synctools::detect_tool(head));
     }
     entra_csv::detect_header(header)
+        .or_else(|| synctools::looks_like_sync_log(head).then(|| synctools::detect_tool(head)))
 }
 
 /// The text of the first object in `s`, or as much of it as the head holds.
-fn first_object_prefix(s: &str) -> &str {
+pub(crate) fn first_object_prefix(s: &str) -> &str {
     let start = match s.find('{') {
         Some(i) => i,
         None => return s,
@@ -334,16 +398,33 @@ fn first_object_prefix(s: &str) -> &str {
 
 /// True when `"key"` appears as a member name (followed by `:`), anywhere in `s`.
 pub(crate) fn has_key(s: &str, key: &str) -> bool {
+    key_position(s, key).is_some()
+}
+
+/// The first bytes of an input as text (byte order mark dropped), without consuming them: for
+/// importers that pick a layout from the start of the file.
+pub(crate) fn head_text(input: &mut Input) -> Result<String> {
+    let head = input.reader.fill_buf().map_err(|source| Error::Io {
+        path: input.path.clone(),
+        source,
+    })?;
+    let head = head.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(head);
+    Ok(String::from_utf8_lossy(head).into_owned())
+}
+
+/// Byte position of `"key"` used as a member name in `s`.
+pub(crate) fn key_position(s: &str, key: &str) -> Option<usize> {
     let needle = format!("\"{key}\"");
-    let mut rest = s;
-    while let Some(i) = rest.find(&needle) {
-        let after = rest[i + needle.len()..].trim_start();
-        if after.starts_with(':') {
-            return true;
-        }
-        rest = &rest[i + needle.len()..];
-    }
-    false
+    s.match_indices(&needle)
+        .find(|(i, _)| s[i + needle.len()..].trim_start().starts_with(':'))
+        .map(|(i, _)| i)
+}
+
+/// True when the text starts with a JSON object that closes on its first line (JSON lines),
+/// rather than one object pretty-printed over several.
+pub(crate) fn one_record_per_line(text: &str) -> bool {
+    let first_line = text.trim_start().lines().next().unwrap_or_default();
+    first_line.starts_with('{') && first_line.trim_end().ends_with('}')
 }
 
 /// Imports one file with the importer for `format`, feeding `sink`.
@@ -363,6 +444,7 @@ pub fn run_importer(
         Format::OktaSystemlog => okta::import(input, sink),
         Format::Cloudtrail => cloudtrail::import(input, sink),
         Format::Ssosync | Format::IdpScimSync => synctools::import(format, input, sink),
+        Format::EntraJobStatus => entra_job::import(input, sink),
     }
 }
 

@@ -8,43 +8,50 @@
 //! AWS part of that text is lifted into `aws_detail` by `aws_detail_in_text`, which the sync
 //! tool importer shares.
 
-use std::io::BufRead;
-
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::entra::split_values;
 use super::json::{JsonRecords, Layout};
+use super::lenient::lenient_record;
 use super::value::{de_text, embedded_aws_error, http_status_in_text, parse_time, value_text};
-use super::{EventSink, Input, SourceWarning, WarningKind};
-use crate::error::{Error, Position, Result};
+use super::{
+    EventSink, Input, Leftovers, SourceWarning, WarningKind, head_text, one_record_per_line,
+};
+use crate::error::Result;
 use crate::model::{Action, EntityKind, EntityRef, Outcome, ProvisioningEvent, SentAttribute};
 
 pub fn import(input: Input, sink: &mut dyn EventSink) -> Result<()> {
     let mut input = input;
-    let layout = match first_significant_byte(&mut input)? {
-        Some(b'[') => Layout::Array,
-        _ => Layout::Lines,
+    // An array of events, events one per line (strict, so a broken line is reported at that
+    // line), or one event pretty-printed as the docs show it.
+    let head = head_text(&mut input)?;
+    let layout = if head.trim_start().starts_with('[') {
+        Layout::Array
+    } else if one_record_per_line(&head) {
+        Layout::Lines
+    } else {
+        Layout::ObjectOrLines
     };
     let mut records = JsonRecords::new(input.reader, &input.path, layout);
     let mut skipped: u64 = 0;
+    let mut leftovers = Leftovers::default();
     while let Some(rec) = records.next_record()? {
-        let event: LogEvent = serde_json::from_str(rec.text).map_err(|e| Error::Parse {
-            path: input.path.clone(),
-            position: Position {
-                line: Some(rec.line),
-                column: Some(rec.column),
-                record: Some(rec.number),
-                byte_offset: None,
-            },
-            expected: "an Okta System Log event (uuid, published, eventType, outcome, target[])"
-                .to_string(),
-            found: e.to_string(),
+        let event: LogEvent = serde_json::from_str(rec.text).map_err(|e| {
+            rec.parse_error(
+                &input.path,
+                "an Okta System Log event (uuid, published, eventType, outcome, target[])",
+                &e,
+            )
         })?;
+        if event.event_type.is_none() {
+            leftovers.unknown_shapes += 1;
+            continue;
+        }
         if !event.is_provisioning() {
             skipped += 1;
             continue;
         }
+        leftovers.record_keys(event.unknown_keys);
         sink.event(event.into_event(rec.text.to_string()))?;
     }
     if skipped > 0 {
@@ -53,72 +60,54 @@ pub fn import(input: Input, sink: &mut dyn EventSink) -> Result<()> {
             message: format!("{skipped} events that are not provisioning events were skipped"),
         });
     }
+    leftovers.warn(sink, "Okta System Log events", "no eventType");
     Ok(())
 }
 
-/// The first byte that is not whitespace (or a byte order mark), without consuming anything, so
-/// the splitter still counts lines from the start of the file.
-pub(crate) fn first_significant_byte(input: &mut Input) -> Result<Option<u8>> {
-    let buf = input.reader.fill_buf().map_err(|source| Error::Io {
-        path: input.path.clone(),
-        source,
-    })?;
-    let buf = buf.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(buf);
-    Ok(buf.iter().copied().find(|b| !b.is_ascii_whitespace()))
+lenient_record! {
+    struct LogEvent {
+        uuid: Option<String> = ["uuid"] via de_text,
+        published: Option<String> = ["published"] via de_text,
+        event_type: Option<String> = ["eventType"] via de_text,
+        outcome: Option<LogOutcome> = ["outcome"],
+        target: Option<Vec<Target>> = ["target"],
+        transaction: Option<Transaction> = ["transaction"],
+        debug_context: Option<DebugContext> = ["debugContext"],
+    }
+    known [
+        "actor", "client", "device", "authenticationContext", "displayMessage", "severity",
+        "securityContext", "request", "legacyEventType", "version", "_links",
+    ]
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct LogEvent {
-    #[serde(default, deserialize_with = "de_text")]
-    uuid: Option<String>,
-    #[serde(default, deserialize_with = "de_text")]
-    published: Option<String>,
-    #[serde(default, deserialize_with = "de_text")]
-    event_type: Option<String>,
-    #[serde(default)]
-    outcome: Option<LogOutcome>,
-    #[serde(default)]
-    target: Option<Vec<Target>>,
-    #[serde(default)]
-    transaction: Option<Transaction>,
-    #[serde(default)]
-    debug_context: Option<DebugContext>,
+lenient_record! {
+    struct LogOutcome {
+        result: Option<String> = ["result"] via de_text,
+        reason: Option<String> = ["reason"] via de_text,
+    }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct LogOutcome {
-    #[serde(deserialize_with = "de_text")]
-    result: Option<String>,
-    #[serde(deserialize_with = "de_text")]
-    reason: Option<String>,
+lenient_record! {
+    struct Target {
+        id: Option<String> = ["id"] via de_text,
+        kind: Option<String> = ["type"] via de_text,
+        alternate_id: Option<String> = ["alternateId"] via de_text,
+        display_name: Option<String> = ["displayName"] via de_text,
+    }
+    known ["detailEntry", "changeDetails"]
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-struct Target {
-    #[serde(deserialize_with = "de_text")]
-    id: Option<String>,
-    #[serde(rename = "type", deserialize_with = "de_text")]
-    kind: Option<String>,
-    #[serde(deserialize_with = "de_text")]
-    alternate_id: Option<String>,
-    #[serde(deserialize_with = "de_text")]
-    display_name: Option<String>,
+lenient_record! {
+    struct Transaction {
+        id: Option<String> = ["id"] via de_text,
+    }
+    known ["type", "detail"]
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Transaction {
-    #[serde(deserialize_with = "de_text")]
-    id: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-struct DebugContext {
-    debug_data: Option<serde_json::Map<String, Value>>,
+lenient_record! {
+    struct DebugContext {
+        debug_data: Option<serde_json::Map<String, Value>> = ["debugData"],
+    }
 }
 
 const PROVISION: &str = "application.provision.";

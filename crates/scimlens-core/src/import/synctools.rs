@@ -23,10 +23,10 @@
 
 use std::io::{BufRead, Read};
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::json::MAX_RECORD_BYTES;
+use super::lenient::lenient_record;
 use super::okta::aws_detail_in_text;
 use super::value::{de_text, http_status_in_text, parse_time, value_text};
 use super::{EventSink, Input, SourceWarning, WarningKind};
@@ -77,9 +77,30 @@ pub fn detect_tool(head: &str) -> Format {
 /// True for a logfmt line of either tool (`time="..." level=info msg="..."`), so detection can
 /// recognise the tools' default text format.
 pub fn looks_like_text_log(line: &str) -> bool {
-    parse_logfmt(line).is_some_and(|pairs| {
+    let line = strip_cloudwatch_prefix(line.trim());
+    text_pairs(line).is_some_and(|pairs| {
         pairs.iter().any(|(k, _)| k == "level") && pairs.iter().any(|(k, _)| k == "msg")
     })
+}
+
+/// True when a log whose first line is neither JSON nor logfmt (a Lambda `START RequestId`
+/// line, `null`, a bare `status of http response was 409` copied from the CloudWatch console)
+/// still holds the tools' entries further down: a logfmt line or a JSON object with `level` and
+/// `msg`.
+pub fn looks_like_sync_log(head: &str) -> bool {
+    let mut offset = 0;
+    for line in head.split_inclusive('\n').take(200) {
+        let trimmed = strip_cloudwatch_prefix(line.trim());
+        if looks_like_text_log(trimmed) {
+            return true;
+        }
+        if trimmed.starts_with('{') {
+            let object = super::first_object_prefix(&head[offset..]);
+            return super::has_key(object, "level") && super::has_key(object, "msg");
+        }
+        offset += line.len();
+    }
+    false
 }
 
 pub fn import(format: Format, input: Input, sink: &mut dyn EventSink) -> Result<()> {
@@ -91,33 +112,24 @@ pub fn import(format: Format, input: Input, sink: &mut dyn EventSink) -> Result<
     let mut line_no: u64 = 0;
     loop {
         buf.clear();
-        let limit = MAX_RECORD_BYTES as u64 + 1;
-        let n = (&mut reader)
-            .take(limit)
-            .read_until(b'\n', &mut buf)
-            .map_err(|source| Error::Io {
-                path: path.clone(),
-                source,
-            })?;
-        if n == 0 {
+        let Some(start_line) = read_entry(&mut reader, &path, &mut buf, &mut line_no)? else {
             break;
-        }
-        line_no += 1;
-        let position = Position::line_col(line_no, 1);
-        if buf.len() > MAX_RECORD_BYTES {
-            return Err(Error::RecordTooLarge {
-                path,
-                position,
-                limit_mb: (MAX_RECORD_BYTES / (1024 * 1024)) as u64,
-            });
-        }
+        };
         let bytes = buf
             .strip_prefix(&[0xEF, 0xBB, 0xBF])
-            .filter(|_| line_no == 1)
+            .filter(|_| start_line == 1)
             .unwrap_or(&buf);
-        let text = std::str::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
-            path: path.clone(),
-            position: Position::line_col(line_no, e.valid_up_to() as u64 + 1),
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            let before = &bytes[..e.valid_up_to()];
+            let lines = memchr::memchr_iter(b'\n', before).count() as u64;
+            let column = match memchr::memrchr(b'\n', before) {
+                Some(p) => before.len() - p,
+                None => before.len() + 1,
+            };
+            Error::NotUtf8 {
+                path: path.clone(),
+                position: Position::line_col(start_line + lines, column as u64),
+            }
         })?;
         let text = text.trim_end_matches(['\n', '\r']);
         if text.trim().is_empty() {
@@ -125,65 +137,144 @@ pub fn import(format: Format, input: Input, sink: &mut dyn EventSink) -> Result<
         }
         let line = parse_line(text).map_err(|e| Error::Parse {
             path: path.clone(),
-            position,
+            position: match e.line() as u64 {
+                0 | 1 => Position::line_col(start_line, e.column().max(1) as u64),
+                l => Position::line_col(start_line + l - 1, e.column() as u64),
+            },
             expected: format!(
                 "a {} log line (JSON, logfmt or plain text)",
                 format.as_str()
             ),
-            found: e.to_string(),
+            found: super::json::serde_message(&e),
         })?;
         state.line(line, text, sink)?;
     }
     state.finish(sink)
 }
 
-/// One log entry, whichever way it was written.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct LogLine {
-    #[serde(deserialize_with = "de_text")]
-    time: Option<String>,
-    #[serde(deserialize_with = "de_text")]
-    level: Option<String>,
-    #[serde(deserialize_with = "de_text")]
-    msg: Option<String>,
-    #[serde(deserialize_with = "de_text")]
-    error: Option<String>,
-    /// AWS Lambda's own line for a failed invocation.
-    #[serde(rename = "errorMessage", deserialize_with = "de_text")]
-    error_message: Option<String>,
-    /// ssosync: the userName, or the whole SCIM user object; idp-scim-sync: display name or
-    /// userName depending on the message.
-    user: Option<Value>,
-    group: Option<Value>,
-    /// ssosync's key for a group's display name.
-    #[serde(rename = "Name", deserialize_with = "de_text")]
-    group_name: Option<String>,
-    #[serde(deserialize_with = "de_text")]
-    name: Option<String>,
-    #[serde(alias = "email:", deserialize_with = "de_text")]
-    email: Option<String>,
-    #[serde(deserialize_with = "de_text")]
-    id: Option<String>,
-    #[serde(deserialize_with = "de_text")]
-    scimid: Option<String>,
-    #[serde(alias = "idpid", alias = "ipdid", deserialize_with = "de_text")]
-    ipid: Option<String>,
-    #[serde(rename = "displayName", deserialize_with = "de_text")]
-    display_name: Option<String>,
-    #[serde(rename = "externalId", deserialize_with = "de_text")]
-    external_id: Option<String>,
-    /// Not a structured line: prose such as cobra's `Error: ...`.
-    #[serde(skip)]
-    prose: Option<String>,
+/// Reads the next entry into `buf` and returns the line it starts on, or `None` at the end of
+/// the file. An entry is one line, except a JSON object pretty-printed over several lines (how the
+/// CloudWatch console shows a Lambda's logrus output), which is read until its closing brace.
+fn read_entry(
+    reader: &mut dyn BufRead,
+    path: &std::path::Path,
+    buf: &mut Vec<u8>,
+    line_no: &mut u64,
+) -> Result<Option<u64>> {
+    let start_line = *line_no + 1;
+    let mut depth = JsonDepth::default();
+    loop {
+        let from = buf.len();
+        let limit = (MAX_RECORD_BYTES + 1 - from.min(MAX_RECORD_BYTES)) as u64;
+        let n = reader
+            .take(limit)
+            .read_until(b'\n', buf)
+            .map_err(|source| Error::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        if n == 0 {
+            return Ok((from > 0).then_some(start_line));
+        }
+        *line_no += 1;
+        if buf.len() > MAX_RECORD_BYTES {
+            return Err(Error::RecordTooLarge {
+                path: path.to_path_buf(),
+                position: Position::line_col(start_line, 1),
+                limit_mb: (MAX_RECORD_BYTES / (1024 * 1024)) as u64,
+            });
+        }
+        if from == 0 && !starts_object(buf) {
+            return Ok(Some(start_line));
+        }
+        if depth.feed(&buf[from..]) {
+            return Ok(Some(start_line));
+        }
+    }
+}
+
+fn starts_object(line: &[u8]) -> bool {
+    let line = line.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(line);
+    line.iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'{')
+}
+
+/// Brace depth of JSON text fed in pieces, honouring strings and escapes.
+#[derive(Default)]
+struct JsonDepth {
+    depth: u32,
+    opened: bool,
+    in_string: bool,
+    escape: bool,
+}
+
+impl JsonDepth {
+    /// Feeds more text; true once the first object has closed.
+    fn feed(&mut self, bytes: &[u8]) -> bool {
+        for &b in bytes {
+            if self.in_string {
+                match (self.escape, b) {
+                    (true, _) => self.escape = false,
+                    (false, b'\\') => self.escape = true,
+                    (false, b'"') => self.in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match b {
+                b'"' => self.in_string = true,
+                b'{' | b'[' => {
+                    self.depth += 1;
+                    self.opened = true;
+                }
+                b'}' | b']' => {
+                    self.depth = self.depth.saturating_sub(1);
+                    if self.opened && self.depth == 0 {
+                        return true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+}
+
+lenient_record! {
+    /// One log entry, whichever way it was written. Lines carry whatever fields the tool adds,
+    /// so keys it does not read are not counted as unknown.
+    struct LogLine {
+        time: Option<String> = ["time"] via de_text,
+        level: Option<String> = ["level"] via de_text,
+        msg: Option<String> = ["msg"] via de_text,
+        error: Option<String> = ["error"] via de_text,
+        /// AWS Lambda's own line for a failed invocation.
+        error_message: Option<String> = ["errorMessage"] via de_text,
+        /// ssosync: the userName, or the whole SCIM user object; idp-scim-sync: display name or
+        /// userName depending on the message.
+        user: Option<Value> = ["user"],
+        group: Option<Value> = ["group"],
+        /// ssosync's key for a group's display name.
+        group_name: Option<String> = ["Name"] via de_text,
+        name: Option<String> = ["name"] via de_text,
+        email: Option<String> = ["email", "email:"] via de_text,
+        id: Option<String> = ["id"] via de_text,
+        scimid: Option<String> = ["scimid"] via de_text,
+        ipid: Option<String> = ["ipid", "idpid", "ipdid"] via de_text,
+        display_name: Option<String> = ["displayName"] via de_text,
+        external_id: Option<String> = ["externalId"] via de_text,
+        /// Not a structured line: prose such as cobra's `Error: ...` (never read from JSON).
+        prose: Option<String> = [],
+    }
 }
 
 fn parse_line(text: &str) -> std::result::Result<LogLine, serde_json::Error> {
-    let trimmed = text.trim_start();
+    let trimmed = strip_cloudwatch_prefix(text.trim_start());
     if trimmed.starts_with('{') {
         return serde_json::from_str(trimmed);
     }
-    if let Some(pairs) = parse_logfmt(trimmed).filter(|p| p.iter().any(|(k, _)| k == "msg")) {
+    if let Some(pairs) = text_pairs(trimmed) {
         let mut line = LogLine::default();
         for (key, value) in pairs {
             let v = Some(value.clone());
@@ -192,8 +283,8 @@ fn parse_line(text: &str) -> std::result::Result<LogLine, serde_json::Error> {
                 "level" => line.level = v,
                 "msg" => line.msg = v,
                 "error" => line.error = v,
-                "user" => line.user = Some(Value::String(value)),
-                "group" => line.group = Some(Value::String(value)),
+                "user" => line.user = text_object(value),
+                "group" => line.group = text_object(value),
                 "Name" => line.group_name = v,
                 "name" => line.name = v,
                 "email" | "email:" => line.email = v,
@@ -211,6 +302,83 @@ fn parse_line(text: &str) -> std::result::Result<LogLine, serde_json::Error> {
         prose: Some(trimmed.to_string()),
         ..LogLine::default()
     })
+}
+
+/// The `key=value` pairs of a text-format line, in either of logrus's text layouts: logfmt
+/// (`time="..." level=error msg="..." user=...`, written when the output is not a terminal) or
+/// the console layout (`ERRO[0003] error creating user    user=...`, written on a terminal and
+/// pasted from there), with the console's level and message turned into `level` and `msg` pairs.
+fn text_pairs(line: &str) -> Option<Vec<(String, String)>> {
+    if let Some(pairs) = parse_logfmt(line).filter(|p| p.iter().any(|(k, _)| k == "msg")) {
+        return Some(pairs);
+    }
+    let (level, rest) = console_level(line)?;
+    // The message is padded to a column; fields follow after two or more spaces.
+    let (msg, fields) = match rest.find("  ") {
+        Some(i) if parse_logfmt(rest[i..].trim()).is_some() => (&rest[..i], rest[i..].trim()),
+        _ => (rest, ""),
+    };
+    let mut pairs = vec![
+        ("level".to_string(), level.to_string()),
+        ("msg".to_string(), msg.trim().to_string()),
+    ];
+    pairs.extend(parse_logfmt(fields).unwrap_or_default());
+    Some(pairs)
+}
+
+/// `INFO[0003] rest` -> (`info`, `rest`): logrus's console layout.
+fn console_level(line: &str) -> Option<(&'static str, &str)> {
+    const LEVELS: [(&str, &str); 7] = [
+        ("TRAC", "trace"),
+        ("DEBU", "debug"),
+        ("INFO", "info"),
+        ("WARN", "warning"),
+        ("ERRO", "error"),
+        ("FATA", "fatal"),
+        ("PANI", "panic"),
+    ];
+    let (tag, level) = LEVELS.iter().find(|(tag, _)| line.starts_with(tag))?;
+    let rest = line[tag.len()..].strip_prefix('[')?;
+    let close = rest.find(']')?;
+    if !rest[..close]
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '-' | ':' | 'T' | ' ' | '.' | 'Z' | '+'))
+    {
+        return None;
+    }
+    Some((level, rest[close + 1..].trim_start()))
+}
+
+/// A user or group field of a text line: JSON when it is JSON (`user="{\"userName\":...}"`),
+/// nothing when it is Go's print of a struct (`&{...}`, which names no field), else a name.
+fn text_object(value: String) -> Option<Value> {
+    let v = value.trim();
+    if v.starts_with('{') || v.starts_with('[') {
+        return serde_json::from_str(v).ok();
+    }
+    if v.starts_with("&{") || v.starts_with("&[") {
+        return None;
+    }
+    Some(Value::String(value))
+}
+
+/// Drops the timestamp and TAB the CloudWatch console puts before each message when a log is
+/// copied from it (`2022-04-07 20:52:46.018\tmessage`).
+fn strip_cloudwatch_prefix(line: &str) -> &str {
+    let Some((stamp, rest)) = line.split_once('\t') else {
+        return line;
+    };
+    let stamp = stamp.trim();
+    let looks_like_time = stamp.len() >= 19
+        && stamp.as_bytes()[..4].iter().all(u8::is_ascii_digit)
+        && stamp.as_bytes()[4] == b'-'
+        && matches!(stamp.as_bytes()[10], b' ' | b'T')
+        && !stamp.contains('=');
+    if looks_like_time {
+        rest.trim_start()
+    } else {
+        line
+    }
 }
 
 /// `key=value key="quoted value"` pairs, or `None` if the line is not logfmt.

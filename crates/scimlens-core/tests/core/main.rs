@@ -5,4 +5,5 @@ mod aws;
 mod importers;
 mod rules;
 mod trust;
+mod variants;
 mod workspace;
