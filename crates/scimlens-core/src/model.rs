@@ -8,6 +8,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+/// The `operation` of the connection-level event an Entra job status becomes.
+pub const JOB_STATUS_OPERATION: &str = "provisioning job status";
+
+/// How the reason of a quarantined job status starts; the quarantine reason follows in
+/// parentheses after the date.
+pub const QUARANTINED_SINCE: &str = "quarantined since";
+
 /// Every log format scimlens can import. The names are part of the JSON report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[ts(export)]

@@ -12,7 +12,7 @@
 
 use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
 
-use crate::model::{Category, EntityKind, Outcome, ProvisioningEvent};
+use crate::model::{Category, EntityKind, JOB_STATUS_OPERATION, Outcome, ProvisioningEvent};
 
 /// Names AWS refuses for users and groups (Identity Store API documentation).
 pub const BUILT_IN_RESERVED_NAMES: [&str; 2] = ["Administrator", "AWSAdministrators"];
@@ -141,6 +141,9 @@ pub fn classify(event: &ProvisioningEvent, rules: &Rules) -> Option<Classificati
     if !failed {
         return None;
     }
+    if let Some(c) = job_status(event) {
+        return Some(c);
+    }
     if let Some(c) = source_side(event) {
         return Some(c);
     }
@@ -228,6 +231,33 @@ fn texts(event: &ProvisioningEvent) -> impl Iterator<Item = &str> {
 
 fn by_detail(event: &ProvisioningEvent) -> Option<Classification> {
     texts(event).find_map(classify_text)
+}
+
+/// An Entra provisioning job found in quarantine (its job status, imported as one event). The
+/// message keeps the job's own dates and counts, with what the quarantine reason means: it is
+/// the one record that explains why the log went silent.
+fn job_status(event: &ProvisioningEvent) -> Option<Classification> {
+    if event.operation.as_deref() != Some(JOB_STATUS_OPERATION) {
+        return None;
+    }
+    let reason = event
+        .reason
+        .as_deref()
+        .unwrap_or("the provisioning job is failing");
+    let meaning = event
+        .error_code
+        .as_deref()
+        .map(|code| super::fixes::quarantine_reason_explanation(code).0);
+    let category = if event.http_status == Some(401) {
+        Category::AuthFailure
+    } else {
+        Category::Other
+    };
+    let message = match meaning {
+        Some(m) => format!("{reason}. {m}"),
+        None => reason.to_string(),
+    };
+    Some(Classification::new(category, None, message).about_the_job())
 }
 
 /// Failures on the source side of a sync tool: it could not read Google Workspace

@@ -5,7 +5,7 @@ use super::classify::{
     CLIENT_REQUEST, CONTROL_CHARACTER, EMPTY_VALUE, OUTSIDE_PATTERN, READ_REFUSED, RUN_ABORTED,
     SOURCE_UNREADABLE,
 };
-use crate::model::{Category, Idp};
+use crate::model::{Category, Idp, QUARANTINED_SINCE};
 
 /// The fix for one diagnosed cause: [`fix_for`] its category, unless the normalized `message`
 /// names a cause the category alone does not tell (a source directory the sync tool could not
@@ -18,6 +18,9 @@ pub fn fix_for_cause(
 ) -> String {
     let message = message.unwrap_or_default();
     let attr = attribute.unwrap_or("the attribute");
+    if let Some(reason) = quarantine_reason_in(message) {
+        return quarantine_reason_explanation(reason).1.to_string();
+    }
     if message.contains(SOURCE_UNREADABLE) {
         let status = ["400", "401", "403", "404", "429", "500", "502", "503"]
             .into_iter()
@@ -25,16 +28,16 @@ pub fn fix_for_cause(
             .unwrap_or_default();
         let first = match status {
             "400" => {
-                "Google rejected the sync tool's query: check the group and user match filters                  (ssosync's google_group_match takes `Name:aws*`, not `name:aws*`) and the                  Google admin email."
+                "Google rejected the sync tool's query: check the group and user match filters (ssosync's google_group_match takes `Name:aws*`, not `name:aws*`) and the Google admin email."
             }
             "401" | "403" => {
-                "Google refused the sync tool's credentials: check the service account's key,                  its domain-wide delegation and OAuth scopes, and that the Google admin email                  names a super admin."
+                "Google refused the sync tool's credentials: check the service account's key, its domain-wide delegation and OAuth scopes, and that the Google admin email names a super admin."
             }
             "404" => {
-                "Google did not find what the sync tool asked for (`Domain not found` usually                  means the Google admin email or customer id is wrong): check the tool's Google                  settings."
+                "Google did not find what the sync tool asked for (`Domain not found` usually means the Google admin email or customer id is wrong): check the tool's Google settings."
             }
             "429" | "500" | "502" | "503" => {
-                "Google's API was unavailable or rate-limited: this is transient, the next run                  usually succeeds; if it repeats, check the Google Workspace status page and the                  Admin SDK quotas."
+                "Google's API was unavailable or rate-limited: this is transient, the next run usually succeeds; if it repeats, check the Google Workspace status page and the Admin SDK quotas."
             }
             _ => "Read the Google API error above; it names what Google refused.",
         };
@@ -44,15 +47,15 @@ pub fn fix_for_cause(
             ""
         };
         return format!(
-            "The sync tool could not read Google Workspace, so AWS never received the request;              nothing needs fixing in AWS. {first}{aborted}"
+            "The sync tool could not read Google Workspace, so AWS never received the request; nothing needs fixing in AWS. {first}{aborted}"
         );
     }
     if message.starts_with(RUN_ABORTED) {
-        return "The sync run aborted (the reason is quoted above) and synced nothing after that                 point. Fix the reason, then run the sync again (for ssosync as a Lambda function:                 invoke it, or wait for its next schedule)."
+        return "The sync run aborted (the reason is quoted above) and synced nothing after that point. Fix the reason, then run the sync again (for ssosync as a Lambda function: invoke it, or wait for its next schedule)."
             .to_string();
     }
     if message.starts_with(CLIENT_REQUEST) {
-        return "The request itself was malformed (invalid JSON or an invalid filter), so no                 value of the user or group is at fault: the client that calls AWS's SCIM endpoint                 (the IdP's connector or the sync tool) has a bug or a bad setting. Update the sync                 tool or report it to the IdP vendor with the raw record; if it happens only for                 some users, look for control characters or unescaped quotes in their values."
+        return "The request itself was malformed (invalid JSON or an invalid filter), so no value of the user or group is at fault: the client that calls AWS's SCIM endpoint (the IdP's connector or the sync tool) has a bug or a bad setting. Update the sync tool or report it to the IdP vendor with the raw record; if it happens only for some users, look for control characters or unescaped quotes in their values."
             .to_string();
     }
     if message.starts_with(READ_REFUSED) {
@@ -65,21 +68,29 @@ pub fn fix_for_cause(
         let by_idp = |what: &str| in_idp(idp, what);
         if message.starts_with(EMPTY_VALUE) {
             return by_idp(&format!(
-                "stop sending {attr} empty: give it a value for every user in scope, or change                  the mapping so it is left out when the source has no value (AWS accepts an                  absent optional attribute, never an empty string)"
+                "stop sending {attr} empty: give it a value for every user in scope, or change the mapping so it is left out when the source has no value (AWS accepts an absent optional attribute, never an empty string)"
             ));
         }
         if message.contains(CONTROL_CHARACTER) {
             return by_idp(&format!(
-                "remove the invisible control character from {attr} in the source directory                  (paste the value into a hex viewer: U+0000-U+001F or U+007F-U+009F other than                  tab and line breaks), or map an expression that strips it"
+                "remove the invisible control character from {attr} in the source directory (paste the value into a hex viewer: U+0000-U+001F or U+007F-U+009F other than tab and line breaks), or map an expression that strips it"
             ));
         }
         if message.contains(OUTSIDE_PATTERN) {
             return by_idp(&format!(
-                "make {attr} fit AWS's pattern: letters, marks, symbols, numbers and punctuation                  only; remove spaces (userName), zero-width and other format characters, and                  private-use characters from the source value"
+                "make {attr} fit AWS's pattern: letters, marks, symbols, numbers and punctuation only; remove spaces (userName), zero-width and other format characters, and private-use characters from the source value"
             ));
         }
     }
     fix_for(category, attribute, idp)
+}
+
+/// The quarantine reason of a job-status message (`... quarantined since <date> (<reason>); ...`).
+fn quarantine_reason_in(message: &str) -> Option<&str> {
+    let rest = &message[message.find(QUARANTINED_SINCE)? + QUARANTINED_SINCE.len()..];
+    let open = rest.find('(')?;
+    let close = rest[open..].find(')')? + open;
+    Some(&rest[open + 1..close])
 }
 
 /// The meaning and the fix of a reason Entra gives for quarantining a provisioning job (the job

@@ -13,7 +13,9 @@ use super::lenient::lenient_record;
 use super::value::{de_text, parse_time};
 use super::{EventSink, Input, Leftovers, head_text, key_position};
 use crate::error::Result;
-use crate::model::{EntityRef, Outcome, ProvisioningEvent};
+use crate::model::{
+    EntityRef, JOB_STATUS_OPERATION, Outcome, ProvisioningEvent, QUARANTINED_SINCE,
+};
 
 /// Graph's "never" (`0001-01-01T00:00:00Z`) and empty strings mean no date.
 const NEVER_YEAR: &str = "0001-";
@@ -153,7 +155,7 @@ impl Job {
         let mut parts = Vec::new();
         match quarantine {
             Some(q) => parts.push(format!(
-                "provisioning job {job} quarantined since {} ({})",
+                "provisioning job {job} {QUARANTINED_SINCE} {} ({})",
                 date(&q.current_began)
                     .or(date(&q.series_began))
                     .unwrap_or("a date not stated"),
@@ -214,7 +216,7 @@ impl Job {
             cycle_id: None,
             change_id: None,
             action: None,
-            operation: Some("provisioning job status".to_string()),
+            operation: Some(JOB_STATUS_OPERATION.to_string()),
             entity: EntityRef::default(),
             outcome: Some(match (quarantine, paused) {
                 (Some(_), _) => Outcome::Failure,

@@ -89,9 +89,36 @@ pub async fn job_findings(ws: &Workspace) -> Result<Vec<JobFinding>> {
             last_seen: None,
         })
         .collect();
-    findings.extend(silent_gaps(&entities::cycle_starts(ws).await?));
+    let mut gaps = silent_gaps(&entities::cycle_starts(ws).await?);
+    explain_gaps_by_quarantine(&mut gaps, &entities::connection_groups(ws).await?);
+    findings.extend(gaps);
     findings.extend(throttling_bursts(&entities::throttled_times(ws).await?));
     Ok(findings)
+}
+
+/// A silent gap that a quarantine explains: the job status shows the job quarantined from within
+/// a cycle or two of the gap's start until at least its end.
+fn explain_gaps_by_quarantine(gaps: &mut [JobFinding], groups: &[entities::ConnectionGroup]) {
+    const SLACK_MS: i64 = 2 * 60 * 60 * 1000;
+    let ms = |t: &Option<String>| {
+        t.as_deref()
+            .and_then(crate::import::value::parse_time)
+            .map(|t| t.timestamp_millis())
+    };
+    for gap in gaps.iter_mut() {
+        let (Some(start), Some(end)) = (ms(&gap.first_seen), ms(&gap.last_seen)) else {
+            continue;
+        };
+        let quarantine = groups.iter().find(|g| {
+            g.message.contains(crate::model::QUARANTINED_SINCE)
+                && g.first_seen
+                    .is_some_and(|began| began >= start - SLACK_MS && began <= end)
+        });
+        if let Some(q) = quarantine {
+            let status = q.message.split(". ").next().unwrap_or(&q.message);
+            gap.message = format!("{}; the job status explains it: {status}", gap.message);
+        }
+    }
 }
 
 fn report_entity(e: &EntityRow) -> ReportEntity {

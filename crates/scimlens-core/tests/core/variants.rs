@@ -184,3 +184,81 @@ fn unknown_fields_are_counted_as_a_warning_not_an_error() {
         sink.warnings
     );
 }
+
+#[tokio::test]
+async fn a_quarantined_job_status_is_a_connection_finding_and_explains_the_silent_gap() {
+    use chrono::TimeZone;
+    use scimlens_core::api::{self, ImportFilesReq};
+    use scimlens_core::model::Category;
+    use scimlens_core::store::Workspace;
+    use scimlens_core::store::import::{CancelToken, ImportOutcome};
+
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(&dir.path().join("ws.sqlite"))
+        .await
+        .unwrap();
+    let now = chrono::Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap();
+    let req = ImportFilesReq {
+        paths: vec![
+            fixture("entra-portal-json/download.json"),
+            fixture("variants/entra-job-quarantined.json"),
+        ],
+        extra_reserved: Vec::new(),
+    };
+    let done = api::import_files(&ws, req, &CancelToken::default(), now, &|_| {})
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            done.outcomes[1],
+            ImportOutcome::Imported {
+                format: Format::EntraJobStatus,
+                records: 1,
+                ..
+            }
+        ),
+        "{:?}",
+        done.outcomes[1]
+    );
+    let report = api::build_report(&ws, &[], now).await.unwrap();
+    let quarantine = report
+        .connection
+        .iter()
+        .find(|c| c.message.contains("quarantined since"))
+        .expect("the quarantine is a connection-level finding");
+    assert_eq!(quarantine.category, Category::AuthFailure);
+    for part in [
+        "quarantined since 2026-11-20T11:20:02Z (EncounteredQuarantineException)",
+        "14 successive complete failures",
+        "last steady state 2026-11-19T08:00:00Z",
+        "last successful run 2026-11-20T10:41:10Z",
+    ] {
+        assert!(
+            quarantine.message.contains(part),
+            "{part}: {}",
+            quarantine.message
+        );
+    }
+    assert!(
+        quarantine.fix.contains("new access token"),
+        "{}",
+        quarantine.fix
+    );
+    let gap = report
+        .findings
+        .iter()
+        .find(|f| f.message.starts_with("no provisioning cycle"))
+        .expect("the log has a silent gap");
+    assert!(
+        gap.message.contains("the job status explains it"),
+        "{}",
+        gap.message
+    );
+    assert!(
+        report
+            .entities
+            .iter()
+            .all(|e| !e.name.contains("aWSSingleSignOn")),
+        "a job is never an entity"
+    );
+}
