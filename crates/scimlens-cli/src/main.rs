@@ -1,6 +1,8 @@
 //! `scimlens`: explain failed SCIM provisioning into AWS IAM Identity Center from the command
 //! line. Arguments -> core calls -> output; every rule lives in scimlens-core.
 
+#[macro_use]
+mod term;
 mod cli;
 mod store_cmds;
 
@@ -37,7 +39,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("scimlens: error: {err:#}");
+            errln!("scimlens: error: {err:#}");
             ExitCode::from(2)
         }
     }
@@ -59,7 +61,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import { files, reserved } => {
             let ws = open_workspace(&cli.workspace).await?;
             import(&ws, files, reserved.reserved, now).await?;
-            eprintln!("workspace: {}", cli.workspace.display());
+            errln!("workspace: {}", cli.workspace.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Report { output, reserved } => {
@@ -71,15 +73,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let ws = open_existing(&cli.workspace).await?;
             let sources = scimlens_core::store::sources::list(&ws).await?;
             if format.as_deref() == Some("json") {
-                println!("{}", serde_json::to_string_pretty(&sources)?);
+                outln!("{}", scimlens_core::report::render::json_pretty(&sources)?);
             } else if sources.is_empty() {
-                println!(
+                outln!(
                     "No sources in {}. Add some with `scimlens import FILE...`.",
                     cli.workspace.display()
                 );
             } else {
                 for s in sources {
-                    println!(
+                    outln!(
                         "#{} {} [{}] {} records{}",
                         s.id,
                         s.path,
@@ -91,7 +93,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         }
                     );
                     for w in s.warnings {
-                        println!("    warning: {w}");
+                        outln!("    warning: {w}");
                     }
                 }
             }
@@ -113,9 +115,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let detail = api::get_entity(&ws, &name).await?;
             if format.as_deref() == Some("json") {
-                println!("{}", serde_json::to_string_pretty(&detail)?);
+                outln!("{}", scimlens_core::report::render::json_pretty(&detail)?);
             } else {
-                print!("{}", cli::entity_text(&detail));
+                out!("{}", cli::entity_text(&detail));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -123,7 +125,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let dir = dir.unwrap_or_else(|| std::env::temp_dir().join("scimlens-demo"));
             let files = scimlens_core::demo::write_demo_files(&dir)
                 .with_context(|| format!("writing the demo set to {}", dir.display()))?;
-            eprintln!(
+            errln!(
                 "demo set written to {} ({} files)",
                 dir.display(),
                 files.len()
@@ -147,7 +149,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
             let stats = scimlens_core::generate::generate(format, records, seed, &mut w)?;
             w.flush()?;
-            eprintln!(
+            errln!(
                 "wrote {} records ({} bytes) to {}",
                 stats.records,
                 stats.bytes,
@@ -159,11 +161,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reserved { add } => {
             let ws = open_workspace(&cli.workspace).await?;
             let names = api::add_reserved_names(&ws, &add).await?;
-            println!(
+            outln!(
                 "built-in: {}",
                 scimlens_core::diagnose::classify::BUILT_IN_RESERVED_NAMES.join(", ")
             );
-            println!(
+            outln!(
                 "added in this workspace: {}",
                 if names.is_empty() {
                     "(none)".to_string()
@@ -213,7 +215,7 @@ async fn import(
         move |p: &ImportProgress| {
             bar.set_length(p.bytes_total);
             bar.set_position(p.bytes_read);
-            bar.set_message(p.path.clone());
+            bar.set_message(scimlens_core::report::render::terminal_safe(&p.path).into_owned());
             bar.set_prefix(format!("{} records", p.records));
         }
     };
@@ -241,9 +243,9 @@ async fn import(
                 warnings,
                 ..
             } => {
-                eprintln!("imported {path}: {format}, {records} records");
+                errln!("imported {path}: {format}, {records} records");
                 for w in warnings {
-                    eprintln!("  warning: {w}");
+                    errln!("  warning: {w}");
                 }
             }
             ImportOutcome::AlreadyImported {
@@ -251,7 +253,7 @@ async fn import(
                 existing_path,
                 ..
             } => {
-                eprintln!(
+                errln!(
                     "skipped {path}: already imported (same content as {existing_path}); nothing added"
                 );
             }
@@ -284,9 +286,9 @@ fn emit(report: &Report, out: &OutputArgs) -> anyhow::Result<ExitCode> {
     match &out.output {
         Some(path) => {
             std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
-            eprintln!("report written to {}", path.display());
+            errln!("report written to {}", path.display());
         }
-        None => print!("{text}"),
+        None => out!("{text}"),
     }
     Ok(fail_on(&report, &out.fail_on))
 }

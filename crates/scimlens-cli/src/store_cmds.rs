@@ -200,7 +200,7 @@ pub async fn run(
         StoreCommand::StoreImport { files } => {
             let ws = Workspace::open(workspace).await?;
             let info = api_store::import_store_files(&ws, &files, now).await?;
-            eprintln!(
+            errln!(
                 "imported store snapshot #{}: {} users, {} groups, {} memberships{}",
                 info.id,
                 info.users,
@@ -213,16 +213,16 @@ pub async fn run(
                 }
             );
             for w in &info.warnings {
-                eprintln!("  warning: {w}");
+                errln!("  warning: {w}");
             }
-            eprintln!("workspace: {}", workspace.display());
+            errln!("workspace: {}", workspace.display());
             Ok(ExitCode::SUCCESS)
         }
         StoreCommand::StoreExport { dir, snapshot } => {
             let ws = super::open_existing(workspace).await?;
             let files = api_store::export_store(&ws, snapshot, &dir).await?;
             for f in files {
-                println!("{}", f.display());
+                outln!("{}", f.display());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -232,15 +232,15 @@ pub async fn run(
             let directories = api_store::list_directories(&ws).await?;
             if format.as_deref() == Some("json") {
                 let v = serde_json::json!({ "snapshots": snapshots, "directories": directories });
-                println!("{}", serde_json::to_string_pretty(&v)?);
+                outln!("{}", scimlens_core::report::render::json_pretty(&v)?);
                 return Ok(ExitCode::SUCCESS);
             }
-            println!("Store snapshots:");
+            outln!("Store snapshots:");
             if snapshots.is_empty() {
-                println!("  (none: `scimlens fetch` or `scimlens store-import FILE`)");
+                outln!("  (none: `scimlens fetch` or `scimlens store-import FILE`)");
             }
             for s in &snapshots {
-                println!(
+                outln!(
                     "  #{} {} {} [{}] {}: {} users, {} groups, {} memberships{}",
                     s.id,
                     s.taken_at,
@@ -257,13 +257,13 @@ pub async fn run(
                         .unwrap_or_default()
                 );
             }
-            println!("Directory imports:");
+            outln!("Directory imports:");
             if directories.is_empty() {
-                println!("  (none: `scimlens directory-import FILE`)");
+                outln!("  (none: `scimlens directory-import FILE`)");
             }
             for d in &directories {
                 let formats: Vec<&str> = d.formats.iter().map(|f| f.as_str()).collect();
-                println!(
+                outln!(
                     "  #{} {} [{}: {}] {}: {} users, {} groups, {} memberships",
                     d.id,
                     d.imported_at,
@@ -281,7 +281,7 @@ pub async fn run(
             let ws = super::open_existing(workspace).await?;
             let found = api_store::find_store_objects(&ws, &query, snapshot).await?;
             let v = serde_json::json!({ "snapshot": found.snapshot.id, "Users": found.users, "Groups": found.groups });
-            println!("{}", serde_json::to_string_pretty(&v)?);
+            outln!("{}", scimlens_core::report::render::json_pretty(&v)?);
             Ok(if found.users.is_empty() && found.groups.is_empty() {
                 ExitCode::from(1)
             } else {
@@ -292,7 +292,7 @@ pub async fn run(
             let ws = Workspace::open(workspace).await?;
             let info = api_store::import_directory(&ws, &files, now).await?;
             let formats: Vec<&str> = info.formats.iter().map(|f| f.as_str()).collect();
-            eprintln!(
+            errln!(
                 "imported directory #{} ({}: {}): {} users, {} groups, {} memberships{}",
                 info.id,
                 info.idp,
@@ -307,13 +307,13 @@ pub async fn run(
                 }
             );
             for w in &info.warnings {
-                eprintln!("  warning: {w}");
+                errln!("  warning: {w}");
             }
             let mapping = api_store::get_mapping(&ws, info.idp).await?;
             for w in &mapping.warnings {
-                eprintln!("  mapping: {w}");
+                errln!("  mapping: {w}");
             }
-            eprintln!("workspace: {}", workspace.display());
+            errln!("workspace: {}", workspace.display());
             Ok(ExitCode::SUCCESS)
         }
         StoreCommand::Mapping {
@@ -376,9 +376,9 @@ pub async fn run(
                 view = api_store::edit_mapping(&ws, &edit).await?;
             }
             if format.as_deref() == Some("json") {
-                println!("{}", serde_json::to_string_pretty(&view)?);
+                outln!("{}", scimlens_core::report::render::json_pretty(&view)?);
             } else {
-                println!(
+                outln!(
                     "{} mapping{}:",
                     idp,
                     if view.is_default {
@@ -391,13 +391,13 @@ pub async fn run(
                     ("users", &view.mapping.users),
                     ("groups", &view.mapping.groups),
                 ] {
-                    println!("  {title}:");
+                    outln!("  {title}:");
                     for r in rows.iter() {
-                        println!("    {:<55} <- {}", r.target, r.source);
+                        outln!("    {:<55} <- {}", r.target, r.source);
                     }
                 }
                 for w in &view.warnings {
-                    println!("  warning: {w}");
+                    outln!("  warning: {w}");
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -432,7 +432,7 @@ pub async fn run(
             if over_time {
                 let diff = api_store::diff_snapshots(&ws, from, to).await?;
                 let text = if json {
-                    serde_json::to_string_pretty(&diff)? + "\n"
+                    scimlens_core::report::render::json_pretty(&diff)? + "\n"
                 } else {
                     scimlens_core::compare::diff_text(&diff)
                 };
@@ -530,9 +530,9 @@ fn write_out(text: &str, output: Option<&Path>) -> anyhow::Result<ExitCode> {
     match output {
         Some(path) => {
             std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
-            eprintln!("written to {}", path.display());
+            errln!("written to {}", path.display());
         }
-        None => print!("{text}"),
+        None => out!("{text}"),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -599,23 +599,32 @@ async fn fetch(
             "calls": s.calls,
             "seconds": (s.seconds * 1000.0).round() / 1000.0,
         });
-        println!("{summary}");
+        outln!("{summary}");
     } else {
-        println!(
+        outln!(
             "fetched identity store {} ({}): {} users, {} groups, {} memberships",
-            s.identity_store_id, s.endpoint, s.users, s.groups, s.memberships
+            s.identity_store_id,
+            s.endpoint,
+            s.users,
+            s.groups,
+            s.memberships
         );
-        println!(
+        outln!(
             "{} API calls (pagination needs at least {}; {} retried, {} throttled) in {:.1} s at up to {} requests/s",
-            s.calls, s.minimum_calls, s.retries, s.throttled, s.seconds, s.rate
+            s.calls,
+            s.minimum_calls,
+            s.retries,
+            s.throttled,
+            s.seconds,
+            s.rate
         );
-        println!(
+        outln!(
             "stored as snapshot #{} in {}",
             res.snapshot.id,
             workspace.display()
         );
         for w in &s.warnings {
-            println!("  warning: {w}");
+            outln!("  warning: {w}");
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -2,4 +2,5 @@
 //! the store-side commands.
 
 mod commands;
+mod inert;
 mod store;

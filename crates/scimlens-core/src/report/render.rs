@@ -1,6 +1,9 @@
 //! Renderers: the same [`Report`] as terminal text, JSON, CSV, Markdown or one self-contained
-//! HTML file. Every string from a log is escaped for its output; nothing is trusted as markup.
+//! HTML file. Every string from a log is escaped for its output; nothing is trusted as markup:
+//! terminal text carries no control character (see [`terminal_safe`]), JSON escapes them, CSV
+//! cells never start a spreadsheet formula, Markdown cells escape its syntax, HTML its markup.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use hmac::{Hmac, Mac};
@@ -44,11 +47,63 @@ impl ReportFormat {
     }
 }
 
+/// A character a terminal (or a text viewer) may act on rather than show: C0 controls but
+/// line feed and tab, DEL, C1 controls (a terminal reads U+009B as CSI), and the bidirectional
+/// overrides and isolates that reorder what is shown.
+fn is_active(c: char) -> bool {
+    matches!(c,
+        '\0'..='\x08' | '\x0b'..='\x1f' | '\x7f'..='\u{9f}'
+        | '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Text for a terminal: every [`is_active`] character shown as an escape (`\x1b`, `\u{202e}`),
+/// so a name like `\x1b]0;pwned\x07` can neither retitle the window nor move the cursor, and
+/// the reader sees that it was there. Line feeds and tabs are kept.
+pub fn terminal_safe(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_active) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if !is_active(c) {
+            out.push(c);
+        } else if (c as u32) < 0x100 {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        } else {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// JSON without any [`is_active`] character: serde_json escapes the C0 controls; the others
+/// (valid in JSON strings, and only there) become `\u` escapes too, so the document is the
+/// same JSON and inert when printed.
+pub fn json_safe(json: String) -> String {
+    if !json.chars().any(is_active) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if is_active(c) {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `value` as pretty JSON, inert in a terminal (see [`json_safe`]).
+pub fn json_pretty<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
+    serde_json::to_string_pretty(value).map(json_safe)
+}
+
 pub fn render(report: &Report, format: ReportFormat) -> String {
     match format {
         ReportFormat::Text => text(report),
         ReportFormat::Json => {
-            let mut s = serde_json::to_string_pretty(report).expect("report serializes");
+            let mut s = json_pretty(report).expect("report serializes");
             s.push('\n');
             s
         }
@@ -71,8 +126,14 @@ fn cause_title(c: &RootCause) -> String {
 
 const LIST_LIMIT: usize = 10;
 
-/// What an admin reads in a terminal: connection trouble, then root causes with fixes.
+/// What an admin reads in a terminal: connection trouble, then root causes with fixes. Inert:
+/// control characters from the logs come out as escapes ([`terminal_safe`]).
 pub fn text(r: &Report) -> String {
+    let out = text_unescaped(r);
+    terminal_safe(&out).into_owned()
+}
+
+fn text_unescaped(r: &Report) -> String {
     let mut out = String::new();
     let t = &r.totals;
     let _ = writeln!(
@@ -165,8 +226,9 @@ pub fn text(r: &Report) -> String {
 }
 
 fn csv_field(s: &str) -> String {
-    // Neutralise spreadsheet formulas: log content must never execute in Excel either.
-    let s = if s.starts_with(['=', '+', '-', '@']) {
+    // Neutralise spreadsheet formulas: log content must never execute in Excel either. A
+    // leading tab or carriage return is one too (spreadsheets trim it, then read the formula).
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {
         s.to_string()
@@ -212,6 +274,7 @@ fn md_cell(s: &str) -> String {
     for c in s.chars() {
         match c {
             '|' => out.push_str("\\|"),
+            '\\' => out.push_str("\\\\"),
             '\n' | '\r' => out.push(' '),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -483,4 +546,143 @@ pub fn pseudonymize(report: &Report, key: &[u8]) -> Report {
         crate::preflight::pseudonymize(s, &p);
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Category, EntityKind, EntityStatus, Format};
+    use crate::report::{EntityIds, ReportEntity, SourceSummary, Totals};
+
+    const TITLE: &str = "\x1b]0;pwned\x07";
+    const FORMULA: &str = "=cmd|' /C calc'!A0";
+
+    /// A report whose every log-borne string is hostile to some output.
+    fn hostile() -> Report {
+        let entity = |name: &str| ReportEntity {
+            kind: EntityKind::User,
+            name: name.to_string(),
+            ids: EntityIds {
+                source_id: Some("\u{9b}31m".to_string()),
+                target_id: Some("\t=1+1".to_string()),
+                external_id: Some("\r@SUM(A1)".to_string()),
+            },
+            status: EntityStatus::Failing,
+            category: Some(Category::Other),
+            attribute: Some("back\\slash|pipe".to_string()),
+            message: Some(format!("rejected {TITLE} \u{202e}gpj.exe")),
+            fix: Some("-2+3".to_string()),
+            events: 1,
+            last_seen: None,
+        };
+        Report {
+            schema_version: crate::report::SCHEMA_VERSION,
+            generated_at: "2026-11-21T09:00:00Z".to_string(),
+            sources: vec![SourceSummary {
+                id: 1,
+                path: format!("/logs/{TITLE}.json"),
+                format: Format::EntraGraph,
+                records: 3,
+                warnings: vec![format!("odd \x1b[2J{TITLE}")],
+                first_time: None,
+                last_time: None,
+                imported_at: "2026-11-21T09:00:00Z".to_string(),
+            }],
+            totals: Totals::default(),
+            categories: Default::default(),
+            entities: vec![entity(TITLE), entity(FORMULA), entity("\tleading tab")],
+            root_causes: vec![RootCause {
+                category: Category::Other,
+                attribute: Some(TITLE.to_string()),
+                summary: format!("summary {TITLE} \u{202e}gpj.exe"),
+                count: 3,
+                entities: vec![TITLE.to_string(), FORMULA.to_string()],
+                fix: format!("fix {TITLE}"),
+                candidates: vec![TITLE.to_string()],
+            }],
+            connection: Vec::new(),
+            findings: Vec::new(),
+            compare: None,
+            preflight: None,
+        }
+    }
+
+    fn is_control(c: char) -> bool {
+        (c.is_control() && c != '\n' && c != '\t') || ('\u{202a}'..='\u{202e}').contains(&c)
+    }
+
+    #[test]
+    fn terminal_text_shows_control_characters_as_escapes() {
+        let text = text(&hostile());
+        assert!(!text.chars().any(is_control), "{text:?}");
+        assert!(text.contains("\\x1b]0;pwned\\x07"), "{text}");
+        assert!(text.contains("\\u{202e}gpj.exe"), "{text}");
+        assert_eq!(terminal_safe("plain\tand\nlines"), "plain\tand\nlines");
+        assert_eq!(terminal_safe("\u{9b}31m\r"), "\\x9b31m\\x0d");
+    }
+
+    #[test]
+    fn json_escapes_every_control_character_and_stays_the_same_document() {
+        let json = render(&hostile(), ReportFormat::Json);
+        assert!(!json.chars().any(is_control), "{json:?}");
+        let back: Report = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, hostile());
+    }
+
+    #[test]
+    fn csv_cells_that_a_spreadsheet_would_run_are_quoted_as_text() {
+        let csv = csv(&hostile());
+        let cells: Vec<Vec<String>> = csv::ReaderBuilder::new()
+            .from_reader(csv.as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect();
+        for row in &cells {
+            for cell in row {
+                assert!(
+                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    "a cell starts a formula: {cell:?}"
+                );
+            }
+        }
+        let names: Vec<&str> = cells.iter().map(|r| r[1].as_str()).collect();
+        assert_eq!(names[1], format!("'{FORMULA}"));
+        assert_eq!(names[2], "'\tleading tab");
+        assert_eq!(cells[0][10], "'\t=1+1", "target id");
+        assert_eq!(cells[0][11], "'\r@SUM(A1)", "external id");
+    }
+
+    #[test]
+    fn markdown_cells_escape_backslashes_pipes_and_markup() {
+        let md = markdown(&hostile());
+        assert!(md.contains("back\\\\slash\\|pipe"), "{md}");
+        assert_eq!(md_cell("a\\|b"), "a\\\\\\|b");
+        for line in md.lines().filter(|l| l.starts_with("| ")) {
+            let unescaped_pipes = line
+                .char_indices()
+                .filter(|&(i, c)| {
+                    c == '|' && {
+                        let backslashes = line[..i].chars().rev().take_while(|&b| b == '\\');
+                        backslashes.count() % 2 == 0
+                    }
+                })
+                .count();
+            let columns = if line.contains("| path ") || line.contains(".json") {
+                5
+            } else {
+                8
+            };
+            assert_eq!(
+                unescaped_pipes, columns,
+                "a cell broke out of its column: {line}"
+            );
+        }
+    }
+
+    #[test]
+    fn html_shows_log_text_as_text() {
+        let html = html(&hostile());
+        assert!(!html.contains("<script"), "{html}");
+        assert!(html.contains("=cmd|&#39; /C calc&#39;!A0"), "{html}");
+    }
 }
