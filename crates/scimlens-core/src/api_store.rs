@@ -154,7 +154,10 @@ pub async fn import_store_files(
             let mut snap = StoreSnapshot::default();
             let mut warnings = Vec::new();
             for path in &owned {
-                let input = Input::open(path)?;
+                let input = Input::open(path)?.limited(
+                    crate::import::MAX_HELD_INPUT_BYTES,
+                    "an identity store snapshot",
+                );
                 warnings.extend(snapshot::read_cli_json(path, input.reader, &mut snap)?.warnings);
             }
             Ok((snap, warnings))

@@ -545,7 +545,10 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("scimlens-gen-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         // A job status is one object, not a log of records: there is nothing to generate.
-        for format in Format::ALL.into_iter().filter(|f| *f != Format::EntraJobStatus) {
+        for format in Format::ALL
+            .into_iter()
+            .filter(|f| *f != Format::EntraJobStatus)
+        {
             let path = dir.join(format!("gen-{format}"));
             let mut file = std::fs::File::create(&path).unwrap();
             generate(format, 400, 3, &mut file).unwrap();

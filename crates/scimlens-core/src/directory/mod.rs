@@ -389,7 +389,10 @@ pub fn read_files(paths: &[PathBuf]) -> Result<Directory> {
             }
             _ => dir.idp = Some(format.idp()),
         }
-        let input = Input::open(path)?;
+        let input = Input::open(path)?.limited(
+            crate::import::MAX_HELD_INPUT_BYTES,
+            "an IdP directory export",
+        );
         match format {
             DirectoryFormat::ScimListResponse => scim::read(path, input.reader, &mut dir)?,
             DirectoryFormat::EntraUsersCsv => entra::read_csv(path, input.reader, &mut dir)?,

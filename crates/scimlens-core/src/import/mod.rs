@@ -24,6 +24,17 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::model::{Format, ProvisioningEvent};
 
+/// Gunzip output is bounded twice: in total, and in its ratio to the compressed bytes once it is
+/// past a size where real logs never are (JSON logs compress 10-30 times; a decompression bomb
+/// a thousand times).
+pub const MAX_GUNZIP_BYTES: u64 = 64 * 1024 * 1024 * 1024;
+pub const MAX_GUNZIP_RATIO: u64 = 200;
+const GUNZIP_RATIO_AFTER: u64 = 256 * 1024 * 1024;
+const MB: u64 = 1024 * 1024;
+/// Store snapshots and IdP directory exports are held in memory whole (AWS caps a store at
+/// 100,000 users and 100,000 groups, well under this as JSON).
+pub const MAX_HELD_INPUT_BYTES: u64 = 1024 * MB;
+
 /// Bytes read from the start of a file to decide its format.
 const SNIFF_BYTES: usize = 64 * 1024;
 const READ_BUFFER: usize = 256 * 1024;
@@ -193,12 +204,17 @@ impl Input {
                 path.display()
             )));
         }
+        let tap_for_ratio = tap.clone();
         let mut reader = BufReader::with_capacity(READ_BUFFER, TapReader { inner: file, tap });
         let gzip = reader.fill_buf().map_err(io)?.starts_with(&[0x1f, 0x8b]);
         let reader: Box<dyn BufRead + Send> = if gzip {
             Box::new(BufReader::with_capacity(
                 READ_BUFFER,
-                flate2::bufread::MultiGzDecoder::new(reader),
+                GunzipGuard {
+                    inner: flate2::bufread::MultiGzDecoder::new(reader),
+                    tap: tap_for_ratio,
+                    out: 0,
+                },
             ))
         } else {
             Box::new(reader)
@@ -209,6 +225,87 @@ impl Input {
             size,
             gzip,
         })
+    }
+}
+
+impl Input {
+    /// Reads at most `limit` bytes (after gunzip); more is an error naming the limit and `what`
+    /// the file was read as. For inputs that are held in memory whole (store snapshots).
+    pub fn limited(self, limit: u64, what: &'static str) -> Input {
+        Input {
+            reader: Box::new(BufReader::with_capacity(
+                READ_BUFFER,
+                Bounded {
+                    inner: self.reader,
+                    left: limit,
+                    limit,
+                    what,
+                },
+            )),
+            ..self
+        }
+    }
+}
+
+struct Bounded<R> {
+    inner: R,
+    left: u64,
+    limit: u64,
+    what: &'static str,
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n as u64 > self.left {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "more than {} MB of {}: scimlens reads at most that much",
+                    self.limit / MB,
+                    self.what
+                ),
+            ));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+/// Stops a gzip stream that expands beyond [`MAX_GUNZIP_BYTES`] or [`MAX_GUNZIP_RATIO`] times
+/// the compressed bytes read so far.
+struct GunzipGuard<R> {
+    inner: R,
+    tap: std::sync::Arc<Tap>,
+    out: u64,
+}
+
+impl<R: Read> Read for GunzipGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.out += n as u64;
+        let compressed = self.tap.bytes().max(1);
+        let bomb = |why: String| {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "{why}; stopped after {} MB: is it a decompression bomb?",
+                    self.out / MB
+                ),
+            ))
+        };
+        if self.out > MAX_GUNZIP_BYTES {
+            return bomb(format!(
+                "the gzip stream expands beyond {} GB",
+                MAX_GUNZIP_BYTES / (1024 * MB)
+            ));
+        }
+        if self.out > GUNZIP_RATIO_AFTER && self.out / compressed > MAX_GUNZIP_RATIO {
+            return bomb(format!(
+                "the gzip stream expands more than {MAX_GUNZIP_RATIO} times its compressed size"
+            ));
+        }
+        Ok(n)
     }
 }
 
@@ -454,4 +551,46 @@ pub fn import_path(path: &Path) -> Result<(Format, VecSink)> {
     let mut sink = VecSink::default();
     run_importer(format, Input::open(path)?, &[], &mut sink)?;
     Ok((format, sink))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn a_gzip_bomb_is_stopped_with_an_error_naming_the_ratio() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bomb.jsonl.gz");
+        let mut gz = flate2::write::GzEncoder::new(
+            File::create(&path).unwrap(),
+            flate2::Compression::best(),
+        );
+        let block = vec![b' '; 1 << 20];
+        for _ in 0..300 {
+            gz.write_all(&block).unwrap();
+        }
+        gz.finish().unwrap();
+        let mut input = Input::open(&path).unwrap();
+        assert!(input.gzip);
+        let err = std::io::copy(&mut input.reader, &mut std::io::sink()).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("more than 200 times"), "{msg}");
+        assert!(msg.contains("decompression bomb"), "{msg}");
+    }
+
+    #[test]
+    fn an_input_held_in_memory_is_bounded_with_an_error_naming_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("users.json");
+        std::fs::write(&path, vec![b' '; 3 * 1024 * 1024]).unwrap();
+        let mut input = Input::open(&path)
+            .unwrap()
+            .limited(2 * MB, "a store snapshot");
+        let err = std::io::copy(&mut input.reader, &mut std::io::sink()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "more than 2 MB of a store snapshot: scimlens reads at most that much"
+        );
+    }
 }
