@@ -344,9 +344,108 @@ pub fn detect_bytes(path: &Path, head: &[u8]) -> Result<Format> {
     let lossy = String::from_utf8_lossy(trimmed);
     let valid: &str = &lossy;
     match trimmed[0] {
-        b'[' => detect_array(valid).ok_or_else(|| unknown("a JSON array whose records are neither Entra provisioning records nor Okta System Log events")),
-        b'{' => detect_object(valid).ok_or_else(|| unknown("JSON, but none of the known record shapes")),
-        _ => detect_csv(valid).ok_or_else(|| unknown("neither JSON nor a CSV header scimlens knows")),
+        b'[' => detect_array(valid).ok_or_else(|| {
+            unknown(&what_else(path, trimmed, valid).unwrap_or_else(|| {
+                "a JSON array whose records are neither Entra provisioning records nor Okta \
+                 System Log events"
+                    .to_string()
+            }))
+        }),
+        b'{' => detect_object(valid).ok_or_else(|| {
+            unknown(
+                &what_else(path, trimmed, valid)
+                    .unwrap_or_else(|| "JSON, but none of the known record shapes".to_string()),
+            )
+        }),
+        _ => detect_csv(valid).ok_or_else(|| {
+            unknown(
+                &what_else(path, trimmed, valid)
+                    .unwrap_or_else(|| "neither JSON nor a CSV header scimlens knows".to_string()),
+            )
+        }),
+    }
+}
+
+const SCIM_ERROR_URN: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+
+/// What a file that is not a provisioning log is, when scimlens knows it: an AWS SCIM error body
+/// (alone, or quoted in another program's log), an idp-scim-sync state file, identity store or
+/// directory output that another command imports, or diagnostic envelopes without a record.
+fn what_else(path: &Path, raw: &[u8], head: &str) -> Option<String> {
+    let json = head.starts_with('{') || head.starts_with('[');
+    let first = first_object_prefix(head);
+    if json
+        && (has_key(first, "schemas") || has_key(first, "schema"))
+        && first.contains(SCIM_ERROR_URN)
+        && (has_key(first, "detail") || has_key(first, "status"))
+    {
+        return Some(format!(
+            "an AWS SCIM error body, not a log{}",
+            scim_error_detail(first)
+        ));
+    }
+    if !json && head.contains(SCIM_ERROR_URN) {
+        return Some(format!(
+            "text that quotes an AWS SCIM error body, but not a log scimlens reads{}",
+            scim_error_detail(&head[head.find('{').unwrap_or(0)..])
+        ));
+    }
+    if head.starts_with('{')
+        && has_key(head, "resources")
+        && ((has_key(head, "ipid") && has_key(head, "scimid"))
+            || (has_key(head, "lastSync") && has_key(head, "codeVersion")))
+    {
+        return Some(
+            "an idp-scim-sync state file (the users and groups its last run synced), not a log"
+                .to_string(),
+        );
+    }
+    if crate::snapshot::looks_like_cli_json(head) {
+        return Some(
+            "identity store output (aws identitystore list-users, list-groups or \
+             list-group-memberships), not a log: import it as a store snapshot with scimlens \
+             store-import"
+                .to_string(),
+        );
+    }
+    if json && has_key(first, "category") && head.contains("\"ProvisioningLogs\"") {
+        return Some(
+            "Azure Monitor ProvisioningLogs envelopes without `properties`: they carry no \
+             provisioning record"
+                .to_string(),
+        );
+    }
+    match crate::directory::detect_bytes(path, raw) {
+        Ok(crate::directory::DirectoryFormat::ScimListResponse) => Some(
+            "a SCIM ListResponse (users or groups as a directory holds them), not a log: import \
+             it with scimlens directory-import"
+                .to_string(),
+        ),
+        Ok(format) => Some(format!(
+            "a directory export ({format}), not a log: import it with scimlens directory-import"
+        )),
+        Err(_) => None,
+    }
+}
+
+/// `: its detail is "..."` for the first SCIM error body in `text`, the detail cut to about 200
+/// characters; empty when the body states none.
+fn scim_error_detail(text: &str) -> String {
+    let detail = key_position(text, "detail").and_then(|at| {
+        let rest = text[at + "\"detail\"".len()..].trim_start();
+        let rest = rest.strip_prefix(':')?.trim_start();
+        serde_json::Deserializer::from_str(rest)
+            .into_iter::<String>()
+            .next()?
+            .ok()
+    });
+    match detail {
+        Some(d) if d.chars().count() > 200 => {
+            let cut: String = d.chars().take(200).collect();
+            format!(": its detail is {:?}", format!("{cut}..."))
+        }
+        Some(d) => format!(": its detail is {d:?}"),
+        None => String::new(),
     }
 }
 
@@ -408,7 +507,8 @@ fn detect_object(head: &str) -> Option<Format> {
     {
         return Some(Format::EntraDiagnostic);
     }
-    if has_key(head, "@odata.context")
+    if (has_key(head, "@odata.context")
+        && (head.contains("auditLogs/provisioning") || is_entra_record(head)))
         || (has_key(head, "value")
             && (has_key(head, "provisioningAction") || has_key(head, "activityDateTime")))
     {

@@ -3,6 +3,7 @@
 
 mod aws;
 mod importers;
+mod real_corpus;
 mod rules;
 mod trust;
 mod variants;
