@@ -152,6 +152,14 @@ pub enum Error {
     #[error("workspace query failed: {0}")]
     Db(#[from] sqlx::Error),
 
+    /// Another writer (an import of a large file, a fetch) held the workspace longer than a
+    /// writer waits for it.
+    #[error(
+        "the workspace has been busy for {minutes} minutes: another scimlens import or fetch is \
+         still writing it; try again once it has finished"
+    )]
+    Busy { minutes: u64 },
+
     /// A write through SQLite's C API (bulk import) failed; the message is SQLite's.
     #[error("workspace write failed: {0}")]
     Storage(String),
@@ -239,9 +247,11 @@ impl Error {
             Error::Db(sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_)) => {
                 ErrorCode::Corrupt
             }
-            Error::Workspace { .. } | Error::Migrate { .. } | Error::Db(_) | Error::Storage(_) => {
-                ErrorCode::Workspace
-            }
+            Error::Workspace { .. }
+            | Error::Migrate { .. }
+            | Error::Db(_)
+            | Error::Storage(_)
+            | Error::Busy { .. } => ErrorCode::Workspace,
             Error::NotFound { .. } => ErrorCode::NotFound,
             Error::InvalidArgument(_) => ErrorCode::InvalidArgument,
             Error::Internal(_) => ErrorCode::Internal,

@@ -26,7 +26,7 @@ pub async fn rules_for(ws: &Workspace, extra: &[String]) -> Result<Rules> {
 /// differ from those the diagnosis was made with (a reserved name added or given on the
 /// command line).
 pub async fn refresh(ws: &Workspace, rules: &Rules) -> Result<u64> {
-    let mut tx = ws.pool().begin().await?;
+    let mut tx = crate::store::begin_write(ws.pool()).await?;
     stats::begin_dirty(&mut tx).await?;
     update(&mut tx, rules).await?;
     let count = entities::count(&mut tx).await?;
@@ -50,7 +50,7 @@ pub async fn update(conn: &mut SqliteConnection, rules: &Rules) -> Result<()> {
 /// Rebuilds the whole diagnosis from the records: the aggregates, then every entity. For a
 /// workspace whose aggregates are in doubt, and to measure the diagnosis from scratch.
 pub async fn rebuild(ws: &Workspace, rules: &Rules) -> Result<u64> {
-    let mut tx = ws.pool().begin().await?;
+    let mut tx = crate::store::begin_write(ws.pool()).await?;
     sqlx::query("DELETE FROM entity_stats; DELETE FROM entities")
         .execute(&mut *tx)
         .await?;

@@ -73,7 +73,7 @@ pub async fn insert(
     let idp = dir
         .idp
         .ok_or_else(|| Error::InvalidArgument("no directory export was read".to_string()))?;
-    let mut tx = ws.pool().begin().await?;
+    let mut tx = super::begin_write(ws.pool()).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO directories (idp, label, formats, imported_at, users, groups, memberships, \
          assignments_known, warnings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",

@@ -320,7 +320,7 @@ pub async fn import_job(
     let (tx, mut rx) = mpsc::channel::<Msg>(2);
 
     let mut conn = ws.pool().acquire().await?;
-    sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+    super::begin_immediate(&mut conn).await?;
     let placeholder = async {
         stats::begin_dirty(&mut conn).await?;
         let deferred = events::defer_indexes_if_empty(&mut conn).await?;

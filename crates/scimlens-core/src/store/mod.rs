@@ -207,6 +207,78 @@ fn hardened(options: SqlitePoolOptions) -> SqlitePoolOptions {
     })
 }
 
+/// How long a writer waits for another one: an import holds the workspace for the whole file
+/// (one transaction), which on the largest logs takes minutes.
+const WRITER_WAIT: Duration = Duration::from_secs(30 * 60);
+
+/// True for SQLite's "database is locked" (SQLITE_BUSY and its extended codes).
+fn is_busy(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => {
+            d.code()
+                .and_then(|c| c.parse::<i32>().ok())
+                .is_some_and(|c| c & 0xff == 5)
+                || d.message().contains("database is locked")
+        }
+        _ => false,
+    }
+}
+
+/// Runs `attempt` (which starts a write: `BEGIN IMMEDIATE`) until it is not refused as busy:
+/// each try already waits the busy timeout inside SQLite; after [`WRITER_WAIT`] the caller gets
+/// [`Error::Busy`], never "database is locked".
+async fn wait_for_writer<T, F, Fut>(mut attempt: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<T, sqlx::Error>>,
+{
+    let started = std::time::Instant::now();
+    let mut told = false;
+    loop {
+        match attempt().await {
+            Err(e) if is_busy(&e) => {
+                if started.elapsed() >= WRITER_WAIT {
+                    return Err(Error::Busy {
+                        minutes: WRITER_WAIT.as_secs() / 60,
+                    });
+                }
+                if !told {
+                    tracing::info!("another import or fetch is writing the workspace; waiting");
+                    told = true;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            other => return Ok(other?),
+        }
+    }
+}
+
+/// A write transaction on `pool`, taken at once (`BEGIN IMMEDIATE`, so it never fails half-way
+/// on a lock upgrade), waiting for another writer as long as [`WRITER_WAIT`].
+pub(crate) async fn begin_write(
+    pool: &SqlitePool,
+) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    wait_for_writer(|| pool.begin_with("BEGIN IMMEDIATE")).await
+}
+
+/// `BEGIN IMMEDIATE` on a connection the caller holds, waiting like [`begin_write`].
+pub(crate) async fn begin_immediate(conn: &mut sqlx::SqliteConnection) -> Result<()> {
+    let started = std::time::Instant::now();
+    loop {
+        match sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await {
+            Err(e) if is_busy(&e) && started.elapsed() < WRITER_WAIT => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) if is_busy(&e) => {
+                return Err(Error::Busy {
+                    minutes: WRITER_WAIT.as_secs() / 60,
+                });
+            }
+            other => return other.map(|_| ()).map_err(Error::from),
+        }
+    }
+}
+
 /// An open workspace. Cheap to clone (the pool is shared).
 #[derive(Clone, Debug)]
 pub struct Workspace {

@@ -115,7 +115,7 @@ const BATCH: usize = 1000;
 
 /// Stores `snapshot` in one transaction and returns its id.
 pub async fn insert(ws: &Workspace, meta: &SnapshotMeta, snapshot: &StoreSnapshot) -> Result<i64> {
-    let mut tx = ws.pool().begin().await?;
+    let mut tx = super::begin_write(ws.pool()).await?;
     let id = insert_in(&mut tx, meta, snapshot).await?;
     tx.commit().await?;
     Ok(id)

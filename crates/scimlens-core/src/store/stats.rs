@@ -636,13 +636,17 @@ pub async fn mark_all_dirty(conn: &mut SqliteConnection) -> Result<()> {
 /// Fills `entity_stats` for a workspace made before the table existed (its `entities` rows
 /// stay as they were decided). Returns whether there was anything to fill.
 pub async fn build_missing(pool: &sqlx::SqlitePool) -> Result<bool> {
-    let mut tx = pool.begin().await?;
-    let missing: bool = sqlx::query_scalar(
-        "SELECT NOT EXISTS (SELECT 1 FROM entity_stats)
-            AND EXISTS (SELECT 1 FROM events WHERE connection_level = 0)",
-    )
-    .fetch_one(&mut *tx)
-    .await?;
+    const MISSING: &str = "SELECT NOT EXISTS (SELECT 1 FROM entity_stats)
+            AND EXISTS (SELECT 1 FROM events WHERE connection_level = 0)";
+    // Read first: opening a workspace another process is importing into must not wait for it.
+    if !sqlx::query_scalar::<_, bool>(MISSING)
+        .fetch_one(pool)
+        .await?
+    {
+        return Ok(false);
+    }
+    let mut tx = super::begin_write(pool).await?;
+    let missing: bool = sqlx::query_scalar(MISSING).fetch_one(&mut *tx).await?;
     if missing {
         fold_all_records(&mut tx).await?;
         tx.commit().await?;

@@ -2,6 +2,7 @@
 //! fixtures, and the live identity store against moto_server.
 
 mod aws;
+mod concurrency;
 mod importers;
 mod real_corpus;
 mod rules;
