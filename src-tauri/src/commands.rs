@@ -137,7 +137,7 @@ pub fn categories() -> Vec<CategoryInfo> {
 #[tauri::command]
 pub async fn pseudonym_key(state: State<'_, AppState>) -> Res<String> {
     let (ws, _) = state.workspace().await?;
-    Ok(view::pseudonym_key(&ws, Utc::now()).await?)
+    Ok(view::pseudonym_key(&ws).await?)
 }
 
 #[tauri::command]

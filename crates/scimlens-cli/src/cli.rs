@@ -86,9 +86,60 @@ pub struct OutputArgs {
     /// Exit with 1 when problems of CATEGORY (or any) are found.
     #[arg(long, value_name = "CATEGORY|any", value_parser = parse_fail_on)]
     pub fail_on: Option<FailOn>,
-    /// Replace names and emails with a keyed hash (consistent, so rows still join).
-    #[arg(long, value_name = "KEY")]
+    #[command(flatten)]
+    pub pseudonymize: PseudonymizeArgs,
+}
+
+/// Where the pseudonymization key comes from: never the command line, which other users see
+/// (`ps`) and the shell keeps in its history.
+#[derive(Debug, Clone, Args)]
+pub struct PseudonymizeArgs {
+    /// Replace names, emails, ids and paths with keyed hashes (consistent, so rows still
+    /// join). Key: --pseudonymize-key-file, else $SCIMLENS_PSEUDONYMIZE_KEY, else the
+    /// workspace's own key (a new random one for `analyze`).
+    #[arg(long)]
+    pub pseudonymize: bool,
+    /// Read the pseudonymization key from PATH (implies --pseudonymize).
+    #[arg(long, value_name = "PATH")]
+    pub pseudonymize_key_file: Option<PathBuf>,
+    /// No longer accepted: a key on the command line is visible to other users.
+    #[arg(long, value_name = "KEY", hide = true)]
     pub pseudonymize_key: Option<String>,
+}
+
+/// The environment variable that may hold the pseudonymization key.
+pub const PSEUDONYMIZE_KEY_ENV: &str = "SCIMLENS_PSEUDONYMIZE_KEY";
+
+impl PseudonymizeArgs {
+    /// The key to pseudonymize with, `None` when not asked to. `workspace_key` gives the
+    /// workspace's own key, or a new random one where there is no workspace.
+    pub async fn key<F>(&self, workspace_key: F) -> anyhow::Result<Option<String>>
+    where
+        F: std::future::Future<Output = scimlens_core::Result<String>>,
+    {
+        if self.pseudonymize_key.is_some() {
+            anyhow::bail!(
+                "--pseudonymize-key is no longer accepted: a key on the command line is visible \
+                 to other users and kept in shell history. Use --pseudonymize with \
+                 --pseudonymize-key-file PATH or the {PSEUDONYMIZE_KEY_ENV} environment \
+                 variable (or neither, for the workspace's own key)"
+            );
+        }
+        if let Some(path) = &self.pseudonymize_key_file {
+            let key = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("reading the key file {}: {e}", path.display()))?;
+            let key = key.trim();
+            anyhow::ensure!(!key.is_empty(), "the key file {} is empty", path.display());
+            return Ok(Some(key.to_string()));
+        }
+        if !self.pseudonymize {
+            return Ok(None);
+        }
+        match std::env::var(PSEUDONYMIZE_KEY_ENV) {
+            Ok(key) if !key.trim().is_empty() => Ok(Some(key.trim().to_string())),
+            _ => Ok(Some(workspace_key.await?)),
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -15,6 +15,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use scimlens_core::api::{self, ImportFilesReq};
 use scimlens_core::model::Category;
 use scimlens_core::report::Report;
+use scimlens_core::report::pseudonym::new_key;
 use scimlens_core::report::render::{ReportFormat, render};
 use scimlens_core::store::Workspace;
 use scimlens_core::store::import::{CancelToken, ImportOutcome, ImportProgress};
@@ -56,7 +57,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let ws = Workspace::in_memory().await?;
             import(&ws, files, reserved.reserved.clone(), now).await?;
             let report = api::build_report(&ws, &reserved.reserved, now).await?;
-            emit(&report, &output)
+            let key = output.pseudonymize.key(async { new_key() }).await?;
+            emit(&report, &output, key)
         }
         Command::Import { files, reserved } => {
             let ws = open_workspace(&cli.workspace).await?;
@@ -67,7 +69,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report { output, reserved } => {
             let ws = open_existing(&cli.workspace).await?;
             let report = api::build_report(&ws, &reserved.reserved, now).await?;
-            emit(&report, &output)
+            let key = output
+                .pseudonymize
+                .key(scimlens_core::view::pseudonym_key(&ws))
+                .await?;
+            emit(&report, &output, key)
         }
         Command::Sources { format } => {
             let ws = open_existing(&cli.workspace).await?;
@@ -133,7 +139,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let ws = Workspace::in_memory().await?;
             import(&ws, files, Vec::new(), now).await?;
             let report = api::build_report(&ws, &[], now).await?;
-            emit(&report, &output)
+            let key = output.pseudonymize.key(async { new_key() }).await?;
+            emit(&report, &output, key)
         }
         Command::Generate {
             format,
@@ -266,7 +273,8 @@ async fn import(
     Ok(())
 }
 
-fn emit(report: &Report, out: &OutputArgs) -> anyhow::Result<ExitCode> {
+/// Renders `report` (pseudonymized under `key` when there is one) to stdout or `-o`.
+fn emit(report: &Report, out: &OutputArgs, key: Option<String>) -> anyhow::Result<ExitCode> {
     let format = match &out.format {
         Some(f) => ReportFormat::parse(f).with_context(|| {
             format!("unknown report format '{f}'; one of: text, json, csv, md, html")
@@ -278,7 +286,7 @@ fn emit(report: &Report, out: &OutputArgs) -> anyhow::Result<ExitCode> {
             .and_then(|e| ReportFormat::parse(&e.to_string_lossy()))
             .unwrap_or(ReportFormat::Text),
     };
-    let report = match &out.pseudonymize_key {
+    let report = match &key {
         Some(key) => scimlens_core::report::render::pseudonymize(report, key.as_bytes()),
         None => report.clone(),
     };

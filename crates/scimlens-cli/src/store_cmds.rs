@@ -18,7 +18,7 @@ use scimlens_core::report::render::ReportFormat;
 use scimlens_core::store::Workspace;
 use scimlens_core::store::import::CancelToken;
 
-use crate::cli::{OutputArgs, ReservedArgs};
+use crate::cli::{OutputArgs, PseudonymizeArgs, ReservedArgs};
 
 const STORE_EXAMPLES: &str = "\
 Examples:
@@ -143,9 +143,8 @@ pub enum StoreCommand {
         /// Write to PATH instead of standard output (format from its extension).
         #[arg(short = 'o', long = "output", value_name = "PATH")]
         output: Option<PathBuf>,
-        /// Replace names, emails and ids with a keyed hash (consistent, so rows still join).
-        #[arg(long, value_name = "KEY")]
-        pseudonymize_key: Option<String>,
+        #[command(flatten)]
+        pseudonymize: PseudonymizeArgs,
         #[command(flatten)]
         reserved: ReservedArgs,
     },
@@ -413,7 +412,7 @@ pub async fn run(
             to,
             format,
             output,
-            pseudonymize_key,
+            pseudonymize,
             reserved,
         } => {
             let ws = super::open_existing(workspace).await?;
@@ -467,7 +466,10 @@ pub async fn run(
                 c.entities.retain(|e| e.state == state);
                 c.membership_differences.retain(|m| m.state == state);
             }
-            if let Some(key) = &pseudonymize_key {
+            let key = pseudonymize
+                .key(scimlens_core::view::pseudonym_key(&ws))
+                .await?;
+            if let Some(key) = &key {
                 report = scimlens_core::report::render::pseudonymize(&report, key.as_bytes());
             }
             let section = report
@@ -514,14 +516,23 @@ pub async fn run(
                     .and_then(|p| p.extension())
                     .is_none_or(|e| e == "txt"),
             };
-            if text_format && output.pseudonymize_key.is_none() {
+            let key = output
+                .pseudonymize
+                .key(async {
+                    match &ws {
+                        Some(ws) => scimlens_core::view::pseudonym_key(ws).await,
+                        None => scimlens_core::report::pseudonym::new_key(),
+                    }
+                })
+                .await?;
+            if text_format && key.is_none() {
                 write_out(
                     &scimlens_core::preflight::render_text(&report),
                     output.output.as_deref(),
                 )?;
                 return Ok(super::fail_on(&report, &output.fail_on));
             }
-            super::emit(&report, &output)
+            super::emit(&report, &output, key)
         }
     }
 }

@@ -454,20 +454,13 @@ pub fn categories() -> Vec<CategoryInfo> {
 /// one workspace share pseudonyms and their rows join).
 pub const PSEUDONYM_KEY: &str = "pseudonym_key";
 
-/// The workspace's pseudonymization key, created on first use.
-pub async fn pseudonym_key(ws: &Workspace, now: DateTime<Utc>) -> Result<String> {
+/// The workspace's pseudonymization key, created on first use from the operating system's
+/// random generator.
+pub async fn pseudonym_key(ws: &Workspace) -> Result<String> {
     if let Some(key) = settings::get::<String>(ws, PSEUDONYM_KEY).await? {
         return Ok(key);
     }
-    // Unpredictable enough for a pseudonym: time, process, an address and the workspace path.
-    let seed = format!(
-        "{}|{}|{:p}|{:?}",
-        now.timestamp_nanos_opt().unwrap_or_default(),
-        std::process::id(),
-        &now,
-        ws.path()
-    );
-    let key = blake3::hash(seed.as_bytes()).to_hex()[..32].to_string();
+    let key = crate::report::pseudonym::new_key()?;
     settings::set(ws, PSEUDONYM_KEY, &key).await?;
     Ok(key)
 }
@@ -501,7 +494,7 @@ pub async fn export_report(
     let report = if req.pseudonymize {
         let key = match req.key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
             Some(k) => k.to_string(),
-            None => pseudonym_key(ws, now).await?,
+            None => pseudonym_key(ws).await?,
         };
         pseudonymize(&report, key.as_bytes())
     } else {
@@ -509,10 +502,7 @@ pub async fn export_report(
     };
     let text = render(&report, req.format);
     let path = PathBuf::from(&req.path);
-    std::fs::write(&path, &text).map_err(|source| Error::Io {
-        path: path.clone(),
-        source,
-    })?;
+    crate::atomic::write(&path, text.as_bytes())?;
     Ok(ExportRes {
         path: req.path.clone(),
         bytes: text.len() as u64,

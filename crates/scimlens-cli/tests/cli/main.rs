@@ -3,4 +3,5 @@
 
 mod commands;
 mod inert;
+mod pseudonym;
 mod store;

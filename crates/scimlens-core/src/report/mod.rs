@@ -3,6 +3,7 @@
 //! their exports carry the same content.
 
 pub mod build;
+pub mod pseudonym;
 pub mod render;
 
 pub use build::build;

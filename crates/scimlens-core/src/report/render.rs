@@ -6,9 +6,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 use ts_rs::TS;
 
 use super::{Report, RootCause};
@@ -502,51 +500,8 @@ pub fn html(r: &Report) -> String {
     out
 }
 
-/// Replaces every user and group name (and ids) with a keyed hash, consistently: the same
-/// name always maps to the same pseudonym under the same key, so rows still join.
-pub fn pseudonymize(report: &Report, key: &[u8]) -> Report {
-    let p = |s: &str| -> String {
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
-        mac.update(s.to_lowercase().as_bytes());
-        let digest = mac.finalize().into_bytes();
-        let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
-        if s.contains('@') {
-            format!("user-{hex}@example.invalid")
-        } else {
-            format!("name-{hex}")
-        }
-    };
-    let po = |s: &Option<String>| s.as_deref().map(p);
-    let mut r = report.clone();
-    let mapping: std::collections::HashMap<String, String> = r
-        .entities
-        .iter()
-        .filter(|e| e.kind != crate::model::EntityKind::Unknown)
-        .map(|e| (e.name.clone(), p(&e.name)))
-        .collect();
-    for e in &mut r.entities {
-        if e.kind != crate::model::EntityKind::Unknown {
-            e.name = p(&e.name);
-        }
-        e.ids.source_id = po(&e.ids.source_id);
-        e.ids.external_id = po(&e.ids.external_id);
-    }
-    for c in &mut r.root_causes {
-        c.entities = c
-            .entities
-            .iter()
-            .map(|n| mapping.get(n).cloned().unwrap_or_else(|| n.clone()))
-            .collect();
-    }
-    if let Some(c) = &mut r.compare {
-        crate::compare::pseudonymize(c, &p);
-    }
-    if let Some(s) = &mut r.preflight {
-        crate::preflight::pseudonymize(s, &p);
-    }
-    r
-}
+/// The pseudonymized report (see [`super::pseudonym`]), where it always was.
+pub use super::pseudonym::pseudonymize;
 
 #[cfg(test)]
 mod tests {

@@ -375,3 +375,88 @@ async fn a_csv_whose_quote_never_closes_is_rejected_with_the_line_it_opened_on()
     );
     assert_eq!(counts(&ws).await, before, "the workspace is unchanged");
 }
+
+#[tokio::test]
+async fn a_pseudonymized_report_holds_none_of_the_identifying_values_in_any_format() {
+    use scimlens_core::report::render::{ReportFormat, pseudonymize, render};
+
+    // The logs sit in a folder that names their owner, as downloads do.
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home/jdoe.private/Downloads");
+    std::fs::create_dir_all(&home).unwrap();
+    let mut files = Vec::new();
+    for rel in [
+        "cloudtrail/events.jsonl",
+        "entra-diagnostic/export.jsonl",
+        "entra-graph/page1.json",
+        "entra-log-analytics/AADProvisioningLogs.csv",
+        "entra-portal-csv/ProvisioningLogs.csv",
+        "entra-portal-csv/ProvisioningLogs_ModifiedProperties.csv",
+        "entra-portal-csv/ProvisioningLogs_ProvisioningSteps.csv",
+        "entra-portal-json/download.json",
+        "idp-scim-sync/idpscim.jsonl",
+        "okta/systemlog.json",
+        "ssosync/ssosync.jsonl",
+    ] {
+        let to = home.join(rel.replace('/', "-").replace("entra-portal-csv-", ""));
+        std::fs::copy(fixture(rel), &to).unwrap();
+        files.push(to);
+    }
+    let ws = Workspace::in_memory().await.unwrap();
+    let req = ImportFilesReq {
+        paths: files,
+        extra_reserved: Vec::new(),
+    };
+    let now = Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap();
+    api::import_files(&ws, req, &CancelToken::default(), now, &|_| {})
+        .await
+        .unwrap();
+    let report = api::build_report(&ws, &[], now).await.unwrap();
+    assert!(report.entities.len() >= 10, "a report with something in it");
+
+    // Every value the logs identify someone or something by.
+    let mut identifying: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT v FROM (
+             SELECT name AS v FROM events UNION SELECT display_name FROM events
+             UNION SELECT idp_id FROM events UNION SELECT target_id FROM events
+             UNION SELECT external_id FROM events)
+         WHERE v IS NOT NULL AND length(v) >= 4",
+    )
+    .fetch_all(ws.pool())
+    .await
+    .unwrap();
+    let generic = ["Administrator", "AWSAdministrators"];
+    identifying.retain(|v| !generic.iter().any(|g| g.eq_ignore_ascii_case(v)));
+    identifying.push("jdoe.private".to_string());
+    assert!(identifying.len() >= 20, "{identifying:?}");
+    let seen_before: Vec<&String> = identifying
+        .iter()
+        .filter(|v| {
+            render(&report, ReportFormat::Json)
+                .to_lowercase()
+                .contains(&v.to_lowercase())
+        })
+        .collect();
+    assert!(
+        seen_before.len() >= 10,
+        "the plain report shows them: {seen_before:?}"
+    );
+
+    let key = scimlens_core::report::pseudonym::new_key().unwrap();
+    let pseudonymized = pseudonymize(&report, key.as_bytes());
+    assert_eq!(pseudonymized.entities.len(), report.entities.len());
+    for format in [
+        ReportFormat::Text,
+        ReportFormat::Json,
+        ReportFormat::Csv,
+        ReportFormat::Md,
+        ReportFormat::Html,
+    ] {
+        let out = render(&pseudonymized, format).to_lowercase();
+        let leaked: Vec<&String> = identifying
+            .iter()
+            .filter(|v| out.contains(&v.to_lowercase()))
+            .collect();
+        assert!(leaked.is_empty(), "{format:?} leaks {leaked:?}:\n{out}");
+    }
+}
