@@ -6,6 +6,7 @@ mod concurrency;
 mod importers;
 mod real_corpus;
 mod rules;
+mod serializations;
 mod trust;
 mod variants;
 mod workspace;
