@@ -18,6 +18,7 @@ pub mod generate;
 pub mod import;
 pub mod model;
 pub mod preflight;
+pub(crate) mod redact;
 pub mod report;
 pub mod snapshot;
 pub mod store;

@@ -134,7 +134,8 @@ impl EventSink for BatchSink {
         Ok(())
     }
 
-    fn warning(&mut self, warning: SourceWarning) {
+    fn warning(&mut self, mut warning: SourceWarning) {
+        crate::redact::warning(&mut warning);
         self.warnings.push(warning);
     }
 }
@@ -216,8 +217,10 @@ impl RowSink {
     }
 }
 
-/// Classifies and encodes one record for storage.
-pub fn to_row(seq: i64, event: ProvisioningEvent, rules: &Rules) -> EventRow {
+/// Redacts, classifies and encodes one record for storage. Redaction comes first, so the
+/// classification's message (which quotes the record) never carries a secret either.
+pub fn to_row(seq: i64, mut event: ProvisioningEvent, rules: &Rules) -> EventRow {
+    crate::redact::event(&mut event);
     let classification = classify(&event, rules);
     let decisive = is_decisive(&event, classification.as_ref());
     let key = entity_key(&event, classification.as_ref());
@@ -473,6 +476,7 @@ fn spawn_stages(
         .name("scimlens-import".into())
         .spawn(move || {
             let result = run_importer(job.format, input, &job.companions, &mut sink)
+                .map_err(crate::redact::error)
                 .and_then(|()| sink.flush())
                 .map(|()| std::mem::take(&mut sink.warnings));
             let _ = sink.tx.send(Batch::End(result));

@@ -6,6 +6,7 @@ mod concurrency;
 mod importers;
 mod real_corpus;
 mod rules;
+mod secrets;
 mod serializations;
 mod trust;
 mod variants;
