@@ -6,7 +6,7 @@ mod term;
 mod cli;
 mod store_cmds;
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -151,11 +151,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let format = scimlens_core::model::Format::parse(&format).with_context(|| {
                 format!("unknown format '{format}'; one of: {}", cli::format_names())
             })?;
-            let file = std::fs::File::create(&output)
-                .with_context(|| format!("creating {}", output.display()))?;
-            let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+            let mut w = scimlens_core::atomic::AtomicFile::create(&output)?;
             let stats = scimlens_core::generate::generate(format, records, seed, &mut w)?;
-            w.flush()?;
+            w.commit()?;
             errln!(
                 "wrote {} records ({} bytes) to {}",
                 stats.records,
@@ -293,7 +291,7 @@ fn emit(report: &Report, out: &OutputArgs, key: Option<String>) -> anyhow::Resul
     let text = render(&report, format);
     match &out.output {
         Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+            scimlens_core::atomic::write(path, text.as_bytes())?;
             errln!("report written to {}", path.display());
         }
         None => out!("{text}"),

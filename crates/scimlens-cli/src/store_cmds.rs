@@ -540,7 +540,7 @@ pub async fn run(
 fn write_out(text: &str, output: Option<&Path>) -> anyhow::Result<ExitCode> {
     match output {
         Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+            scimlens_core::atomic::write(path, text.as_bytes())?;
             errln!("written to {}", path.display());
         }
         None => out!("{text}"),

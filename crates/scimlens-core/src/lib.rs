@@ -8,6 +8,7 @@
 pub mod allocator;
 pub mod api;
 pub mod api_store;
+pub mod atomic;
 pub mod aws;
 pub mod compare;
 pub mod demo;

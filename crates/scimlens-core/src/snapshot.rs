@@ -368,8 +368,7 @@ pub fn write_cli_json(snapshot: &StoreSnapshot, dir: &Path) -> Result<Vec<PathBu
     let mut written = Vec::new();
     for name in EXPORT_FILES {
         let path = dir.join(name);
-        let file = std::fs::File::create(&path).map_err(io(&path))?;
-        let mut w = std::io::BufWriter::new(file);
+        let mut w = crate::atomic::AtomicFile::create(&path)?;
         let result = match name {
             "list-users.json" => serde_json::to_writer_pretty(
                 &mut w,
@@ -394,9 +393,8 @@ pub fn write_cli_json(snapshot: &StoreSnapshot, dir: &Path) -> Result<Vec<PathBu
             path: path.clone(),
             source: e.into(),
         })?;
-        w.write_all(b"\n")
-            .and_then(|()| w.flush())
-            .map_err(io(&path))?;
+        w.write_all(b"\n").map_err(io(&path))?;
+        w.commit()?;
         written.push(path);
     }
     Ok(written)
