@@ -39,8 +39,9 @@ impl AtomicFile {
             .write(true)
             .create_new(true)
             .open(&temp)
+            // The user named the target; the temporary file is ours.
             .map_err(|source| Error::Io {
-                path: temp.clone(),
+                path: target.to_path_buf(),
                 source,
             })?;
         Ok(AtomicFile {
