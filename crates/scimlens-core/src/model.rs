@@ -15,6 +15,9 @@ pub const JOB_STATUS_OPERATION: &str = "provisioning job status";
 /// parentheses after the date.
 pub const QUARANTINED_SINCE: &str = "quarantined since";
 
+/// How the reason of a job status whose schedule is disabled says so.
+pub const JOB_PAUSED: &str = "its schedule is disabled";
+
 /// Every log format scimlens can import. The names are part of the JSON report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[ts(export)]

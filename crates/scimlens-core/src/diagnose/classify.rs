@@ -244,9 +244,15 @@ fn job_status(event: &ProvisioningEvent) -> Option<Classification> {
         .reason
         .as_deref()
         .unwrap_or("the provisioning job is failing");
+    // The meanings speak of AWS: the status of another application's job gets the facts only.
+    let aws_job = event
+        .job_id
+        .as_deref()
+        .is_some_and(|id| id.to_ascii_lowercase().starts_with("aws"));
     let meaning = event
         .error_code
         .as_deref()
+        .filter(|_| aws_job)
         .map(|code| super::fixes::quarantine_reason_explanation(code).0);
     let category = if event.http_status == Some(401) {
         Category::AuthFailure
@@ -255,10 +261,14 @@ fn job_status(event: &ProvisioningEvent) -> Option<Classification> {
     };
     let message = match meaning {
         Some(m) => format!("{reason}. {m}"),
-        None => reason.to_string(),
+        None if aws_job => reason.to_string(),
+        None => format!("{reason} ({OTHER_APPLICATION_JOB})"),
     };
     Some(Classification::new(category, None, message).about_the_job())
 }
+
+/// Said of a job status that is not the AWS IAM Identity Center job's.
+pub const OTHER_APPLICATION_JOB: &str = "this job provisions another application, not AWS";
 
 /// Failures on the source side of a sync tool: it could not read Google Workspace
 /// (`googleapi: Error 503: ...`), or the run aborted (ssosync's `Notifying Lambda and mark this

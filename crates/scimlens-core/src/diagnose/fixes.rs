@@ -2,10 +2,10 @@
 //! fix of each reason Entra gives for quarantining a provisioning job.
 
 use super::classify::{
-    CLIENT_REQUEST, CONTROL_CHARACTER, EMPTY_VALUE, OUTSIDE_PATTERN, READ_REFUSED, RUN_ABORTED,
-    SOURCE_UNREADABLE,
+    CLIENT_REQUEST, CONTROL_CHARACTER, EMPTY_VALUE, OTHER_APPLICATION_JOB, OUTSIDE_PATTERN,
+    READ_REFUSED, RUN_ABORTED, SOURCE_UNREADABLE,
 };
-use crate::model::{Category, Idp, QUARANTINED_SINCE};
+use crate::model::{Category, Idp, JOB_PAUSED, QUARANTINED_SINCE};
 
 /// The fix for one diagnosed cause: [`fix_for`] its category, unless the normalized `message`
 /// names a cause the category alone does not tell (a source directory the sync tool could not
@@ -18,8 +18,19 @@ pub fn fix_for_cause(
 ) -> String {
     let message = message.unwrap_or_default();
     let attr = attribute.unwrap_or("the attribute");
+    if message.contains(OTHER_APPLICATION_JOB) {
+        return "This job status is another application's: export the status of the AWS IAM \
+                Identity Center job (its id starts with aWSSingleSignOn)."
+            .to_string();
+    }
     if let Some(reason) = quarantine_reason_in(message) {
         return quarantine_reason_explanation(reason).1.to_string();
+    }
+    if message.contains(JOB_PAUSED) {
+        return "Start the provisioning job again (Entra admin center > the AWS IAM Identity \
+                Center app > Provisioning > Start provisioning) once the cause of its pausing \
+                is fixed."
+            .to_string();
     }
     if message.contains(SOURCE_UNREADABLE) {
         let status = ["400", "401", "403", "404", "429", "500", "502", "503"]

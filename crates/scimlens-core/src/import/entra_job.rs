@@ -14,7 +14,7 @@ use super::value::{de_text, parse_time};
 use super::{EventSink, Input, Leftovers, head_text, key_position};
 use crate::error::Result;
 use crate::model::{
-    EntityRef, JOB_STATUS_OPERATION, Outcome, ProvisioningEvent, QUARANTINED_SINCE,
+    EntityRef, JOB_PAUSED, JOB_STATUS_OPERATION, Outcome, ProvisioningEvent, QUARANTINED_SINCE,
 };
 
 /// Graph's "never" (`0001-01-01T00:00:00Z`) and empty strings mean no date.
@@ -152,6 +152,13 @@ impl Job {
             .as_deref()
             .or(self.id.as_deref())
             .unwrap_or("the provisioning job");
+        let paused = self
+            .schedule
+            .as_ref()
+            .and_then(|s| s.state.as_deref())
+            .is_some_and(|s| {
+                s.eq_ignore_ascii_case("disabled") || s.eq_ignore_ascii_case("paused")
+            });
         let mut parts = Vec::new();
         match quarantine {
             Some(q) => parts.push(format!(
@@ -162,14 +169,19 @@ impl Job {
                 q.reason.as_deref().unwrap_or("reason not stated"),
             )),
             None => parts.push(format!(
-                "provisioning job {job} is {}",
+                "provisioning job {job} is {}{}",
                 status
                     .and_then(|s| s.code.as_deref())
-                    .unwrap_or("in a state not stated")
+                    .unwrap_or("in a state not stated"),
+                if paused {
+                    format!(" and {JOB_PAUSED}: nothing is provisioned until it is started")
+                } else {
+                    String::new()
+                }
             )),
         }
         if let Some(n) = status.and_then(|s| s.successive_failures.as_deref()) {
-            parts.push(format!("{n} successive complete failures"));
+            parts.push(format!("successive complete failures: {n}"));
         }
         parts.push(format!(
             "last steady state {}",
@@ -189,16 +201,12 @@ impl Job {
             parts.push(format!(
                 "error {}: {}",
                 e.code.as_deref().unwrap_or("(no code)"),
-                e.message.as_deref().unwrap_or("(no message)")
+                e.message
+                    .as_deref()
+                    .map(|m| m.trim().trim_end_matches('.'))
+                    .unwrap_or("(no message)")
             ));
         }
-        let paused = self
-            .schedule
-            .as_ref()
-            .and_then(|s| s.state.as_deref())
-            .is_some_and(|s| {
-                s.eq_ignore_ascii_case("disabled") || s.eq_ignore_ascii_case("paused")
-            });
         let code = error.and_then(|e| e.code.clone()).unwrap_or_default();
         // A refused credential is how an expired or revoked SCIM token shows in the job status.
         let http_status = ["InvalidCredentials", "Unauthorized", "CredentialsInvalid"]
@@ -218,10 +226,11 @@ impl Job {
             action: None,
             operation: Some(JOB_STATUS_OPERATION.to_string()),
             entity: EntityRef::default(),
-            outcome: Some(match (quarantine, paused) {
-                (Some(_), _) => Outcome::Failure,
-                (None, true) => Outcome::Skipped,
-                (None, false) => Outcome::Success,
+            // A paused job provisions nothing: as much a finding as a quarantine.
+            outcome: Some(if quarantine.is_some() || paused {
+                Outcome::Failure
+            } else {
+                Outcome::Success
             }),
             http_status,
             error_code: quarantine.and_then(|q| q.reason.clone()),

@@ -280,6 +280,17 @@ async fn a_paused_job_status_imports_as_one_job_without_entities() {
     // `0001-01-01T00:00:00Z` means never, and the empty quarantine dates mean not stated.
     let text = serde_json::to_string(r).unwrap();
     assert!(!text.contains("0001-01-01"), "{text}");
+    // Regression: a paused job was one skipped record and no finding, although it provisions
+    // nothing.
+    let paused = only_connection_finding(r);
+    assert_contains(
+        &paused.message,
+        &[
+            "is Paused",
+            "its schedule is disabled",
+            "another application",
+        ],
+    );
 }
 
 #[tokio::test]
@@ -306,7 +317,7 @@ async fn a_quarantined_aws_job_is_a_connection_failure_with_its_dates_and_the_ba
         &[
             "quarantined since 2021-05-24T21:45:54",
             "EncounteredQuarantineException",
-            "1 successive complete failure",
+            "successive complete failures: 1",
             "last steady state never",
             "next attempt 2021-05-24T21:50:54",
             "SystemForCrossDomainIdentityManagementInvalidCredentials",
@@ -336,6 +347,10 @@ async fn a_quarantined_box_job_is_a_connection_finding_with_its_dates_and_error(
     );
     // `nextAttempt: 0001-01-01T00:00:00Z` is not stated, not year 1.
     assert!(!q.message.contains("0001"), "{}", q.message);
+    // Regression: Box's quarantine was explained as AWS refusing the SCIM token.
+    assert!(!q.message.contains("AWS:"), "{}", q.message);
+    assert_contains(&q.message, &["another application"]);
+    assert_contains(&q.fix, &["aWSSingleSignOn"]);
 }
 
 // ---- AWS CloudTrail (the IAM Identity Center user guide's examples) ----

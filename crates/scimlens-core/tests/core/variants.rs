@@ -229,7 +229,7 @@ async fn a_quarantined_job_status_is_a_connection_finding_and_explains_the_silen
     assert_eq!(quarantine.category, Category::AuthFailure);
     for part in [
         "quarantined since 2026-11-20T11:20:02Z (EncounteredQuarantineException)",
-        "14 successive complete failures",
+        "successive complete failures: 14",
         "last steady state 2026-11-19T08:00:00Z",
         "last successful run 2026-11-20T10:41:10Z",
     ] {
