@@ -57,20 +57,63 @@ pub struct LastRecord {
     pub message: Option<String>,
 }
 
-/// Orders candidates for "the last record": the latest time (a record without one counts as
-/// 0 and wins over one at 0), then the earliest record.
-fn rank(time: Option<i64>, source: i64, seq: i64) -> (i64, bool, Reverse<(i64, i64)>) {
-    (time.unwrap_or(0), time.is_none(), Reverse((source, seq)))
+/// What orders candidates for "the last record": the latest time (a record without one counts
+/// as 0 and wins over one at 0); at the same time, what the records say rather than where they
+/// sit in the file, so a log gives the same diagnosis newest first or oldest first (Graph pages
+/// are newest first, diagnostic exports oldest first, CloudTrail has whole seconds): a failure
+/// over a success (a tie proves no resolution), then the greater category and message; only
+/// records alike in all of that fall back to the earliest record.
+#[derive(Clone, Copy)]
+struct Candidate<'a> {
+    time: Option<i64>,
+    outcome: Option<&'a str>,
+    category: Option<&'a str>,
+    message: Option<&'a str>,
+    source: i64,
+    seq: i64,
 }
 
-/// Whether a record at `time`, `(source, seq)` takes the place of the one in `slot`.
-fn displaces(slot: &Option<LastRecord>, time: Option<i64>, source: i64, seq: i64) -> bool {
+type Rank<'a> = (
+    i64,
+    bool,
+    bool,
+    Option<&'a str>,
+    Option<&'a str>,
+    Reverse<(i64, i64)>,
+);
+
+impl<'a> Candidate<'a> {
+    fn of(l: &'a LastRecord) -> Candidate<'a> {
+        Candidate {
+            time: l.time,
+            outcome: l.outcome.as_deref(),
+            category: l.category.as_deref(),
+            message: l.message.as_deref(),
+            source: l.source,
+            seq: l.seq,
+        }
+    }
+
+    fn rank(&self) -> Rank<'a> {
+        (
+            self.time.unwrap_or(0),
+            self.time.is_none(),
+            self.outcome == Some("failure") || self.category.is_some(),
+            self.category,
+            self.message,
+            Reverse((self.source, self.seq)),
+        )
+    }
+}
+
+/// Whether `candidate` takes the place of the record in `slot`.
+fn displaces(slot: &Option<LastRecord>, candidate: Candidate<'_>) -> bool {
     slot.as_ref()
-        .is_none_or(|c| rank(time, source, seq) > rank(c.time, c.source, c.seq))
+        .is_none_or(|c| candidate.rank() > Candidate::of(c).rank())
 }
 
 fn keep_last(slot: &mut Option<LastRecord>, candidate: &LastRecord) {
-    if displaces(slot, candidate.time, candidate.source, candidate.seq) {
+    if displaces(slot, Candidate::of(candidate)) {
         *slot = Some(candidate.clone());
     }
 }
@@ -131,7 +174,15 @@ impl EntityStats {
         keep_min_time(&mut self.first_seen, r.time);
         keep_max_time(&mut self.last_seen, r.time);
         self.add_sources(&[r.source]);
-        let wins = |slot: &Option<LastRecord>| displaces(slot, r.time, r.source, r.seq);
+        let candidate = Candidate {
+            time: r.time,
+            outcome: r.outcome,
+            category: r.category,
+            message: r.message,
+            source: r.source,
+            seq: r.seq,
+        };
+        let wins = |slot: &Option<LastRecord>| displaces(slot, candidate);
         let last = || LastRecord {
             time: r.time,
             source: r.source,

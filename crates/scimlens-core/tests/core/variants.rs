@@ -262,3 +262,54 @@ async fn a_quarantined_job_status_is_a_connection_finding_and_explains_the_silen
         "a job is never an entity"
     );
 }
+
+#[tokio::test]
+async fn records_of_the_same_time_decide_alike_in_either_order() {
+    // Regression: at equal timestamps the earlier record in the file won, so the Elastic test
+    // data's failure and success of one user in the same second read `resolved` oldest first
+    // and `failing` newest first.
+    use chrono::TimeZone;
+    use scimlens_core::api::{self, ImportFilesReq};
+    use scimlens_core::store::Workspace;
+    use scimlens_core::store::import::CancelToken;
+
+    let text = std::fs::read_to_string(fixture(
+        "real/entra-diagnostic/elastic-provisioninglogs-raw.log",
+    ))
+    .unwrap();
+    let mut lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let now = chrono::Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap();
+    let mut seen = Vec::new();
+    for order in ["oldest-first", "newest-first"] {
+        let path = dir.path().join(format!("{order}.log"));
+        std::fs::write(&path, lines.join("\n")).unwrap();
+        lines.reverse();
+        let ws = Workspace::open(&dir.path().join(format!("{order}.sqlite")))
+            .await
+            .unwrap();
+        let req = ImportFilesReq {
+            paths: vec![path],
+            extra_reserved: Vec::new(),
+        };
+        api::import_files(&ws, req, &CancelToken::default(), now, &|_| {})
+            .await
+            .unwrap();
+        let report = api::build_report(&ws, &[], now).await.unwrap();
+        let statuses: Vec<_> = report
+            .entities
+            .iter()
+            .map(|e| (e.name.clone(), e.status, e.category))
+            .collect();
+        seen.push(statuses);
+    }
+    assert_eq!(seen[0], seen[1]);
+    assert!(
+        seen[0]
+            .iter()
+            .any(|(n, s, _)| n.starts_with("tlou@")
+                && *s == scimlens_core::model::EntityStatus::Failing),
+        "a failure and a success in the same instant prove no resolution: {:?}",
+        seen[0]
+    );
+}
