@@ -1,7 +1,9 @@
 //! Files written whole or not at all: a report, an export, a generated log. The bytes go to a
 //! temporary file beside the target, are flushed to disk, and the temporary file is renamed over
 //! the target, so a crash or a kill mid-way never leaves a half-written file under the target's
-//! name. A rename replaces a symlink at the target rather than writing through it.
+//! name. A rename replaces a symlink at the target rather than writing through it. A killed
+//! writer cannot remove its temporary file; the next write of the same target that succeeds
+//! does.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -65,8 +67,64 @@ impl AtomicFile {
         file.sync_all().map_err(io(&self.temp))?;
         drop(file);
         std::fs::rename(&self.temp, &self.target).map_err(io(&self.target))?;
+        self.remove_stale();
         Ok(())
     }
+
+    /// Removes the temporary files of this target that writers killed before they could clean
+    /// up left behind (`.NAME.PID-HEX.partial` of a process that is gone). Best effort: a file
+    /// that cannot be judged or removed stays.
+    fn remove_stale(&self) {
+        let (Some(dir), Some(name)) = (self.temp.parent(), self.target.file_name()) else {
+            return;
+        };
+        let prefix = format!(".{}.", name.to_string_lossy());
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let file = entry.file_name();
+            let file = file.to_string_lossy();
+            let Some((pid, suffix)) = file
+                .strip_prefix(&prefix)
+                .and_then(|rest| rest.strip_suffix(".partial"))
+                .and_then(|middle| middle.split_once('-'))
+            else {
+                continue;
+            };
+            let digits = |s: &str, hex: bool| {
+                !s.is_empty()
+                    && s.bytes().all(|b| {
+                        if hex {
+                            b.is_ascii_hexdigit()
+                        } else {
+                            b.is_ascii_digit()
+                        }
+                    })
+            };
+            if digits(pid, false) && digits(suffix, true) && writer_gone(pid, &entry) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+/// Whether the process `pid` that wrote the temporary file `entry` is gone: on Linux, it has no
+/// `/proc` entry (a reused pid keeps the file, which is the safe side); elsewhere, or without
+/// `/proc`, the file is a day old. Never this process's own files.
+fn writer_gone(pid: &str, entry: &std::fs::DirEntry) -> bool {
+    if pid == std::process::id().to_string() {
+        return false;
+    }
+    if cfg!(target_os = "linux") && Path::new("/proc/self").exists() {
+        return !Path::new("/proc").join(pid).exists();
+    }
+    entry
+        .metadata()
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|age| age > std::time::Duration::from_secs(24 * 3600))
 }
 
 impl Write for AtomicFile {
@@ -139,6 +197,35 @@ mod tests {
         drop(f);
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "old");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_commit_removes_what_killed_writers_of_the_same_target_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("report.html");
+        // pid_max is at most 2^22: no process has this id.
+        let killed = dir.path().join(".report.html.4294967295-3f2a.partial");
+        // Still writing: pid 1 and this process.
+        let alive = dir.path().join(".report.html.1-3f2a.partial");
+        let ours = dir
+            .path()
+            .join(format!(".report.html.{}-3f2a.partial", std::process::id()));
+        // Another target's, and names that only look alike.
+        let other = dir.path().join(".report.csv.4294967295-3f2a.partial");
+        let alike = dir.path().join(".report.html.4294967295-notes.partial");
+        let nested = dir
+            .path()
+            .join(".report.html.4294967295-f.4294967295-3f2a.partial");
+        for f in [&killed, &alive, &ours, &other, &alike, &nested] {
+            std::fs::write(f, "half").unwrap();
+        }
+        write(&target, b"whole").unwrap();
+        assert!(!killed.exists());
+        for f in [&alive, &ours, &other, &alike, &nested] {
+            assert!(f.exists(), "{} kept", f.display());
+        }
+        assert_eq!(std::fs::read(&target).unwrap(), b"whole");
     }
 
     #[cfg(unix)]
