@@ -72,4 +72,12 @@ bench:
 fetch-bench: setup-python
 	scripts/fetch-bench.sh
 
+## Kill loops: 50 fetches against moto_server and 50 report exports SIGKILLed at random moments,
+## then the workspace and the export checked; prints the figures (README, Security and
+## reliability). `make test` runs 10 of the fetches and all 50 exports.
+.PHONY: crash-loops
+crash-loops: setup-python
+	MOTO_SERVER=$(VENV)/bin/moto_server $(CARGO) test -p scimlens-cli --test cli crash::fifty \
+	  -- --include-ignored --nocapture
+
 include mk/app.mk

@@ -2,6 +2,7 @@
 //! the store-side commands.
 
 mod commands;
+mod crash;
 mod inert;
 mod pseudonym;
 mod store;

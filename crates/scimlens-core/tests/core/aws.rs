@@ -3,19 +3,16 @@
 //! preflight with known answers; and a small local HTTP server of our own for what moto cannot
 //! do (throttling with RetryAfterSeconds, refused credentials, a wrong store id).
 //!
-//! moto_server comes from `$MOTO_SERVER` or the repository's `.venv/bin/moto_server`
-//! (`python3 -m venv .venv && .venv/bin/pip install 'moto[server]==5.2.5'`). Without it the moto
-//! tests fail, saying so: they are never skipped.
+//! moto_server and its seed are in `moto.rs` (shared with the CLI's tests).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use aws_sdk_identitystore::types::{Email, MemberId, Name};
+use aws_sdk_identitystore::types::{MemberId, Name};
 use chrono::{TimeZone, Utc};
 use scimlens_core::api_store::{self, CompareReq, PreflightReq};
 use scimlens_core::aws::{FetchOptions, StaticCredentials};
@@ -24,6 +21,8 @@ use scimlens_core::error::{AwsErrorKind, Error};
 use scimlens_core::model::{Category, EntityKind};
 use scimlens_core::store::Workspace;
 use scimlens_core::store::import::CancelToken;
+
+use crate::moto::{MEMBERSHIPS, TEAMS, USERS, free_port, sdk_config, seed, start_moto, user_name};
 
 fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
@@ -45,195 +44,6 @@ fn options(endpoint: &str, store: Option<&str>) -> FetchOptions {
         credentials: Some(credentials()),
         ..FetchOptions::default()
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-// --- moto_server -------------------------------------------------------------------------------
-
-struct Moto {
-    child: Child,
-    endpoint: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn moto_binary() -> PathBuf {
-    if let Some(p) = std::env::var_os("MOTO_SERVER") {
-        return PathBuf::from(p);
-    }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/moto_server")
-}
-
-/// Starts moto_server on a free port and resets it; panics with instructions when it is missing.
-fn start_moto() -> Moto {
-    let bin = moto_binary();
-    assert!(
-        bin.exists(),
-        "moto_server not found at {}: these tests need a real AWS peer. Install it with \
-         `python3 -m venv .venv && .venv/bin/pip install 'moto[server]==5.2.5'` at the repository \
-         root, or set MOTO_SERVER to its path",
-        bin.display()
-    );
-    let port = free_port();
-    let child = Command::new(&bin)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
-    let moto = Moto {
-        child,
-        endpoint: format!("http://127.0.0.1:{port}"),
-    };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if http_post(port, "/moto-api/reset").is_ok_and(|status| status == 200) {
-            return moto;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "moto_server did not answer on port {port} within 30 s"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn http_post(port: u16, path: &str) -> std::io::Result<u16> {
-    let mut s = TcpStream::connect(("127.0.0.1", port))?;
-    s.set_read_timeout(Some(Duration::from_secs(5)))?;
-    write!(
-        s,
-        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    )?;
-    let mut line = String::new();
-    BufReader::new(s).read_line(&mut line)?;
-    Ok(line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0))
-}
-
-async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_identitystore::config::Credentials::new(
-            "AKIDSEED", "seed", None, None, "test",
-        ))
-        .load()
-        .await
-}
-
-const USERS: usize = 260;
-const TEAMS: usize = 118;
-
-fn user_name(i: usize) -> String {
-    format!("user{i:03}@example.com")
-}
-
-/// The store: 260 users, 121 groups (Engineering with 150 members, Everyone with all 260,
-/// Team 000 with 3, 117 more teams, and a Control Tower group), 413 memberships.
-async fn seed(endpoint: &str) -> String {
-    let cfg = sdk_config(endpoint).await;
-    let sso = aws_sdk_ssoadmin::Client::new(&cfg);
-    let store = sso.list_instances().send().await.unwrap().instances()[0]
-        .identity_store_id()
-        .unwrap()
-        .to_string();
-    let ids = aws_sdk_identitystore::Client::new(&cfg);
-    let mut tasks = tokio::task::JoinSet::new();
-    for i in 0..USERS {
-        let (ids, store) = (ids.clone(), store.clone());
-        tasks.spawn(async move {
-            let r = ids
-                .create_user()
-                .identity_store_id(&store)
-                .user_name(user_name(i))
-                .display_name(format!("User {i}"))
-                .name(
-                    Name::builder()
-                        .given_name(format!("Given{i}"))
-                        .family_name(format!("Family{i}"))
-                        .build(),
-                )
-                .emails(
-                    Email::builder()
-                        .value(user_name(i))
-                        .r#type("work")
-                        .primary(true)
-                        .build(),
-                )
-                .send()
-                .await
-                .unwrap();
-            (i, r.user_id().to_string())
-        });
-    }
-    let mut user_ids = vec![String::new(); USERS];
-    while let Some(r) = tasks.join_next().await {
-        let (i, id) = r.unwrap();
-        user_ids[i] = id;
-    }
-    let group = |name: String| {
-        let (ids, store) = (ids.clone(), store.clone());
-        async move {
-            ids.create_group()
-                .identity_store_id(&store)
-                .display_name(name)
-                .send()
-                .await
-                .unwrap()
-                .group_id()
-                .to_string()
-        }
-    };
-    let engineering = group("Engineering".into()).await;
-    let everyone = group("Everyone".into()).await;
-    let team0 = group("Team 000".into()).await;
-    for t in 1..TEAMS {
-        group(format!("Team {t:03}")).await;
-    }
-    group("AWSControlTowerAdmins".into()).await;
-    let mut members: Vec<(String, String)> = Vec::new();
-    members.extend(
-        user_ids[..150]
-            .iter()
-            .map(|u| (engineering.clone(), u.clone())),
-    );
-    members.extend(user_ids.iter().map(|u| (everyone.clone(), u.clone())));
-    members.extend(user_ids[..3].iter().map(|u| (team0.clone(), u.clone())));
-    let mut tasks = tokio::task::JoinSet::new();
-    for chunk in members.chunks(40) {
-        let (ids, store, chunk) = (ids.clone(), store.clone(), chunk.to_vec());
-        tasks.spawn(async move {
-            for (g, u) in chunk {
-                ids.create_group_membership()
-                    .identity_store_id(&store)
-                    .group_id(g)
-                    .member_id(MemberId::UserId(u))
-                    .send()
-                    .await
-                    .unwrap();
-            }
-        });
-    }
-    while let Some(r) = tasks.join_next().await {
-        r.unwrap();
-    }
-    store
 }
 
 fn scim_user(i: usize, extra: serde_json::Value) -> serde_json::Value {
@@ -344,7 +154,7 @@ async fn moto_store_is_fetched_compared_and_preflighted_with_known_answers() {
     assert_eq!(s.identity_store_id, store_id, "found through ListInstances");
     assert_eq!(
         (s.users, s.groups, s.memberships),
-        (USERS as u64, TEAMS as u64 + 3, 413)
+        (USERS as u64, TEAMS as u64 + 3, MEMBERSHIPS as u64)
     );
     // 1 ListInstances + 3 user pages + 2 group pages + (2 + 3 + 119) membership pages.
     assert_eq!(s.minimum_calls, 130);

@@ -4,6 +4,7 @@
 mod aws;
 mod concurrency;
 mod importers;
+mod moto;
 mod real_corpus;
 mod rules;
 mod secrets;
