@@ -187,7 +187,8 @@ pub enum Command {
         #[arg(long)]
         format: Option<String>,
     },
-    /// Write a small demo set (several formats, every category) and analyse it.
+    /// Write the demo set (logs in several formats with every category, an IdP directory export,
+    /// an identity store snapshot) and analyse it: the report, compare and preflight.
     Demo {
         /// Where to write the demo files [default: a scimlens-demo folder in the temp dir].
         #[arg(long)]

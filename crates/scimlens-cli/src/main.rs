@@ -13,10 +13,11 @@ use std::process::ExitCode;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use scimlens_core::api::{self, ImportFilesReq};
+use scimlens_core::api_store::{self, CompareReq, PreflightReq};
 use scimlens_core::model::Category;
 use scimlens_core::report::Report;
 use scimlens_core::report::pseudonym::new_key;
-use scimlens_core::report::render::{ReportFormat, render};
+use scimlens_core::report::render::{ReportFormat, pseudonymize, render};
 use scimlens_core::store::Workspace;
 use scimlens_core::store::import::{CancelToken, ImportOutcome, ImportProgress};
 
@@ -129,18 +130,74 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Demo { dir, output } => {
             let dir = dir.unwrap_or_else(|| std::env::temp_dir().join("scimlens-demo"));
-            let files = scimlens_core::demo::write_demo_files(&dir)
+            let ws = Workspace::in_memory().await?;
+            let set = scimlens_core::demo::populate(&ws, &dir, now)
+                .await
                 .with_context(|| format!("writing the demo set to {}", dir.display()))?;
             errln!(
-                "demo set written to {} ({} files)",
+                "demo set written to {} ({} files: provisioning logs, an IdP directory export, an identity store snapshot)",
                 dir.display(),
-                files.len()
+                scimlens_core::demo::files().count()
             );
-            let ws = Workspace::in_memory().await?;
-            import(&ws, files, Vec::new(), now).await?;
-            let report = api::build_report(&ws, &[], now).await?;
+            if let Some(logs) = &set.logs {
+                print_outcomes(&logs.outcomes);
+            }
+            if let Some(s) = &set.snapshot {
+                errln!(
+                    "imported {}: identity store snapshot, {} users, {} groups, {} memberships",
+                    s.label,
+                    s.users,
+                    s.groups,
+                    s.memberships
+                );
+            }
+            if let Some(d) = &set.directory {
+                errln!(
+                    "imported {}: {} directory export, {} users, {} groups, {} memberships",
+                    d.label,
+                    d.idp,
+                    d.users,
+                    d.groups,
+                    d.memberships
+                );
+            }
+            // The log diagnosis with the directory beside the store (`scimlens compare`), and
+            // in text the preflight of the directory export too (`scimlens preflight`).
+            let report = api_store::compare_store(&ws, &CompareReq::default(), now).await?;
             let key = output.pseudonymize.key(async { new_key() }).await?;
-            emit(&report, &output, key)
+            if report_format(&output)? != ReportFormat::Text {
+                return emit(&report, &output, key);
+            }
+            let req = PreflightReq {
+                against_store: true,
+                ..PreflightReq::default()
+            };
+            let preflight = api_store::preflight_export(Some(&ws), &req, now).await?;
+            let (report, preflight) = match &key {
+                Some(key) => (
+                    pseudonymize(&report, key.as_bytes()),
+                    pseudonymize(&preflight, key.as_bytes()),
+                ),
+                None => (report, preflight),
+            };
+            let compare = report
+                .compare
+                .as_ref()
+                .map(scimlens_core::compare::render_text)
+                .unwrap_or_default();
+            let text = format!(
+                "{}\nIDP DIRECTORY BESIDE THE AWS IDENTITY STORE (scimlens compare)\n{compare}\nPREFLIGHT OF THE DIRECTORY EXPORT (scimlens preflight)\n{}",
+                render(&report, ReportFormat::Text),
+                scimlens_core::preflight::render_text(&preflight),
+            );
+            match &output.output {
+                Some(path) => {
+                    scimlens_core::atomic::write(path, text.as_bytes())?;
+                    errln!("report written to {}", path.display());
+                }
+                None => out!("{text}"),
+            }
+            Ok(fail_on(&report, &output.fail_on))
         }
         Command::Generate {
             format,
@@ -239,7 +296,16 @@ async fn import(
     .await;
     bar.finish_and_clear();
     let res = result?;
-    for o in &res.outcomes {
+    print_outcomes(&res.outcomes);
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "import finished"
+    );
+    Ok(())
+}
+
+fn print_outcomes(outcomes: &[ImportOutcome]) {
+    for o in outcomes {
         match o {
             ImportOutcome::Imported {
                 path,
@@ -264,16 +330,11 @@ async fn import(
             }
         }
     }
-    tracing::debug!(
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "import finished"
-    );
-    Ok(())
 }
 
-/// Renders `report` (pseudonymized under `key` when there is one) to stdout or `-o`.
-fn emit(report: &Report, out: &OutputArgs, key: Option<String>) -> anyhow::Result<ExitCode> {
-    let format = match &out.format {
+/// The report format asked for: `--format`, else `-o`'s extension, else text.
+fn report_format(out: &OutputArgs) -> anyhow::Result<ReportFormat> {
+    Ok(match &out.format {
         Some(f) => ReportFormat::parse(f).with_context(|| {
             format!("unknown report format '{f}'; one of: text, json, csv, md, html")
         })?,
@@ -283,7 +344,12 @@ fn emit(report: &Report, out: &OutputArgs, key: Option<String>) -> anyhow::Resul
             .and_then(|p| p.extension())
             .and_then(|e| ReportFormat::parse(&e.to_string_lossy()))
             .unwrap_or(ReportFormat::Text),
-    };
+    })
+}
+
+/// Renders `report` (pseudonymized under `key` when there is one) to stdout or `-o`.
+fn emit(report: &Report, out: &OutputArgs, key: Option<String>) -> anyhow::Result<ExitCode> {
+    let format = report_format(out)?;
     let report = match &key {
         Some(key) => scimlens_core::report::render::pseudonymize(report, key.as_bytes()),
         None => report.clone(),

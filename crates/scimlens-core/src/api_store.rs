@@ -429,6 +429,7 @@ pub async fn diff_snapshots(
 #[ts(export)]
 #[serde(default)]
 pub struct PreflightReq {
+    /// The export files to check; none: the workspace's newest directory import.
     pub paths: Vec<PathBuf>,
     /// Also check uniqueness against a store snapshot (needs a workspace).
     pub against_store: bool,
@@ -444,10 +445,22 @@ pub async fn preflight_export(
     req: &PreflightReq,
     now: DateTime<Utc>,
 ) -> Result<Report> {
-    let paths = req.paths.clone();
-    let directory = tokio::task::spawn_blocking(move || directory::read_files(&paths))
-        .await
-        .map_err(|e| Error::InvalidArgument(format!("reading the export failed: {e}")))??;
+    let (directory, inputs) = match ws {
+        // No file named: the directory already imported into the workspace.
+        Some(ws) if req.paths.is_empty() => {
+            let id = directory_id(ws, None).await?;
+            let info = directories::info(ws, id).await?;
+            (directories::load(ws, id).await?, vec![info.label])
+        }
+        _ => {
+            let paths = req.paths.clone();
+            let directory = tokio::task::spawn_blocking(move || directory::read_files(&paths))
+                .await
+                .map_err(|e| Error::InvalidArgument(format!("reading the export failed: {e}")))??;
+            let inputs = req.paths.iter().map(|p| p.display().to_string()).collect();
+            (directory, inputs)
+        }
+    };
     let idp = directory.idp.unwrap_or(DirectoryIdp::Scim);
     let (mapping, rules) = match ws {
         Some(ws) => (
@@ -474,7 +487,6 @@ pub async fn preflight_export(
             ))
         }
     };
-    let inputs: Vec<String> = req.paths.iter().map(|p| p.display().to_string()).collect();
     tokio::task::spawn_blocking(move || {
         let result =
             preflight::preflight(&directory, &mapping, &rules, store.as_ref().map(|(_, s)| s));

@@ -11,13 +11,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::api::{self, ImportFilesReq};
+use crate::api;
 use crate::diagnose::classify::UNSPECIFIED_CANDIDATES;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::{Category, EntityKind, EntityStatus};
 use crate::report::render::{ReportFormat, pseudonymize, render};
 use crate::report::{ConnectionFinding, JobFinding, SourceSummary, Totals};
-use crate::store::import::CancelToken;
 use crate::store::sources::ms_to_text;
 use crate::store::view_queries::{self as q, ProblemFilter, SortColumn};
 use crate::store::{Workspace, entities, settings, sources};
@@ -511,28 +510,20 @@ pub async fn export_report(
 }
 
 /// Opens the demo workspace in `dir` (`demo.sqlite`), importing the built-in demo set (the
-/// same files as `scimlens demo`) the first time.
+/// same logs, directory export and store snapshot as `scimlens demo`) the first time, and
+/// whatever part of it a demo workspace made by an older version lacks.
 pub async fn open_demo(dir: &Path, now: DateTime<Utc>) -> Result<Workspace> {
     let ws = Workspace::open(&dir.join("demo.sqlite")).await?;
-    if q::source_count(&ws).await? == 0 {
-        let files_dir = dir.join("demo-files");
-        let paths = crate::demo::write_demo_files(&files_dir).map_err(|source| Error::Io {
-            path: files_dir.clone(),
-            source,
-        })?;
-        let req = ImportFilesReq {
-            paths,
-            extra_reserved: Vec::new(),
-        };
-        api::import_files(&ws, req, &CancelToken::default(), now, &|_| {}).await?;
-    }
+    crate::demo::populate(&ws, &dir.join("demo-files"), now).await?;
     Ok(ws)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::ImportFilesReq;
     use crate::report::render::ReportFormat;
+    use crate::store::import::CancelToken;
 
     fn fixture(rel: &str) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -435,3 +435,46 @@ fn fetch_from_an_unreachable_endpoint_fails_clearly_and_stores_nothing() {
         "a failed fetch stores nothing"
     );
 }
+
+#[test]
+fn the_demo_workspace_answers_compare_and_preflight_with_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::new(dir.path());
+    assert_eq!(app.ok("app_info", json!({}))["workspace"]["demo"], true);
+    let snapshots = app.ok("snapshots", json!({}));
+    let directories = app.ok("directories", json!({}));
+    assert_eq!(snapshots.as_array().unwrap().len(), 1, "{snapshots}");
+    assert_eq!(directories.as_array().unwrap().len(), 1, "{directories}");
+    assert!(
+        directories[0]["label"]
+            .as_str()
+            .unwrap()
+            .starts_with("directory/entra-graph-users.json"),
+        "shown by its name in the demo set: {directories}"
+    );
+
+    let compare = app.ok("compare_store", json!({ "req": {} }));
+    assert!(!compare["entities"].as_array().unwrap().is_empty());
+    assert_eq!(compare["users"]["drift"], 1);
+    let preflight = app.ok(
+        "preflight_export",
+        json!({ "req": { "paths": [], "against_store": true } }),
+    );
+    assert!(
+        !preflight["preflight"]["findings"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    let sources = app.ok("sources", json!({}));
+    let data = dir.path().display().to_string();
+    assert!(
+        sources
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| !s["path"].as_str().unwrap().contains(&data)),
+        "the demo's sources are named by the set, not the data directory: {sources}"
+    );
+}

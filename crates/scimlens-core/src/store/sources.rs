@@ -128,3 +128,14 @@ pub async fn incomplete_pages(ws: &Workspace) -> Result<Vec<(String, String)>> {
     .fetch_all(ws.pool())
     .await?)
 }
+
+/// Shows the source recorded as `from` as `to` from now on (the demo set names its files by
+/// their place in the set, not by the folder they were written to).
+pub async fn rename(ws: &Workspace, from: &str, to: &str) -> Result<()> {
+    sqlx::query("UPDATE sources SET path = ? WHERE path = ?")
+        .bind(to)
+        .bind(from)
+        .execute(ws.pool())
+        .await?;
+    Ok(())
+}

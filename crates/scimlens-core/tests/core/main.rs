@@ -3,6 +3,7 @@
 
 mod aws;
 mod concurrency;
+mod demo;
 mod importers;
 mod moto;
 mod real_corpus;
