@@ -303,6 +303,24 @@ async fn flows(ui: &mut Ui, tmp: &Path, launched: Instant) -> Result<(), String>
     );
     ui.find("[data-testid=timeline-chart] svg").await;
     ui.screenshot("overview-demo").await;
+    // The demo holds a directory export and a store snapshot too: Compare and Preflight show
+    // rows, not an empty view or an error.
+    ui.nav("compare").await;
+    ui.find("[data-testid=compare-table]").await;
+    if ui.count("[data-testid=error-box]").await + ui.count("[data-testid=compare-empty]").await > 0
+    {
+        return Err("the demo's Compare shows an error or an empty view".into());
+    }
+    ui.screenshot("compare-demo").await;
+    ui.nav("preflight").await;
+    ui.find("[data-testid=preflight-findings]").await;
+    ui.wait_text(
+        "[data-testid=preflight-inputs]",
+        "the demo's directory export",
+        |t| t.contains("entra-graph-users.json") && !t.contains(&tmp.display().to_string()),
+    )
+    .await;
+    ui.screenshot("preflight-demo").await;
 
     // 2. A fresh workspace, then fixtures of several formats in one import.
     let case = tmp.join("case.sqlite");
@@ -681,6 +699,11 @@ async fn identity_store(ui: &mut Ui, case: &Path) -> Result<(), String> {
     )
     .await;
     ui.click("[data-testid=e2e-preflight]").await;
+    // The workspace's own directory export was checked on opening the view; now the files typed.
+    ui.wait_text("[data-testid=preflight-inputs]", "the picked files", |t| {
+        !t.contains("directory export (")
+    })
+    .await;
     ui.find("[data-testid=preflight-findings]").await;
     let req = PreflightReq {
         paths: directory[..2].iter().map(|r| fixture(r)).collect(),

@@ -147,7 +147,7 @@ export function App() {
       <main className="content">
         {ws?.demo && route.view !== "sources" && (
           <div className="demo-banner" role="note">
-            You are looking at the <strong>demo workspace</strong>: sample logs built into scimlens. Open or create a
+            You are looking at the <strong>demo workspace</strong>: sample logs, an IdP directory export and an identity store snapshot built into scimlens. Open or create a
             workspace under <button type="button" className="link" onClick={() => navigate({ view: "sources" })}>Sources</button> to
             investigate your own.
           </div>

@@ -1,16 +1,13 @@
-import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 
-import { BackendError, importDirectory, importStoreFiles, pickDirectoryExports, pickStoreFiles } from "../backend";
-import type { CommandError } from "../bindings/CommandError";
 import { useDirectories, useSnapshots } from "../hooks/queries";
+import { type StoreSide, useStoreImport } from "../hooks/useStoreImport";
 import { useAppInfo } from "../hooks/useWorkspace";
-import { unexpected } from "../lib/errors";
 import { formatCount } from "../lib/format";
 import { useUi } from "../state/ui";
 import { ErrorBox, QueryError } from "./ErrorBox";
 
-type Kind = "store" | "directory";
+type Kind = StoreSide;
 
 /** What exists on both sides: store snapshots (fetched or imported from AWS CLI JSON) and IdP
  * directory exports, with the buttons that add them. */
@@ -21,18 +18,7 @@ export function StorePanel() {
   const setFetchOpen = useUi((s) => s.setFetchOpen);
   const fetching = useUi((s) => s.fetchState.phase === "running");
   const navigate = useUi((s) => s.navigate);
-  const queryClient = useQueryClient();
-  const run = useMutation({
-    mutationFn: async ({ kind, paths }: { kind: Kind; paths: string[] | null }) => {
-      const chosen = paths ?? (kind === "store" ? await pickStoreFiles() : await pickDirectoryExports());
-      if (!chosen || chosen.length === 0) return null;
-      return kind === "store"
-        ? { kind, text: describeSnapshot(await importStoreFiles(chosen)) }
-        : { kind, text: describeDirectory(await importDirectory(chosen)) };
-    },
-    onSettled: () => queryClient.invalidateQueries(),
-  });
-  const error: CommandError | null = run.error ? (run.error instanceof BackendError ? run.error.detail : unexpected(run.error)) : null;
+  const { run, error } = useStoreImport();
 
   return (
     <section className="panel" data-testid="store-panel">
@@ -127,16 +113,6 @@ export function StorePanel() {
       )}
     </section>
   );
-}
-
-function describeSnapshot(s: { users: number; groups: number; memberships: number; memberships_known: boolean }): string {
-  return `Store snapshot imported: ${formatCount(s.users)} users, ${formatCount(s.groups)} groups, ${
-    s.memberships_known ? `${formatCount(s.memberships)} memberships` : "memberships not listed"
-  }.`;
-}
-
-function describeDirectory(d: { idp: string; users: number; groups: number; memberships: number }): string {
-  return `Directory export imported (${d.idp}): ${formatCount(d.users)} users, ${formatCount(d.groups)} groups, ${formatCount(d.memberships)} memberships.`;
 }
 
 /** End-to-end builds only: WebDriver cannot drive the file dialog, so tests type paths. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { describePosition, errorTitle, isInputError } from "./errors";
+import { describePosition, errorCode, errorTitle, isInputError, isNotFound } from "./errors";
 
 describe("errors", () => {
   it("describes positions the way the core does", () => {
@@ -14,5 +14,14 @@ describe("errors", () => {
     expect(errorTitle("PARSE")).toMatch(/not valid/);
     expect(isInputError("PARSE")).toBe(true);
     expect(isInputError("WORKSPACE")).toBe(false);
+  });
+
+  it("tells a view that has nothing to work on from a real error", () => {
+    const detail = (code: string) => ({ detail: { code, message: "m", path: null, position: null, expected: null, found: null } });
+    expect(isNotFound(detail("NOT_FOUND"))).toBe(true);
+    expect(isNotFound(detail("CORRUPT"))).toBe(false);
+    expect(errorCode(detail("AWS"))).toBe("AWS");
+    expect(errorCode(new Error("lost"))).toBeNull();
+    expect(errorCode(null)).toBeNull();
   });
 });

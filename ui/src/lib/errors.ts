@@ -51,3 +51,17 @@ export function unexpected(err: unknown): CommandError {
     found: null,
   };
 }
+
+/** The stable code of a failed command (a query's or mutation's error), else null. */
+export function errorCode(err: unknown): ErrorCode | null {
+  if (typeof err !== "object" || err === null || !("detail" in err)) return null;
+  const detail = (err as { detail: unknown }).detail;
+  if (typeof detail !== "object" || detail === null || !("code" in detail)) return null;
+  return (detail as CommandError).code;
+}
+
+/** True for a command that found nothing to work on (no store snapshot, no directory import):
+ * the view says what it needs instead of showing an error. */
+export function isNotFound(err: unknown): boolean {
+  return errorCode(err) === "NOT_FOUND";
+}

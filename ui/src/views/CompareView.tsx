@@ -8,8 +8,10 @@ import type { EntityKind } from "../bindings/EntityKind";
 import type { SideRef } from "../bindings/SideRef";
 import { CategoryLabel } from "../components/Badges";
 import { QueryError } from "../components/ErrorBox";
-import { useCompare } from "../hooks/queries";
+import { NeedsData } from "../components/NeedsData";
+import { useCompare, useDirectories, useSnapshots } from "../hooks/queries";
 import { REASON_LABELS, STATE_LABELS, STATES, countOf, differs, filterComparisons, toggleState, totalCounts } from "../lib/compare";
+import { isNotFound } from "../lib/errors";
 import { countNoun, formatCount } from "../lib/format";
 import { useUi } from "../state/ui";
 
@@ -19,10 +21,16 @@ export function CompareView() {
   const filters = useUi((s) => s.compareFilters);
   const setFilters = useUi((s) => s.setCompareFilters);
   const routeSearch = useUi((s) => s.route.search);
-  const navigate = useUi((s) => s.navigate);
   // In-sync entities are only sent when asked for (they can be most of a large directory).
   const withInSync = filters.states.includes("IN_SYNC");
-  const compare = useCompare({ directory_id: null, snapshot_id: null, match_order: null, include_in_sync: withInSync, extra_reserved: [] });
+  const snapshots = useSnapshots();
+  const directories = useDirectories();
+  const noSnapshot = snapshots.data?.length === 0;
+  const noDirectory = directories.data?.length === 0;
+  const ready = snapshots.data !== undefined && directories.data !== undefined && !noSnapshot && !noDirectory;
+  const compare = useCompare({ directory_id: null, snapshot_id: null, match_order: null, include_in_sync: withInSync, extra_reserved: [] }, ready);
+  // Nothing to compare yet is not an error: say what is missing and offer the way to get it.
+  const missing = noSnapshot || noDirectory || isNotFound(compare.error);
 
   // A link from an entity opens this view on its name.
   useEffect(() => {
@@ -42,8 +50,10 @@ export function CompareView() {
         </p>
       </header>
 
-      {compare.error && <CompareMissing error={compare.error} onSources={() => navigate({ view: "sources" })} />}
-      {compare.isPending && !compare.error && <p className="muted">Comparing…</p>}
+      {missing && <CompareMissing snapshot={noSnapshot || !noDirectory} directory={noDirectory || !noSnapshot} />}
+      {!missing && compare.error && <QueryError error={compare.error} />}
+      {!missing && (snapshots.error || directories.error) && <QueryError error={snapshots.error ?? directories.error} />}
+      {!missing && !c && !compare.error && !snapshots.error && !directories.error && <p className="muted">Comparing…</p>}
       {c && (
         <>
           <Sides c={c} />
@@ -126,17 +136,24 @@ export function CompareView() {
   );
 }
 
-function CompareMissing({ error, onSources }: { error: unknown; onSources: () => void }) {
-  const notFound = typeof error === "object" && error !== null && "detail" in error && (error as { detail: { code: string } }).detail.code === "NOT_FOUND";
-  if (!notFound) return <QueryError error={error} />;
+function CompareMissing({ snapshot, directory }: { snapshot: boolean; directory: boolean }) {
+  const what = snapshot && directory ? "an identity store snapshot and an IdP directory export" : snapshot ? "an identity store snapshot" : "an IdP directory export";
   return (
-    <section className="panel" data-testid="compare-empty">
-      <p>
-        Compare needs an IdP directory export and a snapshot of the AWS identity store in this workspace.{" "}
-        <button type="button" className="link" onClick={onSources}>Fetch or import them under Sources</button>.
+    <NeedsData testId="compare-empty" title={`Compare needs ${what}`} snapshot={snapshot} directory={directory}>
+      <p className="muted">
+        It lays the IdP's users, groups and memberships beside what AWS IAM Identity Center holds: what failed to
+        provision, what drifted, what exists only in AWS. {snapshot && directory ? "This workspace has neither yet." : snapshot ? "This workspace has a directory export but no snapshot of the identity store yet." : "This workspace has a snapshot of the identity store but no directory export yet."}
       </p>
-      <QueryError error={error} />
-    </section>
+      {snapshot && (
+        <p className="small muted">
+          A snapshot is fetched live (read-only calls) or imported from the JSON of <span className="mono">aws identitystore list-users</span>,{" "}
+          <span className="mono">list-groups</span> and <span className="mono">list-group-memberships</span>.
+        </p>
+      )}
+      {directory && (
+        <p className="small muted">A directory export: SCIM ListResponse, Entra users CSV or Graph /users JSON (+ groups, assignments), Okta users CSV.</p>
+      )}
+    </NeedsData>
   );
 }
 

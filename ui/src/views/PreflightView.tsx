@@ -4,8 +4,10 @@ import { pickDirectoryExports } from "../backend";
 import type { PreflightFinding } from "../bindings/PreflightFinding";
 import { CategoryLabel } from "../components/Badges";
 import { QueryError } from "../components/ErrorBox";
-import { usePreflight, useSnapshots } from "../hooks/queries";
+import { NeedsData } from "../components/NeedsData";
+import { useDirectories, usePreflight, useSnapshots } from "../hooks/queries";
 import { useAppInfo } from "../hooks/useWorkspace";
+import { isNotFound } from "../lib/errors";
 import { fileName, formatCount } from "../lib/format";
 import { useUi } from "../state/ui";
 
@@ -15,15 +17,27 @@ const MAX_ROWS = 1000;
 export function PreflightView() {
   const info = useAppInfo();
   const snapshots = useSnapshots();
+  const directories = useDirectories();
   const chosen = useUi((s) => s.preflight);
   const setChosen = useUi((s) => s.setPreflight);
   const hasSnapshot = (snapshots.data?.length ?? 0) > 0;
-  const req = chosen ? { paths: chosen.paths, against_store: chosen.againstStore && hasSnapshot, snapshot_id: null, extra_reserved: [] } : null;
-  const result = usePreflight(req);
   const [againstStore, setAgainstStore] = useState(chosen?.againstStore ?? true);
+  // No export picked: check the workspace's newest directory import (no paths), when there is one.
+  const imported = directories.data?.[directories.data.length - 1];
+  const req = chosen
+    ? { paths: chosen.paths, against_store: chosen.againstStore && hasSnapshot, snapshot_id: null, extra_reserved: [] }
+    : imported && snapshots.data
+      ? { paths: [], against_store: againstStore && hasSnapshot, snapshot_id: null, extra_reserved: [] }
+      : null;
+  const result = usePreflight(req);
   const [path, setPath] = useState("");
   const run = (paths: string[]) => setChosen({ paths, againstStore });
+  const pick = async () => {
+    const paths = await pickDirectoryExports("Pick the IdP export to preflight");
+    if (paths && paths.length > 0) run(paths);
+  };
   const p = result.data?.preflight;
+  const needsExport = !chosen && (directories.data?.length === 0 || isNotFound(result.error));
 
   return (
     <div className="view" data-testid="view-preflight">
@@ -43,6 +57,11 @@ export function PreflightView() {
             <strong>IdP export to check</strong>
             <p className="muted small">SCIM ListResponse JSON, Entra users CSV or Graph /users JSON (+ groups), Okta users CSV. The workspace's attribute mapping applies.</p>
             {chosen && <div className="mono small" data-testid="preflight-inputs">{chosen.paths.map(fileName).join(", ")}</div>}
+            {!chosen && imported && (
+              <div className="small" data-testid="preflight-inputs">
+                The workspace's directory export ({imported.idp}, imported {imported.imported_at}): <span className="mono">{imported.label.split(", ").map(fileName).join(", ")}</span>
+              </div>
+            )}
           </div>
           <div className="row">
             <label className="check small">
@@ -52,13 +71,15 @@ export function PreflightView() {
             <button
               type="button"
               className="primary"
-              onClick={async () => {
-                const paths = await pickDirectoryExports("Pick the IdP export to preflight");
-                if (paths && paths.length > 0) run(paths);
-              }}
+              onClick={() => void pick()}
             >
               Pick export and check…
             </button>
+            {chosen && imported && (
+              <button type="button" onClick={() => setChosen(null)} data-testid="preflight-imported">
+                Check the directory export instead
+              </button>
+            )}
             {chosen && (
               <button
                 type="button"
@@ -86,8 +107,26 @@ export function PreflightView() {
         )}
       </section>
 
+      {needsExport && (
+        <NeedsData
+          testId="preflight-empty"
+          title="Preflight needs an IdP directory export"
+          snapshot={false}
+          directory
+          actions={
+            <button type="button" className="primary" onClick={() => void pick()} data-testid="needs-pick-export">
+              Pick an export and check…
+            </button>
+          }
+        >
+          <p className="muted">
+            Pick an export to check it once, or import it into the workspace: then Preflight checks it whenever you open
+            this view, and Compare lays it beside the identity store.
+          </p>
+        </NeedsData>
+      )}
       {result.isFetching && <p className="muted">Checking…</p>}
-      {result.error && <QueryError error={result.error} />}
+      {result.error && !needsExport && <QueryError error={result.error} />}
       {p && result.data && (
         <>
           <section className="totals" data-testid="preflight-totals">

@@ -252,6 +252,12 @@ describe("theme", () => {
     }));
 });
 
+/** Starts in a workspace of the user's (not the demo, which holds a snapshot and a directory
+ * export like the real one): the identity-store side is empty. */
+const IN_A_CASE_FILE = () => {
+  window.__mock.demo = false;
+};
+
 /** Imports a store snapshot and a directory export through the dialogs, from the Sources view. */
 async function importBothSides(page) {
   await page.getByTestId("nav-sources").click();
@@ -265,7 +271,7 @@ async function importBothSides(page) {
 
 describe("identity store", () => {
   test("store snapshot and directory export import through the dialog and are listed", () =>
-    withPage({}, async (page) => {
+    withPage({ setup: IN_A_CASE_FILE }, async (page) => {
       await importBothSides(page);
       assert.match(await page.getByTestId("snapshots-table").innerText(), /d-1234567890/);
       assert.match(await page.getByTestId("directories-table").innerText(), /entra/);
@@ -303,7 +309,7 @@ describe("identity store", () => {
     }));
 
   test("a running fetch can be cancelled and stores nothing", () =>
-    withPage({}, async (page) => {
+    withPage({ setup: IN_A_CASE_FILE }, async (page) => {
       await page.getByTestId("nav-sources").click();
       await page.getByTestId("open-fetch").click();
       await page.getByText("Advanced").click();
@@ -373,7 +379,7 @@ describe("identity store", () => {
     }));
 
   test("compare without a snapshot says what to import", () =>
-    withPage({}, async (page) => {
+    withPage({ setup: IN_A_CASE_FILE }, async (page) => {
       await page.getByTestId("nav-compare").click();
       await page.getByTestId("compare-empty").waitFor();
       await page.getByTestId("compare-empty").getByRole("button", { name: /Sources/ }).click();
@@ -381,7 +387,7 @@ describe("identity store", () => {
     }));
 
   test("preflight: predicted failures of a picked export, against the store snapshot", () =>
-    withPage({}, async (page) => {
+    withPage({ setup: IN_A_CASE_FILE }, async (page) => {
       await importBothSides(page);
       await page.getByTestId("nav-preflight").click();
       assert.ok(await page.getByTestId("preflight-against-store").isChecked());
@@ -395,13 +401,13 @@ describe("identity store", () => {
       assert.ok(table.includes("<img src=x onerror=alert(1)>"), "values shown as text");
       assert.equal(await page.locator("img[src=x]").count(), 0);
       assert.match(await page.getByTestId("preflight-causes").innerText(), /Reserved name/);
-      const [req] = (await calls(page, "preflight_export")).map((c) => c.req);
+      const req = (await calls(page, "preflight_export")).map((c) => c.req).at(-1);
       assert.deepEqual(req, { paths: ["/idp/entra-graph-users.json"], against_store: true, snapshot_id: null, extra_reserved: [] });
       await page.screenshot({ path: new URL("preflight.png", shots).pathname, fullPage: true });
     }));
 
   test("a problem entity links to its state in the store and to Compare", () =>
-    withPage({}, async (page) => {
+    withPage({ setup: IN_A_CASE_FILE }, async (page) => {
       await page.getByTestId("nav-problems").click();
       await page.getByTestId("problem-search").fill("alice@contoso.com");
       await page.waitForFunction(() => document.querySelector("[data-testid=problem-total]")?.textContent === "1 entity");
@@ -422,5 +428,110 @@ describe("identity store", () => {
       await page.getByTestId("view-compare").waitFor();
       assert.equal(await page.getByTestId("compare-search").inputValue(), "alice@contoso.com");
       await page.waitForFunction(() => document.querySelector("[data-testid=compare-total]")?.textContent?.startsWith("1 entity"));
+    }));
+});
+
+describe("first launch and empty views", () => {
+  test("the demo workspace opens Compare and Preflight on real rows, without an error", () =>
+    withPage({}, async (page) => {
+      await page.getByTestId("demo-label").waitFor();
+      await page.getByTestId("nav-compare").click();
+      await page.getByTestId("compare-table").waitFor();
+      assert.equal(await page.getByTestId("compare-empty").count(), 0);
+      assert.equal(await page.getByTestId("error-box").count(), 0, "no error box");
+      assert.match(await page.getByTestId("side-idp").innerText(), /10 users, 4 groups/);
+      assert.ok((await page.getByTestId("compare-row").count()) > 0);
+
+      await page.getByTestId("nav-preflight").click();
+      await page.getByTestId("preflight-findings").waitFor();
+      assert.equal(await page.getByTestId("preflight-empty").count(), 0);
+      assert.equal(await page.getByTestId("error-box").count(), 0, "no error box");
+      assert.match(await page.getByTestId("preflight-inputs").innerText(), /entra-graph-users\.json/);
+      assert.doesNotMatch(await page.getByTestId("preflight-inputs").innerText(), /\/tmp\//);
+      const [req] = (await calls(page, "preflight_export")).map((c) => c.req);
+      assert.deepEqual(req, { paths: [], against_store: true, snapshot_id: null, extra_reserved: [] }, "the workspace's directory export, against its snapshot");
+      assert.match(await page.getByTestId("preflight-errors").innerText(), /^[1-9]/);
+      await page.screenshot({ path: new URL("preflight-demo.png", shots).pathname, fullPage: true });
+    }));
+
+  test("compare with neither side says what it needs and imports both through its buttons", () =>
+    withPage({ setup: IN_A_CASE_FILE }, async (page) => {
+      await page.getByTestId("nav-compare").click();
+      const empty = page.getByTestId("compare-empty");
+      await empty.waitFor();
+      assert.match(await empty.innerText(), /Compare needs an identity store snapshot and an IdP directory export/);
+      assert.equal(await page.getByTestId("error-box").count(), 0, "an empty workspace is not an error");
+      assert.equal((await calls(page, "compare_store")).length, 0, "nothing to compare: not asked");
+      await page.screenshot({ path: new URL("compare-empty.png", shots).pathname, fullPage: true });
+
+      await page.evaluate(() => (window.__mock.dialogOpen = ["/aws/list-users.json", "/aws/list-groups.json", "/aws/list-group-memberships.json"]));
+      await empty.getByRole("button", { name: "Import a snapshot…" }).click();
+      await page.waitForFunction(() => /Compare needs an IdP directory export/.test(document.querySelector("[data-testid=compare-empty]")?.textContent ?? ""));
+      assert.equal(await empty.getByRole("button", { name: "Import a snapshot…" }).count(), 0, "only what is still missing is offered");
+      assert.deepEqual((await calls(page, "import_store_files"))[0].paths, ["/aws/list-users.json", "/aws/list-groups.json", "/aws/list-group-memberships.json"]);
+
+      await page.evaluate(() => (window.__mock.dialogOpen = ["/idp/entra-graph-users.json", "/idp/entra-graph-groups.json"]));
+      await empty.getByRole("button", { name: "Import a directory export…" }).click();
+      await page.getByTestId("compare-table").waitFor();
+      assert.equal(await page.getByTestId("compare-empty").count(), 0);
+      assert.match(await page.getByTestId("compare-total").innerText(), /^7 entities/);
+    }));
+
+  test("compare without a snapshot opens the fetch dialog from its button", () =>
+    withPage({ setup: IN_A_CASE_FILE }, async (page) => {
+      await page.getByTestId("nav-compare").click();
+      await page.getByTestId("compare-empty").getByRole("button", { name: "Fetch from AWS…" }).click();
+      await page.getByTestId("fetch-dialog").waitFor();
+      await page.getByTestId("fetch-start").click();
+      await page.getByTestId("fetch-done").waitFor();
+      await page.getByTestId("fetch-done").getByRole("button", { name: "Close" }).click();
+      await page.waitForFunction(() => /Compare needs an IdP directory export/.test(document.querySelector("[data-testid=compare-empty]")?.textContent ?? ""));
+    }));
+
+  test("a failed import from the empty view shows its error and keeps the empty view", () =>
+    withPage({ setup: IN_A_CASE_FILE }, async (page) => {
+      await page.getByTestId("nav-compare").click();
+      const empty = page.getByTestId("compare-empty");
+      await page.evaluate(() => (window.__mock.dialogOpen = ["/idp/not-a-directory.txt"]));
+      await empty.getByRole("button", { name: "Import a directory export…" }).click();
+      await empty.getByTestId("error-box").getByText("not a directory export").waitFor();
+      assert.match(await empty.innerText(), /Nothing of it was imported/);
+      assert.match(await empty.innerText(), /Compare needs an identity store snapshot and an IdP directory export/);
+    }));
+
+  test("preflight with no directory export offers to pick one or import one", () =>
+    withPage({ setup: IN_A_CASE_FILE }, async (page) => {
+      await page.getByTestId("nav-preflight").click();
+      const empty = page.getByTestId("preflight-empty");
+      await empty.waitFor();
+      assert.match(await empty.innerText(), /Preflight needs an IdP directory export/);
+      assert.equal(await page.getByTestId("error-box").count(), 0);
+      assert.equal((await calls(page, "preflight_export")).length, 0);
+
+      await page.evaluate(() => (window.__mock.dialogOpen = ["/idp/entra-graph-users.json", "/idp/entra-graph-groups.json"]));
+      await empty.getByRole("button", { name: "Import a directory export…" }).click();
+      await page.getByTestId("preflight-findings").waitFor();
+      assert.equal(await page.getByTestId("preflight-empty").count(), 0);
+      const [req] = (await calls(page, "preflight_export")).map((c) => c.req);
+      assert.deepEqual(req, { paths: [], against_store: false, snapshot_id: null, extra_reserved: [] }, "the imported export; no snapshot to check against");
+      assert.match(await page.getByTestId("preflight-inputs").innerText(), /entra-graph-users\.json/);
+
+      // A picked file is checked instead; the imported export is one click away.
+      await page.evaluate(() => (window.__mock.dialogOpen = ["/idp/okta-users.csv"]));
+      await page.getByRole("button", { name: "Pick export and check…" }).click();
+      await page.waitForFunction(() => /okta-users\.csv/.test(document.querySelector("[data-testid=preflight-inputs]")?.textContent ?? ""));
+      await page.getByTestId("preflight-imported").click();
+      await page.waitForFunction(() => /entra-graph-users\.json/.test(document.querySelector("[data-testid=preflight-inputs]")?.textContent ?? ""));
+    }));
+
+  test("preflight's pick button in the empty view checks a file without importing it", () =>
+    withPage({ setup: IN_A_CASE_FILE }, async (page) => {
+      await page.getByTestId("nav-preflight").click();
+      await page.evaluate(() => (window.__mock.dialogOpen = ["/idp/entra-graph-users.json"]));
+      await page.getByTestId("preflight-empty").getByRole("button", { name: "Pick an export and check…" }).click();
+      await page.getByTestId("preflight-findings").waitFor();
+      assert.equal((await calls(page, "import_directory")).length, 0, "nothing imported");
+      const [req] = (await calls(page, "preflight_export")).map((c) => c.req);
+      assert.deepEqual(req.paths, ["/idp/entra-graph-users.json"]);
     }));
 });

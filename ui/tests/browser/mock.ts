@@ -275,8 +275,18 @@ async function importFiles(paths: string[], channel: ChannelArg): Promise<Import
 
 
 // The identity-store side: the Entra story of tests/fixtures/directory/MANIFEST.md, smaller.
-const snapshots: SnapshotInfo[] = [];
-const directories: DirectoryInfo[] = [];
+// Like the backend, the demo workspace holds a store snapshot and a directory export, shown by
+// their names in the demo set; another workspace starts with neither (`state.demo = false`
+// before the app loads, or opening a workspace).
+const demoSides = { snapshots: [] as SnapshotInfo[], directories: [] as DirectoryInfo[] };
+const caseSides = { snapshots: [] as SnapshotInfo[], directories: [] as DirectoryInfo[] };
+const sides = () => (state.demo ? demoSides : caseSides);
+const snapshotList = () => sides().snapshots;
+const directoryList = () => sides().directories;
+const newest = <T,>(list: T[]): T | undefined => list[list.length - 1];
+const notFound = (message: string): CommandError => ({ code: "NOT_FOUND", message, path: null, position: null, expected: null, found: null });
+const NO_SNAPSHOT = "store snapshot not found: (none yet: run `scimlens fetch` or `scimlens store-import FILE`)";
+const NO_DIRECTORY = "directory import not found: (none yet: run `scimlens directory-import FILE`)";
 
 function snapshotInfo(id: number, origin: SnapshotInfo["origin"], label: string): SnapshotInfo {
   return {
@@ -292,6 +302,9 @@ function directoryInfo(id: number, label: string): DirectoryInfo {
     users: 10, groups: 4, memberships: 7, assignments_known: true, warnings: ["(telephoneNumber, mobile) are mapped onto phoneNumbers"],
   };
 }
+
+demoSides.snapshots.push(snapshotInfo(1, "file", "identitystore/list-users.json, identitystore/list-groups.json, identitystore/list-group-memberships.json"));
+demoSides.directories.push(directoryInfo(1, "directory/entra-graph-users.json, directory/entra-graph-groups.json, directory/entra-graph-assignments.json"));
 
 function side(name: string, id: string, external: string | null, email: string | null = name) {
   return { id, name, display_name: null, external_id: external, email };
@@ -332,11 +345,11 @@ const comparisons: EntityComparison[] = [
 const inSync = [compared("grace.hopper@contoso.com", "IN_SYNC"), compared("Engineering", "IN_SYNC", { kind: "group" })];
 
 function compareSection(includeInSync: boolean): CompareSection {
-  const snapshot = snapshots[snapshots.length - 1];
-  const directory = directories[directories.length - 1];
-  if (!snapshot || !directory) {
-    throw { code: "NOT_FOUND", message: `${snapshot ? "directory import" : "store snapshot"} not found: (none yet)`, path: null, position: null, expected: null, found: null } satisfies CommandError;
-  }
+  // The backend looks for the directory import first, then the snapshot.
+  const directory = newest(directoryList());
+  if (!directory) throw notFound(NO_DIRECTORY);
+  const snapshot = newest(snapshotList());
+  if (!snapshot) throw notFound(NO_SNAPSHOT);
   return {
     directory,
     snapshot,
@@ -355,7 +368,11 @@ function compareSection(includeInSync: boolean): CompareSection {
 }
 
 function preflight(req: PreflightReq): Report {
-  const against = req.against_store ? (snapshots[snapshots.length - 1] ?? null) : null;
+  // No paths: the workspace's newest directory import (none: NOT_FOUND, like the backend).
+  const imported = req.paths.length === 0 ? newest(directoryList()) : undefined;
+  if (req.paths.length === 0 && !imported) throw notFound(NO_DIRECTORY);
+  const against = req.against_store ? (newest(snapshotList()) ?? null) : null;
+  if (req.against_store && !against) throw notFound(NO_SNAPSHOT);
   const findings: NonNullable<Report["preflight"]>["findings"] = [
     { severity: "error", kind: "user", name: "alice@contoso.com", idp_id: "edc17e6d", category: "MISSING_REQUIRED_ATTRIBUTE", attribute: "name.givenName", message: "name.givenName is empty or missing", value: "", source: "givenName" },
     { severity: "error", kind: "user", name: "guest.user_fabrikam.com#EXT#@contoso.onmicrosoft.com", idp_id: null, category: "INVALID_VALUE", attribute: "userName", message: "userName contains #EXT#", value: "guest.user_fabrikam.com#EXT#@contoso.onmicrosoft.com", source: "userPrincipalName" },
@@ -375,7 +392,7 @@ function preflight(req: PreflightReq): Report {
     connection: [],
     findings: [],
     preflight: {
-      predicted: true, inputs: req.paths, idp: "entra", formats: ["entra-graph-users"], against_store: against,
+      predicted: true, inputs: imported ? [imported.label] : req.paths, idp: "entra", formats: ["entra-graph-users"], against_store: against,
       users_checked: 10, groups_checked: 4, errors: errors.length, warnings: findings.length - errors.length,
       mapping_warnings: [], export_warnings: [], findings,
     },
@@ -383,8 +400,8 @@ function preflight(req: PreflightReq): Report {
 }
 
 function storeObjects(query: string): StoreObjects {
-  const snapshot = snapshots[snapshots.length - 1];
-  if (!snapshot) throw { code: "NOT_FOUND", message: "store snapshot not found: (none yet)", path: null, position: null, expected: null, found: null } satisfies CommandError;
+  const snapshot = newest(snapshotList());
+  if (!snapshot) throw notFound(NO_SNAPSHOT);
   const users = query === "alice@contoso.com"
     ? [{ UserId: "9067a6b1c2-alice", UserName: "alice@contoso.com", DisplayName: XSS, Title: "Engineer", ExternalIds: [{ Issuer: "scim", Id: "ext-alice" }], Emails: [{ Value: "alice@contoso.com", Primary: true }] }]
     : [];
@@ -410,8 +427,8 @@ async function fetchStore(req: FetchStoreReq, channel: ChannelArg): Promise<Fetc
     await sleep(slow ? 200 : 20);
     if (state.fetchCancelled) throw { code: "CANCELLED", message: "import of identity store d-1234567890 cancelled; the workspace is unchanged", path: "identity store d-1234567890", position: null, expected: null, found: null } satisfies CommandError;
   }
-  const snapshot = snapshotInfo(snapshots.length + 1, "fetch", "https://identitystore.eu-west-1.amazonaws.com");
-  snapshots.push(snapshot);
+  const snapshot = snapshotInfo(snapshotList().length + 1, "fetch", "https://identitystore.eu-west-1.amazonaws.com");
+  snapshotList().push(snapshot);
   return {
     snapshot,
     stats: {
@@ -484,8 +501,8 @@ mockIPC(
         state.fetchCancelled = true;
         return null;
       case "import_store_files": {
-        const snapshot = snapshotInfo(snapshots.length + 1, "file", (a.paths as string[]).join(", "));
-        snapshots.push(snapshot);
+        const snapshot = snapshotInfo(snapshotList().length + 1, "file", (a.paths as string[]).join(", "));
+        snapshotList().push(snapshot);
         return snapshot;
       }
       case "import_directory": {
@@ -493,14 +510,15 @@ mockIPC(
         if (paths.some((p) => p.includes("not-a-directory"))) {
           throw { code: "UNKNOWN_FORMAT", message: `${paths[0]}: not a directory export scimlens recognises`, path: paths[0] ?? null, position: null, expected: null, found: null } satisfies CommandError;
         }
-        const directory = directoryInfo(directories.length + 1, paths.join(", "));
-        directories.push(directory);
+        const directory = directoryInfo(directoryList().length + 1, paths.join(", "));
+        directoryList().push(directory);
         return directory;
       }
+      // Copies, as over the real IPC: a list is never the object a later import changes.
       case "snapshots":
-        return snapshots;
+        return structuredClone(snapshotList());
       case "directories":
-        return directories;
+        return structuredClone(directoryList());
       case "compare_store":
         return compareSection((a.req as { include_in_sync: boolean }).include_in_sync);
       case "preflight_export":
