@@ -1,4 +1,4 @@
-# The targets CI runs (`make test`) and the two README commands (`make demo`, `make test`).
+# The targets CI runs (`make test`) and the README's commands (`make run` in mk/app.mk, `make test`, `make demo`).
 # `make setup` installs what a fresh Debian 12 machine lacks; every test target depends on it.
 
 SHELL := /bin/bash
@@ -12,7 +12,7 @@ VENV := $(CURDIR)/.venv
 ADVISORY_DB ?= $(abspath $(CURDIR)/../shared/advisory-db)
 
 .PHONY: demo test setup setup-apt setup-python setup-node setup-audit lint audit core-test \
-	check-core-no-tauri bench fetch-bench
+	check-core-no-tauri bench fetch-bench fuzz
 
 ## Runs the main job on the built-in demo data.
 demo:
@@ -79,5 +79,14 @@ fetch-bench: setup-python
 crash-loops: setup-python
 	MOTO_SERVER=$(VENV)/bin/moto_server $(CARGO) test -p scimlens-cli --test cli crash::fifty \
 	  -- --include-ignored --nocapture
+
+## Mutation fuzzing of format detection and every importer for FUZZ_SECONDS in all (not part of
+## `make test`); new crashers are minimized into tests/fixtures/fuzz-crashers/. FUZZ_SEED=<n>
+## replays a run's inputs.
+FUZZ_SECONDS ?= 300
+fuzz:
+	$(CARGO) build --release -q -p scimlens-core --example fuzz_importers
+	$(CARGO_TARGET_DIR)/release/examples/fuzz_importers --seconds $(FUZZ_SECONDS) \
+	  $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
 
 include mk/app.mk
