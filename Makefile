@@ -9,7 +9,9 @@ APT_PACKAGES := libwebkit2gtk-4.1-dev build-essential file libssl-dev libayatana
 	librsvg2-dev libxdo-dev xvfb xauth webkit2gtk-driver fonts-dejavu-core chromium time
 VENV := $(CURDIR)/.venv
 # The RustSec advisory database snapshot `make audit` checks Cargo.lock against.
-ADVISORY_DB ?= $(abspath $(CURDIR)/../shared/advisory-db)
+# The full RustSec database when this machine has the shared copy, else the project's cut of it
+# (tests/advisory-db, refreshed by scripts/advisory-snapshot.sh).
+ADVISORY_DB ?= $(if $(wildcard $(CURDIR)/../shared/advisory-db/crates),$(abspath $(CURDIR)/../shared/advisory-db),$(CURDIR)/tests/advisory-db)
 
 .PHONY: demo test setup setup-apt setup-python setup-node setup-audit lint audit core-test \
 	check-core-no-tauri bench fetch-bench fuzz
@@ -49,6 +51,11 @@ lint:
 ## unsound) that .cargo/audit.toml does not accept with its reason. Offline, about a second.
 audit: setup-audit
 	@[ -d "$(ADVISORY_DB)/crates" ] || { echo "no RustSec advisory database at $(ADVISORY_DB): pass ADVISORY_DB=<dir>"; exit 1; }
+	@if [ -f "$(ADVISORY_DB)/checked-crates.txt" ]; then \
+	  new=$$(sed -n 's/^name = "\(.*\)"$$/\1/p' Cargo.lock | sort -u | comm -23 - <(sort -u "$(ADVISORY_DB)/checked-crates.txt")); \
+	  if [ -n "$$new" ]; then echo "the advisory snapshot in $(ADVISORY_DB) predates these crates of Cargo.lock: $$new"; \
+	    echo "refresh it with scripts/advisory-snapshot.sh (needs a full copy of the RustSec database)"; exit 1; fi; \
+	  echo "auditing against the project's advisory snapshot ($(ADVISORY_DB))"; fi
 	@db=$$(mktemp -d) && trap 'chmod -R u+w "$$db" && rm -rf "$$db"' EXIT && \
 	  cp -r "$(ADVISORY_DB)" "$$db/advisory-db" && chmod -R u+w "$$db/advisory-db" && \
 	  git -C "$$db/advisory-db" init -q && git -C "$$db/advisory-db" add -A && \
