@@ -48,15 +48,23 @@ pub fn builder<R: tauri::Runtime>(
         ])
 }
 
-/// Starts the app. `SCIMLENS_E2E=1` gives the run its own identifier (and so its own data
-/// directory and webview storage) and shows the test-only import-by-path field.
+/// Whether this run is an end-to-end test run: `SCIMLENS_E2E=1` in a debug build, the build
+/// `make e2e` runs (cargo's test profile). A release build ignores the variable, so nothing in
+/// the environment switches an installed app to the test identifier or the test-only fields.
+fn e2e_run(var: Option<&std::ffi::OsStr>) -> bool {
+    cfg!(debug_assertions) && var.is_some_and(|v| v == "1")
+}
+
+/// Starts the app. `SCIMLENS_E2E=1` (debug builds only, see `e2e_run`) gives the run its own
+/// identifier (and so its own data directory and webview storage) and shows the test-only
+/// import-by-path fields.
 pub fn run() {
     let started = std::time::Instant::now();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("SCIMLENS_LOG"))
         .with_writer(std::io::stderr)
         .init();
-    let e2e = std::env::var_os("SCIMLENS_E2E").is_some_and(|v| v == "1");
+    let e2e = e2e_run(std::env::var_os("SCIMLENS_E2E").as_deref());
     let mut context = tauri::generate_context!();
     if e2e {
         context.config_mut().identifier = state::E2E_IDENTIFIER.to_string();
@@ -65,4 +73,17 @@ pub fn run() {
         .setup(state::init)
         .run(context)
         .expect("the app window starts");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::e2e_run;
+
+    #[test]
+    fn the_e2e_switch_works_in_debug_builds_only() {
+        assert_eq!(e2e_run(Some("1".as_ref())), cfg!(debug_assertions));
+        assert!(!e2e_run(Some("0".as_ref())));
+        assert!(!e2e_run(Some("true".as_ref())));
+        assert!(!e2e_run(None));
+    }
 }

@@ -17,8 +17,8 @@ use ts_rs::TS;
 
 use crate::recent;
 
-/// The identifier of end-to-end runs (`SCIMLENS_E2E=1`): its own data directory and webview
-/// storage, so tests never see or touch a user's workspaces.
+/// The identifier of end-to-end runs (`SCIMLENS_E2E=1` in a debug build): its own data directory
+/// and webview storage, so tests never see or touch a user's workspaces.
 pub const E2E_IDENTIFIER: &str = "dev.scimlens.app.e2e";
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]

@@ -6,8 +6,9 @@
 //! xvfb-run -a -s '-screen 0 1280x800x24' cargo test -p scimlens-app --test e2e -- --ignored --nocapture
 //! ```
 //!
-//! The app runs with `SCIMLENS_E2E=1` (its own identifier, so its own webview storage) and its
-//! data and XDG directories in a temporary directory: the run never sees a user's workspaces.
+//! The app runs with `SCIMLENS_E2E=1` (its own identifier, so its own webview storage; the test
+//! profile is a debug build, the only kind that honours it) and its data and XDG directories in
+//! a temporary directory: the run never sees a user's workspaces.
 //! WebDriver cannot drive native file dialogs, so the e2e build shows small path fields that
 //! call the same `open_workspace`, `import_files` and `export_report` commands as the dialogs.
 //! Screenshots of every view land in `target/e2e-screenshots/` (and in `docs/screenshots/` when
@@ -303,6 +304,16 @@ async fn flows(ui: &mut Ui, tmp: &Path, launched: Instant) -> Result<(), String>
     );
     ui.find("[data-testid=timeline-chart] svg").await;
     ui.screenshot("overview-demo").await;
+    // freezePrototype: the charts above drew with `Object.prototype` frozen.
+    let frozen =
+        ui.c.execute("return Object.isFrozen(Object.prototype);", vec![])
+            .await
+            .map_err(|e| format!("script: {e}"))?;
+    if frozen != serde_json::Value::Bool(true) {
+        return Err(format!(
+            "Object.prototype is not frozen in the window: {frozen}"
+        ));
+    }
     // The demo holds a directory export and a store snapshot too: Compare and Preflight show
     // rows, not an empty view or an error.
     ui.nav("compare").await;

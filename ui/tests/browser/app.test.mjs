@@ -43,6 +43,7 @@ describe("overview", () => {
       await page.locator("[data-testid=category-chart] svg .recharts-bar-rectangle").first().waitFor();
       await page.locator("[data-testid=timeline-chart] svg .recharts-bar-rectangle").first().waitFor();
       assert.ok((await calls(page, "app_ready")).length >= 1, "the UI reports when it is interactive");
+      assert.ok(await page.evaluate(() => Object.isFrozen(Object.prototype)), "the page runs with frozen prototypes, as in the app");
       await page.screenshot({ path: new URL("overview.png", shots).pathname });
     }));
 

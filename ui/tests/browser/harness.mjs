@@ -24,12 +24,22 @@ const FLAGS = [
   "--disable-sync",
 ];
 
+async function appSecurity() {
+  const conf = JSON.parse(await readFile(path.join(ui, "../src-tauri/tauri.conf.json"), "utf8"));
+  return conf.app.security;
+}
+
 /** The CSP the app ships (tauri.conf.json), so a violation fails these tests too. */
 async function appCsp() {
-  const conf = JSON.parse(await readFile(path.join(ui, "../src-tauri/tauri.conf.json"), "utf8"));
-  return Object.entries(conf.app.security.csp)
+  return Object.entries((await appSecurity()).csp)
     .map(([k, v]) => `${k} ${v}`)
     .join("; ");
+}
+
+/** What Tauri runs before anything else in the page when `freezePrototype` is on, so code that
+ * writes to a built-in prototype fails here as it would in the app. */
+async function freezeScript() {
+  return (await appSecurity()).freezePrototype ? "Object.freeze(Object.prototype);" : "";
 }
 
 const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml" };
@@ -72,8 +82,9 @@ async function bundleMock() {
 }
 
 export async function start() {
-  const [{ server, base }, mock, browser] = await Promise.all([
+  const [{ server, base }, freeze, mock, browser] = await Promise.all([
     serve(),
+    freezeScript(),
     bundleMock(),
     chromium.launch({ executablePath: CHROMIUM, args: FLAGS, timeout: 30_000 }),
   ]);
@@ -92,6 +103,7 @@ export async function start() {
       problems.push(`dialog opened: ${d.message()}`);
       await d.dismiss();
     });
+    if (freeze) await page.addInitScript({ content: freeze });
     await page.addInitScript({ content: mock });
     if (setup) await page.addInitScript(setup);
     await page.goto(base);
