@@ -141,6 +141,24 @@ fn bad_input_exits_2_naming_the_file_and_position() {
 }
 
 #[test]
+fn an_error_names_its_cause_once() {
+    // Regression: every I/O error printed its cause twice ("cannot read X: No such file or
+    // directory (os error 2): No such file or directory (os error 2)").
+    let out = Command::cargo_bin("scimlens")
+        .unwrap()
+        .arg("analyze")
+        .arg("/nonexistent/provisioning.json")
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("/nonexistent/provisioning.json"), "{text}");
+    assert_eq!(text.matches("os error 2").count(), 1, "{text}");
+}
+
+#[test]
 fn import_twice_says_already_imported_and_sources_lists_it() {
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("case.sqlite");
