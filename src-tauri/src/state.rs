@@ -29,6 +29,11 @@ pub struct WorkspaceInfo {
     pub name: String,
     /// The built-in demo workspace (labelled as such in the UI).
     pub demo: bool,
+    /// Why this is not the workspace the user had open last (it did not open: damaged, not a
+    /// workspace, from a newer scimlens); shown until another workspace is opened.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub notice: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -63,6 +68,7 @@ fn info(path: &Path, demo: bool) -> WorkspaceInfo {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default(),
         demo,
+        notice: None,
     }
 }
 
@@ -125,20 +131,28 @@ impl AppState {
             .find(|p| p.exists());
         let opened = match last {
             Some(path) => match Workspace::open(&path).await {
-                Ok(ws) => Some(Open {
+                Ok(ws) => Ok(Open {
                     ws,
                     info: info(&path, false),
                 }),
                 Err(err) => {
                     tracing::warn!(path = %path.display(), %err, "the last workspace did not open; showing the demo");
-                    None
+                    Err(format!(
+                        "The workspace you had open last, {}, did not open: {err}. You are \
+                         looking at the demo; open another workspace under Sources.",
+                        path.display()
+                    ))
                 }
             },
-            None => None,
+            None => Err(String::new()),
         };
         let open = match opened {
-            Some(open) => open,
-            None => self.demo().await?,
+            Ok(open) => open,
+            Err(notice) => {
+                let mut demo = self.demo().await?;
+                demo.info.notice = Some(notice).filter(|n| !n.is_empty());
+                demo
+            }
         };
         let out = (open.ws.clone(), open.info.clone());
         *slot = Some(open);

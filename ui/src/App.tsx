@@ -145,6 +145,12 @@ export function App() {
       </nav>
 
       <main className="content">
+        {ws?.notice && (
+          <div className="notice-banner" role="alert">
+            {ws.notice}{" "}
+            <button type="button" className="link" onClick={() => navigate({ view: "sources" })}>Open another workspace</button>
+          </div>
+        )}
         {ws?.demo && route.view !== "sources" && (
           <div className="demo-banner" role="note">
             You are looking at the <strong>demo workspace</strong>: sample logs, an IdP directory export and an identity store snapshot built into scimlens. Open or create a

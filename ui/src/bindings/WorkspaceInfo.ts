@@ -8,4 +8,9 @@ name: string,
 /**
  * The built-in demo workspace (labelled as such in the UI).
  */
-demo: boolean, };
+demo: boolean, 
+/**
+ * Why this is not the workspace the user had open last (it did not open: damaged, not a
+ * workspace, from a newer scimlens); shown until another workspace is opened.
+ */
+notice?: string, };

@@ -270,6 +270,25 @@ async function importBothSides(page) {
   await page.getByTestId("directory-imported").waitFor();
 }
 
+describe("launch", () => {
+  test("a last workspace that no longer opens shows the demo, says why, and leads to Sources", () =>
+    withPage(
+      {
+        setup: () => {
+          window.__mock.notice =
+            "The workspace you had open last, /cases/notes.sqlite, did not open: /cases/notes.sqlite is not a scimlens workspace (not an SQLite database); it was not modified. You are looking at the demo; open another workspace under Sources.";
+        },
+      },
+      async (page) => {
+        const alert = page.getByRole("alert").filter({ hasText: "did not open" });
+        await alert.waitFor();
+        assert.match(await alert.innerText(), /notes\.sqlite is not a scimlens workspace/);
+        await alert.getByRole("button", { name: "Open another workspace" }).click();
+        await page.getByRole("button", { name: "Open the demo" }).or(page.getByText("Demo workspace")).first().waitFor();
+      },
+    ));
+});
+
 describe("identity store", () => {
   test("store snapshot and directory export import through the dialog and are listed", () =>
     withPage({ setup: IN_A_CASE_FILE }, async (page) => {

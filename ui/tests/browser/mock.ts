@@ -224,6 +224,8 @@ interface MockState {
   dialogOpen: string[] | string | null;
   dialogSave: string | null;
   demo: boolean;
+  /** Set when the last workspace did not open at launch (the backend then shows the demo). */
+  notice?: string;
 }
 
 declare global {
@@ -454,7 +456,7 @@ mockIPC(
         return {
           version: "0.1.0",
           workspace: state.demo
-            ? { path: "/data/demo/demo.sqlite", name: "demo", demo: true }
+            ? { path: "/data/demo/demo.sqlite", name: "demo", demo: true, ...(state.notice ? { notice: state.notice } : {}) }
             : { path: "/cases/acme.sqlite", name: "acme", demo: false },
           recent: [{ path: "/cases/acme.sqlite", name: "acme", exists: true }, { path: "/cases/gone.sqlite", name: "gone", exists: false }],
           e2e: false,
