@@ -483,7 +483,11 @@ fn the_demo_workspace_answers_compare_and_preflight_with_rows() {
 fn a_last_workspace_that_no_longer_opens_shows_the_demo_and_says_why() {
     let dir = tempfile::tempdir().unwrap();
     let foreign = dir.path().join("notes.sqlite");
-    std::fs::write(&foreign, b"not a database at all, just text someone saved here").unwrap();
+    std::fs::write(
+        &foreign,
+        b"not a database at all, just text someone saved here",
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("recent.json"),
         serde_json::to_vec(&[&foreign]).unwrap(),
@@ -492,7 +496,9 @@ fn a_last_workspace_that_no_longer_opens_shows_the_demo_and_says_why() {
     let app = TestApp::new(dir.path());
     let info = app.ok("app_info", json!({}));
     assert_eq!(info["workspace"]["demo"], true);
-    let notice = info["workspace"]["notice"].as_str().expect("a notice says why");
+    let notice = info["workspace"]["notice"]
+        .as_str()
+        .expect("a notice says why");
     assert!(notice.contains("notes.sqlite"), "{notice}");
     assert!(notice.contains("not a scimlens workspace"), "{notice}");
     assert!(notice.contains("open another workspace"), "{notice}");
