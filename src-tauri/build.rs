@@ -27,6 +27,10 @@ const COMMANDS: &[&str] = &[
     "compare_store",
     "preflight_export",
     "store_objects",
+    "pick_files",
+    "pick_workspace",
+    "pick_new_workspace",
+    "pick_export_path",
 ];
 
 fn main() {

@@ -1,8 +1,10 @@
 //! The Tauri commands: each one a few lines over a `scimlens-core` operation. Arguments and
 //! results are the core's wire types (exported to `ui/src/bindings`); errors are
-//! [`CommandError`]s carrying the core's stable code.
+//! [`CommandError`]s carrying the core's stable code. A command that reads or writes a file
+//! takes only paths the user chose (`grants`): the dialogs are opened from here and drops come
+//! from the window's own event.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 use scimlens_core::api::{self, EntityDetail, ImportFilesReq, ImportFilesRes};
@@ -13,18 +15,21 @@ use scimlens_core::aws::{FetchOptions, FetchProgress};
 use scimlens_core::compare::CompareSection;
 use scimlens_core::report::Report;
 use scimlens_core::report::SourceSummary;
+use scimlens_core::report::render::ReportFormat;
 use scimlens_core::store::directories::DirectoryInfo;
 use scimlens_core::store::import::ImportProgress;
 use scimlens_core::store::snapshots::SnapshotInfo;
 use scimlens_core::view::{
     self, CategoryInfo, ExportReq, ExportRes, Overview, ProblemPage, ProblemQuery, RootCauseView,
 };
-use serde::Serialize;
-use tauri::State;
+use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
+use tauri::{DragDropEvent, Emitter, Manager, Runtime, State, Webview, WebviewEvent};
+use tauri_plugin_dialog::{DialogExt, FileDialogBuilder, FilePath};
 use ts_rs::TS;
 
 use crate::error::CommandError;
+use crate::grants::Access;
 use crate::state::{AppState, RecentWorkspace, WorkspaceInfo};
 
 type Res<T> = Result<T, CommandError>;
@@ -83,6 +88,7 @@ pub async fn import_files(
     paths: Vec<PathBuf>,
     on_progress: Channel<ImportProgress>,
 ) -> Res<ImportFilesRes> {
+    state.check(Access::Read, paths.iter().map(PathBuf::as_path))?;
     let (ws, _) = state.workspace().await?;
     let cancel = state.new_cancel();
     // A closed channel (the window went away) loses progress, never the import.
@@ -142,6 +148,7 @@ pub async fn pseudonym_key(state: State<'_, AppState>) -> Res<String> {
 
 #[tauri::command]
 pub async fn export_report(state: State<'_, AppState>, req: ExportReq) -> Res<ExportRes> {
+    state.check(Access::Write, [Path::new(&req.path)])?;
     let (ws, _) = state.workspace().await?;
     Ok(view::export_report(&ws, &req, Utc::now()).await?)
 }
@@ -179,6 +186,7 @@ pub async fn import_store_files(
     state: State<'_, AppState>,
     paths: Vec<PathBuf>,
 ) -> Res<SnapshotInfo> {
+    state.check(Access::Read, paths.iter().map(PathBuf::as_path))?;
     let (ws, _) = state.workspace().await?;
     Ok(api_store::import_store_files(&ws, &paths, Utc::now()).await?)
 }
@@ -189,6 +197,7 @@ pub async fn import_directory(
     state: State<'_, AppState>,
     paths: Vec<PathBuf>,
 ) -> Res<DirectoryInfo> {
+    state.check(Access::Read, paths.iter().map(PathBuf::as_path))?;
     let (ws, _) = state.workspace().await?;
     Ok(api_store::import_directory(&ws, &paths, Utc::now()).await?)
 }
@@ -219,6 +228,7 @@ pub async fn compare_store(state: State<'_, AppState>, req: CompareReq) -> Res<C
 /// AWS's rules against IdP exports picked in the dialog: a predicted report.
 #[tauri::command]
 pub async fn preflight_export(state: State<'_, AppState>, req: PreflightReq) -> Res<Report> {
+    state.check(Access::Read, req.paths.iter().map(PathBuf::as_path))?;
     let (ws, _) = state.workspace().await?;
     Ok(api_store::preflight_export(Some(&ws), &req, Utc::now()).await?)
 }
@@ -233,4 +243,163 @@ pub async fn store_objects(
 ) -> Res<StoreObjects> {
     let (ws, _) = state.workspace().await?;
     Ok(api_store::find_store_objects(&ws, &query, snapshot).await?)
+}
+
+/// What the user is asked to pick files for: the dialog's title and filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum PickKind {
+    /// Provisioning logs to import (any supported format).
+    Logs,
+    /// `aws identitystore list-users` / `list-groups` / `list-group-memberships` output.
+    StoreFiles,
+    /// IdP directory exports: SCIM ListResponse, Entra users CSV / Graph JSON, Okta users CSV.
+    DirectoryExports,
+    /// IdP directory exports to check against AWS's rules.
+    PreflightExports,
+}
+
+const WORKSPACE_FILTER: (&str, &[&str]) = ("scimlens workspace", &["sqlite", "scimlens"]);
+
+fn dialog<R: Runtime>(webview: &Webview<R>, title: &str) -> FileDialogBuilder<R> {
+    let builder = webview.dialog().file().set_title(title);
+    #[cfg(any(windows, target_os = "macos"))]
+    let builder = builder.set_parent(&webview.window());
+    builder
+}
+
+fn local_paths(picked: Vec<FilePath>) -> Vec<PathBuf> {
+    picked
+        .into_iter()
+        .filter_map(|p| p.into_path().ok())
+        .collect()
+}
+
+fn shown(paths: &[PathBuf]) -> Vec<String> {
+    paths.iter().map(|p| p.display().to_string()).collect()
+}
+
+async fn pick_many<R: Runtime>(builder: FileDialogBuilder<R>) -> Option<Vec<PathBuf>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    builder.pick_files(move |picked| drop(tx.send(picked)));
+    rx.await.ok().flatten().map(local_paths)
+}
+
+async fn pick_one<R: Runtime>(builder: FileDialogBuilder<R>, save: bool) -> Option<PathBuf> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let done = move |picked: Option<FilePath>| drop(tx.send(picked));
+    if save {
+        builder.save_file(done);
+    } else {
+        builder.pick_file(done);
+    }
+    rx.await.ok().flatten().and_then(|p| p.into_path().ok())
+}
+
+/// Opens the file dialog for `kind` and grants the picked files for reading; None when the user
+/// cancels. The paths come back for display and to name the files in the next command.
+#[tauri::command]
+pub async fn pick_files<R: Runtime>(
+    webview: Webview<R>,
+    state: State<'_, AppState>,
+    kind: PickKind,
+) -> Res<Option<Vec<String>>> {
+    let (title, filter): (&str, Option<(&str, &[&str])>) = match kind {
+        PickKind::Logs => ("Import provisioning logs", None),
+        PickKind::StoreFiles => (
+            "Import an identity store snapshot (AWS CLI JSON)",
+            Some(("AWS CLI JSON", &["json", "gz"])),
+        ),
+        PickKind::DirectoryExports => (
+            "Import an IdP directory export",
+            Some(("Directory export", &["json", "csv", "gz"])),
+        ),
+        PickKind::PreflightExports => (
+            "Pick the IdP export to preflight",
+            Some(("Directory export", &["json", "csv", "gz"])),
+        ),
+    };
+    let mut builder = dialog(&webview, title);
+    if let Some((name, extensions)) = filter {
+        builder = builder.add_filter(name, extensions);
+    }
+    let Some(paths) = pick_many(builder).await else {
+        return Ok(None);
+    };
+    state.grant(Access::Read, paths.iter().cloned());
+    Ok(Some(shown(&paths)))
+}
+
+/// Opens the dialog to pick an existing workspace; the pick may then be opened.
+#[tauri::command]
+pub async fn pick_workspace<R: Runtime>(
+    webview: Webview<R>,
+    state: State<'_, AppState>,
+) -> Res<Option<String>> {
+    let (name, extensions) = WORKSPACE_FILTER;
+    let builder = dialog(&webview, "Open a workspace").add_filter(name, extensions);
+    Ok(pick_one(builder, false).await.map(|path| {
+        state.grant(Access::Workspace, [path.clone()]);
+        path.display().to_string()
+    }))
+}
+
+/// Opens the save dialog for a new workspace; the choice may then be opened (created).
+#[tauri::command]
+pub async fn pick_new_workspace<R: Runtime>(
+    webview: Webview<R>,
+    state: State<'_, AppState>,
+) -> Res<Option<String>> {
+    let (name, extensions) = WORKSPACE_FILTER;
+    let builder = dialog(&webview, "Create a workspace")
+        .set_file_name("investigation.sqlite")
+        .add_filter(name, extensions);
+    Ok(pick_one(builder, true).await.map(|path| {
+        state.grant(Access::Workspace, [path.clone()]);
+        path.display().to_string()
+    }))
+}
+
+/// Opens the save dialog for a report in `format`; the choice may then be written by
+/// `export_report`.
+#[tauri::command]
+pub async fn pick_export_path<R: Runtime>(
+    webview: Webview<R>,
+    state: State<'_, AppState>,
+    format: ReportFormat,
+    default_name: String,
+) -> Res<Option<String>> {
+    let (name, extension) = match format {
+        ReportFormat::Html => ("HTML report", "html"),
+        ReportFormat::Csv => ("CSV", "csv"),
+        ReportFormat::Json => ("JSON", "json"),
+        ReportFormat::Md => ("Markdown", "md"),
+        ReportFormat::Text => ("Text", "txt"),
+    };
+    let builder = dialog(&webview, "Export the failure report")
+        .set_file_name(default_name)
+        .add_filter(name, &[extension]);
+    Ok(pick_one(builder, true).await.map(|path| {
+        state.grant(Access::Write, [path.clone()]);
+        path.display().to_string()
+    }))
+}
+
+/// The event that carries files dropped on the window to the page, once they are granted.
+pub const FILES_DROPPED: &str = "files-dropped";
+
+/// Files dropped on the window: the window's own event (the page cannot make one), so the
+/// files are granted for reading and handed to the page to import.
+pub fn on_webview_event<R: Runtime>(webview: &Webview<R>, event: &WebviewEvent) {
+    if let WebviewEvent::DragDrop(DragDropEvent::Drop { paths, .. }) = event {
+        if paths.is_empty() {
+            return;
+        }
+        let state = webview.state::<AppState>();
+        state.grant(Access::Read, paths.iter().cloned());
+        if let Err(err) = webview.emit(FILES_DROPPED, shown(paths)) {
+            tracing::warn!(%err, "could not hand dropped files to the page");
+        }
+    }
 }

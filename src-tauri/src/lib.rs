@@ -4,11 +4,13 @@
 
 mod commands;
 mod error;
+mod grants;
 mod recent;
 mod state;
 
 pub use commands::AppInfo;
 pub use error::CommandError;
+pub use grants::Access;
 pub use state::{AppState, WorkspaceInfo};
 
 /// Adds the app's plugins, state and commands to `builder` (tests pass tauri's mock one).
@@ -19,6 +21,7 @@ pub fn builder<R: tauri::Runtime>(
     builder
         .plugin(tauri_plugin_dialog::init())
         .manage(state)
+        .on_webview_event(commands::on_webview_event)
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::app_ready,
@@ -45,6 +48,10 @@ pub fn builder<R: tauri::Runtime>(
             commands::compare_store,
             commands::preflight_export,
             commands::store_objects,
+            commands::pick_files,
+            commands::pick_workspace,
+            commands::pick_new_workspace,
+            commands::pick_export_path,
         ])
 }
 

@@ -15,6 +15,7 @@ use tauri::Manager;
 use tokio::sync::RwLock;
 use ts_rs::TS;
 
+use crate::grants::{Access, Grants};
 use crate::recent;
 
 /// The identifier of end-to-end runs (`SCIMLENS_E2E=1` in a debug build): its own data directory
@@ -57,6 +58,7 @@ pub struct AppState {
     open: RwLock<Option<Open>>,
     cancel: Mutex<CancelToken>,
     fetch_cancel: Mutex<CancelToken>,
+    grants: Grants,
     pub ready_ms: OnceLock<u64>,
 }
 
@@ -96,6 +98,7 @@ impl AppState {
             open: RwLock::new(None),
             cancel: Mutex::new(CancelToken::default()),
             fetch_cancel: Mutex::new(CancelToken::default()),
+            grants: Grants::default(),
             ready_ms: OnceLock::new(),
         }
     }
@@ -181,12 +184,36 @@ impl AppState {
         info
     }
 
-    /// Opens (creating if needed) the workspace at `path` and remembers it.
+    /// Records that the user chose `paths` for `access` (a dialog the Rust side opened, a drop
+    /// on the window).
+    pub fn grant(&self, access: Access, paths: impl IntoIterator<Item = PathBuf>) {
+        self.grants.grant(access, paths);
+    }
+
+    /// Refuses any of `paths` the user did not choose for `access` (see `grants`). End-to-end
+    /// runs (debug builds only) type paths into test fields instead: WebDriver cannot drive
+    /// native dialogs.
+    pub fn check<'a>(
+        &self,
+        access: Access,
+        paths: impl IntoIterator<Item = &'a Path>,
+    ) -> Result<()> {
+        if self.e2e {
+            return Ok(());
+        }
+        self.grants.check(access, paths)
+    }
+
+    /// Opens (creating if needed) the workspace at `path` and remembers it: one the user picked
+    /// or created in a dialog, or one of the recent workspaces.
     pub async fn open_path(&self, path: &Path) -> Result<WorkspaceInfo> {
         if path.as_os_str().is_empty() {
             return Err(Error::InvalidArgument(
                 "no workspace file given".to_string(),
             ));
+        }
+        if !recent::load(&self.recent_file()).iter().any(|p| p == path) {
+            self.check(Access::Workspace, [path])?;
         }
         let ws = Workspace::open(path).await?;
         recent::remember(&self.recent_file(), path);

@@ -10,7 +10,9 @@
 //! profile is a debug build, the only kind that honours it) and its data and XDG directories in
 //! a temporary directory: the run never sees a user's workspaces.
 //! WebDriver cannot drive native file dialogs, so the e2e build shows small path fields that
-//! call the same `open_workspace`, `import_files` and `export_report` commands as the dialogs.
+//! call the same `open_workspace`, `import_files` and `export_report` commands as the dialogs
+//! (an e2e run skips the check that a path was chosen in a dialog; the mock-runtime tests in
+//! `tests/app` cover it).
 //! Screenshots of every view land in `target/e2e-screenshots/` (and in `docs/screenshots/` when
 //! `SCIMLENS_SCREENSHOTS=docs`).
 

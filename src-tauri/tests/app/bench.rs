@@ -42,6 +42,7 @@ fn command_layer_stays_within_budget_on_a_large_workspace() {
     let path = std::env::var("SCIMLENS_BENCH_WORKSPACE").expect("SCIMLENS_BENCH_WORKSPACE");
     let dir = tempfile::tempdir().unwrap();
     let app = TestApp::new(dir.path());
+    app.grant(scimlens_app::Access::Workspace, [&path]);
     let (open, _) = time(&app, "open_workspace", json!({ "path": path }));
     println!("{:<48} {:>7.1} ms", "open_workspace", ms(open));
     let overview = app.ok("overview", json!({}));

@@ -2,6 +2,8 @@
 
 use serde_json::json;
 
+use scimlens_app::Access;
+
 use crate::support::{TestApp, fixture};
 
 #[test]
@@ -48,10 +50,19 @@ fn import_adds_sources_and_a_broken_file_fails_with_its_position_leaving_the_wor
     let dir = tempfile::tempdir().unwrap();
     let app = TestApp::new(dir.path());
     let case = dir.path().join("case.sqlite");
+    app.grant(Access::Workspace, [&case]);
     let opened = app.ok("open_workspace", json!({ "path": case }));
     assert_eq!(opened["name"], "case");
     assert_eq!(opened["demo"], false);
 
+    app.grant(
+        Access::Read,
+        [
+            fixture("okta/systemlog.json"),
+            fixture("cloudtrail/records.json"),
+            fixture("bad/truncated.json"),
+        ],
+    );
     let res = app.ok(
         "import_files",
         json!({ "paths": [fixture("okta/systemlog.json"), fixture("cloudtrail/records.json")], "onProgress": "__CHANNEL__:7" }),
@@ -101,6 +112,7 @@ fn export_writes_the_report_file() {
     let dir = tempfile::tempdir().unwrap();
     let app = TestApp::new(dir.path());
     let out = dir.path().join("report.html");
+    app.grant(Access::Write, [&out]);
     let res = app.ok(
         "export_report",
         json!({ "req": { "format": "html", "path": out, "pseudonymize": true, "key": null } }),
@@ -114,11 +126,14 @@ fn export_writes_the_report_file() {
 }
 
 #[test]
-fn the_capability_grants_no_more_than_dialogs_and_the_apps_commands() {
+fn the_capability_grants_no_more_than_the_apps_commands() {
     let dir = tempfile::tempdir().unwrap();
     let app = TestApp::new(dir.path());
-    // Granted: open and save only. Message boxes, the file system and the shell are not.
+    // No dialog plugin command: the Rust side opens the dialogs, so the page can neither pick a
+    // path itself nor show message boxes. The file system and the shell are not there at all.
     for denied in [
+        "plugin:dialog|open",
+        "plugin:dialog|save",
         "plugin:dialog|message",
         "plugin:dialog|ask",
         "plugin:dialog|confirm",
@@ -150,6 +165,22 @@ fn a_missing_workspace_path_is_an_invalid_argument() {
 /// A workspace holding the Entra logs, the identity store snapshot (AWS CLI JSON) and the
 /// Entra directory export: the story of `tests/fixtures/directory/MANIFEST.md`.
 fn store_story(app: &TestApp, dir: &std::path::Path) {
+    app.grant(Access::Workspace, [dir.join("store.sqlite")]);
+    app.grant(
+        Access::Read,
+        [
+            "entra-graph/page1.json",
+            "entra-portal-json/download.json",
+            "entra-log-analytics/AADProvisioningLogs.csv",
+            "identitystore/list-users.json",
+            "identitystore/list-groups.json",
+            "identitystore/list-group-memberships.json",
+            "directory/entra-graph-users.json",
+            "directory/entra-graph-groups.json",
+            "directory/entra-graph-assignments.json",
+        ]
+        .map(fixture),
+    );
     app.ok(
         "open_workspace",
         json!({ "path": dir.join("store.sqlite") }),
@@ -333,6 +364,8 @@ fn preflight_predicts_the_failures_of_an_export_against_the_store() {
 fn compare_without_a_store_snapshot_is_not_found_and_fetch_choices_offer_regions() {
     let dir = tempfile::tempdir().unwrap();
     let app = TestApp::new(dir.path());
+    app.grant(Access::Workspace, [dir.path().join("empty.sqlite")]);
+    app.grant(Access::Read, [fixture("bad/truncated.json")]);
     app.ok(
         "open_workspace",
         json!({ "path": dir.path().join("empty.sqlite") }),
@@ -402,6 +435,7 @@ fn fetch_from_an_unreachable_endpoint_fails_clearly_and_stores_nothing() {
     let endpoint = format!("http://127.0.0.1:{port}");
     let dir = tempfile::tempdir().unwrap();
     let app = TestApp::new(dir.path());
+    app.grant(Access::Workspace, [dir.path().join("fetch.sqlite")]);
     app.ok(
         "open_workspace",
         json!({ "path": dir.path().join("fetch.sqlite") }),
@@ -510,4 +544,84 @@ fn a_last_workspace_that_no_longer_opens_shows_the_demo_and_says_why() {
     // Opening the demo on purpose carries no notice.
     let demo = app.ok("open_demo", json!({}));
     assert!(demo.get("notice").is_none(), "{demo}");
+}
+
+/// A compromised page names files itself: every command that reads, writes or opens a file
+/// refuses a path the user did not choose, says why, and touches nothing.
+#[test]
+fn paths_the_user_did_not_choose_are_refused_and_nothing_is_read_or_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::new(dir.path());
+    let victim = dir.path().join("bashrc");
+    std::fs::write(&victim, "export PATH=/usr/bin\n").unwrap();
+    let before_sources = app.ok("sources", json!({}));
+
+    let refused = |cmd: &str, args: serde_json::Value| {
+        let err = app.call(cmd, args).unwrap_err();
+        assert_eq!(err["code"], "INVALID_ARGUMENT", "{cmd}: {err}");
+        assert!(
+            err["message"]
+                .as_str()
+                .unwrap()
+                .contains("was not chosen by the user"),
+            "{cmd}: {err}"
+        );
+    };
+    for format in ["text", "html", "csv", "json", "md"] {
+        refused(
+            "export_report",
+            json!({ "req": { "format": format, "path": victim, "pseudonymize": false, "key": null } }),
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(&victim).unwrap(),
+        "export PATH=/usr/bin\n",
+        "the file the page named is untouched"
+    );
+    let log = fixture("okta/systemlog.json");
+    refused(
+        "import_files",
+        json!({ "paths": [log], "onProgress": "__CHANNEL__:9" }),
+    );
+    refused("import_store_files", json!({ "paths": [log] }));
+    refused("import_directory", json!({ "paths": [log] }));
+    refused(
+        "preflight_export",
+        json!({ "req": { "paths": [log], "against_store": false } }),
+    );
+    assert_eq!(
+        app.ok("sources", json!({})),
+        before_sources,
+        "nothing imported"
+    );
+    let elsewhere = dir.path().join("elsewhere.sqlite");
+    refused("open_workspace", json!({ "path": elsewhere }));
+    assert!(!elsewhere.exists(), "no workspace was created");
+
+    // A file chosen for one use is not granted for another.
+    app.grant(Access::Read, [&log]);
+    refused(
+        "export_report",
+        json!({ "req": { "format": "text", "path": log, "pseudonymize": false, "key": null } }),
+    );
+    // Chosen: accepted.
+    app.ok(
+        "import_files",
+        json!({ "paths": [log], "onProgress": "__CHANNEL__:10" }),
+    );
+}
+
+/// A workspace opened once is in the recent list and opens again from it without a dialog.
+#[test]
+fn a_recent_workspace_opens_again_without_a_new_grant() {
+    let data = tempfile::tempdir().unwrap();
+    let case = data.path().join("case.sqlite");
+    {
+        let app = TestApp::new(data.path());
+        app.grant(Access::Workspace, [&case]);
+        app.ok("open_workspace", json!({ "path": case }));
+    }
+    let app = TestApp::new(data.path());
+    let opened = app.ok("open_workspace", json!({ "path": case }));
+    assert_eq!(opened["name"], "case");
 }

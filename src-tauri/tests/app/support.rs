@@ -1,14 +1,14 @@
 //! An app on tauri's mock runtime with the real handlers, config and capabilities, and a
 //! helper to call a command the way the webview does.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use scimlens_app::AppState;
+use scimlens_app::{Access, AppState};
 use serde_json::Value;
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
 use tauri::webview::InvokeRequest;
-use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
 
 pub struct TestApp {
     // Kept alive for the window.
@@ -41,6 +41,13 @@ impl TestApp {
         };
         get_ipc_response(&self.window, request)
             .map(|b| b.deserialize::<Value>().expect("JSON response"))
+    }
+
+    /// What a dialog or a drop does: the user chose `paths` for `access`.
+    pub fn grant<P: AsRef<Path>>(&self, access: Access, paths: impl IntoIterator<Item = P>) {
+        self.window
+            .state::<AppState>()
+            .grant(access, paths.into_iter().map(|p| PathBuf::from(p.as_ref())));
     }
 
     pub fn ok(&self, cmd: &str, args: Value) -> Value {

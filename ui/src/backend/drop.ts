@@ -1,4 +1,7 @@
-// Files dropped on the window arrive as a webview event with their paths.
+// Files dropped on the window. The Rust side hears the drop from the window itself, grants the
+// files and hands their paths over as `files-dropped`; the webview's own drag events only drive
+// the hover highlight.
+import { listen } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 
 export interface DropHandlers {
@@ -8,13 +11,19 @@ export interface DropHandlers {
 
 /** Listens for files dragged over and dropped on the window; resolves to the unlisten function. */
 export async function onFilesDropped(handlers: DropHandlers): Promise<() => void> {
-  return getCurrentWebview().onDragDropEvent((event) => {
-    const p = event.payload;
-    if (p.type === "enter" || p.type === "over") handlers.onHover(true);
-    else if (p.type === "leave") handlers.onHover(false);
-    else {
-      handlers.onHover(false);
-      if (p.paths.length > 0) handlers.onDrop(p.paths);
-    }
+  const unlistenHover = await getCurrentWebview().onDragDropEvent((event) => {
+    handlers.onHover(event.payload.type === "enter" || event.payload.type === "over");
   });
+  try {
+    const unlistenDrop = await listen<string[]>("files-dropped", (event) => {
+      if (event.payload.length > 0) handlers.onDrop(event.payload);
+    });
+    return () => {
+      unlistenHover();
+      unlistenDrop();
+    };
+  } catch (err) {
+    unlistenHover();
+    throw err;
+  }
 }

@@ -18,10 +18,12 @@ import type { FetchStoreRes } from "../bindings/FetchStoreRes";
 import type { ImportFilesRes } from "../bindings/ImportFilesRes";
 import type { ImportProgress } from "../bindings/ImportProgress";
 import type { Overview } from "../bindings/Overview";
+import type { PickKind } from "../bindings/PickKind";
 import type { PreflightReq } from "../bindings/PreflightReq";
 import type { ProblemPage } from "../bindings/ProblemPage";
 import type { ProblemQuery } from "../bindings/ProblemQuery";
 import type { RecentWorkspace } from "../bindings/RecentWorkspace";
+import type { ReportFormat } from "../bindings/ReportFormat";
 import type { Report } from "../bindings/Report";
 import type { RootCauseView } from "../bindings/RootCauseView";
 import type { SnapshotInfo } from "../bindings/SnapshotInfo";
@@ -29,7 +31,6 @@ import type { SourceSummary } from "../bindings/SourceSummary";
 import type { StoreObjects } from "../bindings/StoreObjects";
 import type { WorkspaceInfo } from "../bindings/WorkspaceInfo";
 
-export { pickDirectoryExports, pickExportPath, pickLogFiles, pickNewWorkspace, pickStoreFiles, pickWorkspace } from "./dialogs";
 export { onFilesDropped } from "./drop";
 
 /** A failed command: the core's stable code (branch on it), its message and, for bad input,
@@ -56,6 +57,23 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
     throw err instanceof Error ? err : new Error(String(err));
   }
 }
+
+// File dialogs. The Rust side opens them and remembers what the user chose: the commands that
+// read or write a file accept only those files (and drops, and recent workspaces), so the page
+// never decides which file is reached. The paths come back to show them and to name the files
+// in the next command; null when the user cancels.
+const pickFiles = (kind: PickKind) => call<string[] | null>("pick_files", { kind });
+export const pickLogFiles = () => pickFiles("logs");
+/** `aws identitystore list-users` / `list-groups` / `list-group-memberships` output. */
+export const pickStoreFiles = () => pickFiles("store_files");
+/** IdP directory exports: SCIM ListResponse, Entra users CSV / Graph JSON, Okta users CSV. */
+export const pickDirectoryExports = () => pickFiles("directory_exports");
+/** IdP directory exports to check against AWS's rules. */
+export const pickPreflightExports = () => pickFiles("preflight_exports");
+export const pickWorkspace = () => call<string | null>("pick_workspace");
+export const pickNewWorkspace = () => call<string | null>("pick_new_workspace");
+export const pickExportPath = (format: ReportFormat, defaultName: string) =>
+  call<string | null>("pick_export_path", { format, defaultName });
 
 export const appInfo = () => call<AppInfo>("app_info");
 export const appReady = () => call<number>("app_ready");

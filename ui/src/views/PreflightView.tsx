@@ -1,6 +1,6 @@
 import { useState } from "react";
 
-import { pickDirectoryExports } from "../backend";
+import { pickPreflightExports } from "../backend";
 import type { PreflightFinding } from "../bindings/PreflightFinding";
 import { CategoryLabel } from "../components/Badges";
 import { QueryError } from "../components/ErrorBox";
@@ -33,7 +33,7 @@ export function PreflightView() {
   const [path, setPath] = useState("");
   const run = (paths: string[]) => setChosen({ paths, againstStore });
   const pick = async () => {
-    const paths = await pickDirectoryExports("Pick the IdP export to preflight");
+    const paths = await pickPreflightExports();
     if (paths && paths.length > 0) run(paths);
   };
   const p = result.data?.preflight;

@@ -200,11 +200,18 @@ describe("sources", () => {
   test("files dropped on the window are imported", () =>
     withPage({}, async (page) => {
       await page.getByTestId("view-overview").waitFor();
+      // The webview's own drop event only ends the hover; the import starts from the files the
+      // Rust side granted and handed over.
       await page.evaluate(() =>
         window.__TAURI_INTERNALS__.invoke("plugin:event|emit", {
           event: "tauri://drag-drop",
           payload: { paths: ["/logs/a.json", "/logs/b.jsonl"], position: { x: 10, y: 10 } },
         }),
+      );
+      await page.waitForTimeout(100);
+      assert.equal((await calls(page, "import_files")).length, 0, "a drop event from the page imports nothing");
+      await page.evaluate(() =>
+        window.__TAURI_INTERNALS__.invoke("plugin:event|emit", { event: "files-dropped", payload: ["/logs/a.json", "/logs/b.jsonl"] }),
       );
       await page.getByTestId("view-sources").waitFor();
       await page.getByTestId("import-done").waitFor();

@@ -527,9 +527,13 @@ mockIPC(
         return preflight(a.req as PreflightReq);
       case "store_objects":
         return storeObjects(a.query as string);
-      case "plugin:dialog|open":
-        return state.dialogOpen;
-      case "plugin:dialog|save":
+      // The dialogs are the Rust side's: what the user picks there is what the page gets.
+      case "pick_files":
+        return state.dialogOpen === null ? null : [state.dialogOpen].flat();
+      case "pick_workspace":
+        return typeof state.dialogOpen === "string" ? state.dialogOpen : null;
+      case "pick_new_workspace":
+      case "pick_export_path":
         return state.dialogSave;
       default:
         throw { code: "INVALID_ARGUMENT", message: `mock: no command ${cmd}`, path: null, position: null, expected: null, found: null } satisfies CommandError;
