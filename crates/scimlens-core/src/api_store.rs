@@ -143,6 +143,22 @@ pub async fn import_store_files(
     paths: &[PathBuf],
     now: DateTime<Utc>,
 ) -> Result<SnapshotInfo> {
+    let label = paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    import_store_files_as(ws, paths, label, now).await
+}
+
+/// [`import_store_files`] with the snapshot's label given (the demo names its files by their
+/// names in the set, not the folder they were written to).
+pub(crate) async fn import_store_files_as(
+    ws: &Workspace,
+    paths: &[PathBuf],
+    label: String,
+    now: DateTime<Utc>,
+) -> Result<SnapshotInfo> {
     if paths.is_empty() {
         return Err(Error::InvalidArgument(
             "no AWS CLI output given to import".to_string(),
@@ -163,7 +179,7 @@ pub async fn import_store_files(
             Ok((snap, warnings))
         })
         .await
-        .map_err(|e| Error::InvalidArgument(format!("reading the snapshot failed: {e}")))??;
+        .map_err(|e| Error::Internal(format!("reading the snapshot failed: {e}")))??;
     let mut warnings = warnings;
     if !snap.memberships_known && !snap.groups.is_empty() {
         warnings.push(
@@ -175,11 +191,7 @@ pub async fn import_store_files(
         origin: SnapshotOrigin::File,
         region: None,
         endpoint: None,
-        label: paths
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", "),
+        label,
         taken_at: format_time(&now),
         api_calls: None,
         retries: None,

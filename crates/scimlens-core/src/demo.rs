@@ -11,12 +11,10 @@ use chrono::{DateTime, Utc};
 
 use crate::api::{self, ImportFilesReq, ImportFilesRes};
 use crate::error::{Error, Result};
-use crate::import::Input;
 use crate::import::value::format_time;
-use crate::snapshot::{self, StoreSnapshot};
 use crate::store::directories::{self, DirectoryInfo};
 use crate::store::import::{CancelToken, ImportOutcome};
-use crate::store::snapshots::{self, SnapshotInfo, SnapshotMeta, SnapshotOrigin};
+use crate::store::snapshots::{self, SnapshotInfo};
 use crate::store::{Workspace, sources};
 
 /// One demo file: its name in the set (a path relative to where the set is written, and what
@@ -171,26 +169,8 @@ fn names(set: &[DemoFile]) -> String {
 }
 
 async fn import_snapshot(ws: &Workspace, dir: &Path, now: DateTime<Utc>) -> Result<SnapshotInfo> {
-    let mut snap = StoreSnapshot::default();
-    let mut warnings = Vec::new();
-    for (name, _) in STORE {
-        let input = Input::open(&dir.join(name))?;
-        warnings
-            .extend(snapshot::read_cli_json(Path::new(name), input.reader, &mut snap)?.warnings);
-    }
-    let meta = SnapshotMeta {
-        origin: SnapshotOrigin::File,
-        region: None,
-        endpoint: None,
-        label: names(STORE),
-        taken_at: format_time(&now),
-        api_calls: None,
-        retries: None,
-        seconds: None,
-        warnings,
-    };
-    let id = snapshots::insert(ws, &meta, &snap).await?;
-    snapshots::info(ws, id).await
+    let paths: Vec<_> = STORE.iter().map(|(name, _)| dir.join(name)).collect();
+    crate::api_store::import_store_files_as(ws, &paths, names(STORE), now).await
 }
 
 #[cfg(test)]
