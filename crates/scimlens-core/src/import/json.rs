@@ -14,6 +14,11 @@ use crate::error::{Error, Position, Result};
 /// cap keeps a hostile file from exhausting memory.
 pub const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
 
+/// Members of the file's top-level object besides the records (`@odata.context`,
+/// `@odata.nextLink`, `NextToken`): a handful in every real export; more is not a log, and each
+/// is kept in memory.
+pub const MAX_TOP_MEMBERS: usize = 1_000;
+
 /// Where the records live in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
@@ -505,6 +510,15 @@ impl<R: BufRead> JsonRecords<R> {
                             top_object: true,
                         };
                     } else {
+                        if self.meta.len() >= MAX_TOP_MEMBERS {
+                            return Err(self.parse_error(
+                                &format!(
+                                    "at most {MAX_TOP_MEMBERS} members beside the \"{records_key}\" \
+                                     array in the file's object"
+                                ),
+                                "more",
+                            ));
+                        }
                         self.read_value()?;
                         let raw_value = String::from_utf8_lossy(&self.buf).into_owned();
                         self.meta.push(Meta { key, raw_value });
@@ -649,6 +663,19 @@ mod tests {
         assert_eq!(meta.len(), 2);
         assert_eq!(meta[1].key, "@odata.nextLink");
         assert_eq!(meta[1].raw_value, "\"https://next\"");
+    }
+
+    #[test]
+    fn a_top_level_object_with_endless_members_is_refused_naming_the_limit() {
+        let mut input = String::from("{");
+        for i in 0..=MAX_TOP_MEMBERS {
+            input.push_str(&format!("\"k{i}\": {i},"));
+        }
+        input.push_str("\"value\": []}");
+        let err = collect(&input, Layout::ArrayUnderKey("value")).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("at most 1000 members"), "{msg}");
+        assert!(msg.contains("t.json"), "{msg}");
     }
 
     #[test]
