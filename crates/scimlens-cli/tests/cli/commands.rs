@@ -1,23 +1,9 @@
 //! The `scimlens` binary as a user runs it: exit codes, formats, workspace commands.
 
-use std::path::{Path, PathBuf};
-
 use assert_cmd::Command;
+
+use crate::support::{fixture, scimlens};
 use predicates::prelude::*;
-
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures")
-        .join(rel)
-}
-
-fn scimlens(ws: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("scimlens").unwrap();
-    cmd.env_remove("SCIMLENS_WORKSPACE")
-        .arg("--workspace")
-        .arg(ws);
-    cmd
-}
 
 #[test]
 fn analyze_prints_root_causes_with_counts_and_fixes() {

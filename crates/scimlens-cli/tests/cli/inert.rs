@@ -3,23 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use crate::support::{fixture, scimlens};
 
 const TITLE: &str = "\x1b]0;pwned\x07";
-
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures")
-        .join(rel)
-}
-
-fn scimlens(ws: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("scimlens").unwrap();
-    cmd.env_remove("SCIMLENS_WORKSPACE")
-        .arg("--workspace")
-        .arg(ws);
-    cmd
-}
 
 /// The Entra diagnostic fixture with a user named to retitle the terminal and one named as a
 /// spreadsheet formula, in a file whose name also carries the escape sequence.

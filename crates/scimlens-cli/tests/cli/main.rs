@@ -6,3 +6,4 @@ mod crash;
 mod inert;
 mod pseudonym;
 mod store;
+mod support;

@@ -1,15 +1,9 @@
 //! Pseudonymized reports from the command line: the key comes from a file, the environment or
 //! the workspace, never from argv.
 
-use std::path::{Path, PathBuf};
-
 use assert_cmd::Command;
 
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures")
-        .join(rel)
-}
+use crate::support::fixture;
 
 fn analyze(args: &[&str]) -> Command {
     let mut cmd = Command::cargo_bin("scimlens").unwrap();

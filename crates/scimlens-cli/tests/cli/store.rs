@@ -5,25 +5,12 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::Command;
+
+use crate::support::{fixture, scimlens};
 use predicates::prelude::*;
-
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures")
-        .join(rel)
-}
-
-fn scimlens(ws: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("scimlens").unwrap();
-    cmd.env_remove("SCIMLENS_WORKSPACE")
-        .env_remove("AWS_PROFILE")
-        .arg("--workspace")
-        .arg(ws);
-    cmd
-}
 
 fn json(cmd: &mut Command) -> serde_json::Value {
     let out = cmd.output().unwrap();
