@@ -10,7 +10,7 @@ use ts_rs::TS;
 use crate::diagnose::{self, Rules};
 use crate::error::{Error, Result};
 use crate::import::plan::plan;
-use crate::import::value::format_time;
+use crate::input::value::format_time;
 use crate::model::{Category, EntityKind, EntityStatus, SentAttribute, Step};
 use crate::report::{self, Report};
 use crate::store::import::{CancelToken, ImportOutcome, ImportProgress, import_job};

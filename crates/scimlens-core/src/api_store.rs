@@ -16,8 +16,8 @@ use crate::diagnose;
 use crate::directory::mapping::AttributeMapping;
 use crate::directory::{self, DirectoryIdp};
 use crate::error::{Error, Result};
-use crate::import::Input;
-use crate::import::value::format_time;
+use crate::input::Input;
+use crate::input::value::format_time;
 use crate::model::EntityKind;
 use crate::preflight;
 use crate::report::Report;
@@ -171,7 +171,7 @@ pub(crate) async fn import_store_files_as(
             let mut warnings = Vec::new();
             for path in &owned {
                 let input = Input::open(path)?.limited(
-                    crate::import::MAX_HELD_INPUT_BYTES,
+                    crate::input::MAX_HELD_INPUT_BYTES,
                     "an identity store snapshot",
                 );
                 warnings.extend(snapshot::read_cli_json(path, input.reader, &mut snap)?.warnings);

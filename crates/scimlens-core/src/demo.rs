@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use crate::api::{self, ImportFilesReq, ImportFilesRes};
 use crate::error::{Error, Result};
-use crate::import::value::format_time;
+use crate::input::value::format_time;
 use crate::store::directories::{self, DirectoryInfo};
 use crate::store::import::{CancelToken, ImportOutcome};
 use crate::store::snapshots::{self, SnapshotInfo};

@@ -17,6 +17,7 @@ pub mod directory;
 pub mod error;
 pub mod generate;
 pub mod import;
+pub mod input;
 pub mod model;
 pub mod preflight;
 pub(crate) mod redact;

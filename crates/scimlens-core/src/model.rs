@@ -370,3 +370,37 @@ impl EntityStatus {
         }
     }
 }
+
+/// A note about a whole source, shown beside it and in the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceWarning {
+    pub kind: WarningKind,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WarningKind {
+    /// The file is one page of a longer log (`@odata.nextLink`).
+    IncompletePage,
+    /// Records of a kind the importer does not use (skipped, counted).
+    Ignored,
+    Other,
+}
+
+impl WarningKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WarningKind::IncompletePage => "incomplete-page",
+            WarningKind::Ignored => "ignored",
+            WarningKind::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> WarningKind {
+        match s {
+            "incomplete-page" => WarningKind::IncompletePage,
+            "ignored" => WarningKind::Ignored,
+            _ => WarningKind::Other,
+        }
+    }
+}

@@ -24,7 +24,7 @@ use crate::diagnose::classify::{
 use crate::diagnose::fixes::fix_for_cause;
 use crate::directory::mapping::{Attr, AttributeMapping, Mapped, Mapper};
 use crate::directory::{Directory, DirectoryFormat, DirectoryIdp, MemberKind};
-use crate::import::value::format_time;
+use crate::input::value::format_time;
 use crate::model::{Category, EntityKind, EntityStatus};
 use crate::report::{EntityIds, Report, ReportEntity, RootCause, SCHEMA_VERSION, Totals};
 use crate::snapshot::StoreSnapshot;

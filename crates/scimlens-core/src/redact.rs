@@ -33,8 +33,8 @@ use std::sync::LazyLock;
 use aho_corasick::{AhoCorasick, MatchKind};
 
 use crate::error::Error;
-use crate::import::SourceWarning;
 use crate::model::ProvisioningEvent;
+use crate::model::SourceWarning;
 
 /// The kinds of secret, each with its marker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

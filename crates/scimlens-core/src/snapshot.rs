@@ -424,8 +424,8 @@ pub fn looks_like_cli_json(head: &str) -> bool {
     head.starts_with('{')
         && ["Users", "Groups", "GroupMemberships"]
             .iter()
-            .any(|k| crate::import::has_key(head, k))
-        && !crate::import::has_key(head, "schemas")
+            .any(|k| crate::input::has_key(head, k))
+        && !crate::input::has_key(head, "schemas")
 }
 
 #[cfg(test)]

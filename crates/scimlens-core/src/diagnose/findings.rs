@@ -1,6 +1,6 @@
 //! Job-level findings: trouble that explains many entities at once.
 
-use crate::import::value::format_time;
+use crate::input::value::format_time;
 use crate::report::{JobFinding, JobFindingKind};
 
 /// Entra's fixed cycle interval, used when the log has too few cycles to measure one.

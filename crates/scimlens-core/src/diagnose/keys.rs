@@ -6,7 +6,7 @@
 //! an `unknown` key named after its operation and second, until correlation attaches it.
 
 use crate::diagnose::Classification;
-use crate::import::value::format_time;
+use crate::input::value::format_time;
 use crate::model::{EntityKind, MASKED, ProvisioningEvent};
 
 pub const CONNECTION_KEY: &str = "connection";

@@ -23,7 +23,7 @@ use serde_json::Value;
 use ts_rs::TS;
 
 use crate::error::{Error, Position, Result};
-use crate::import::Input;
+use crate::input::Input;
 
 /// Which IdP's attribute names (and therefore which default mapping) a directory uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
@@ -260,7 +260,7 @@ pub fn detect_bytes(path: &Path, head: &[u8]) -> Result<DirectoryFormat> {
             path: path.to_path_buf(),
         });
     }
-    let has = |k: &str| crate::import::has_key(trimmed, k);
+    let has = |k: &str| crate::input::has_key(trimmed, k);
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         if has("Resources")
             || (trimmed.starts_with('[')
@@ -390,7 +390,7 @@ pub fn read_files(paths: &[PathBuf]) -> Result<Directory> {
             _ => dir.idp = Some(format.idp()),
         }
         let input = Input::open(path)?.limited(
-            crate::import::MAX_HELD_INPUT_BYTES,
+            crate::input::MAX_HELD_INPUT_BYTES,
             "an IdP directory export",
         );
         match format {

@@ -14,11 +14,11 @@
 
 use serde_json::Value;
 
-use super::json::{JsonRecords, Layout};
-use super::lenient::lenient_record;
-use super::value::{de_text, http_status_in_text, parse_time, value_text};
 use super::{EventSink, Input, Leftovers, SourceWarning, WarningKind, head_text, key_position};
 use crate::error::{Error, Result};
+use crate::input::json::{JsonRecords, Layout};
+use crate::input::lenient::lenient_record;
+use crate::input::value::{de_text, http_status_in_text, parse_time, value_text};
 use crate::model::{
     Action, EntityKind, EntityRef, MASKED, Outcome, ProvisioningEvent, SentAttribute,
 };

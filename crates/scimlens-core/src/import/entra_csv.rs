@@ -27,13 +27,13 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::csvutil::{self, Header, cell, csv_error, parse_csv_time, row_json};
 use super::entra::{
     ErrorInformation, Identity, ModifiedProperty, ProvisioningRecord, RawStep, StatusInfo,
 };
-use super::value::{embedded_aws_error, http_status_in_text};
 use super::{EventSink, Input};
 use crate::error::{Error, Position, Result};
+use crate::input::csvutil::{self, Header, cell, csv_error, parse_csv_time, row_json};
+use crate::input::value::{embedded_aws_error, http_status_in_text};
 use crate::model::{EntityKind, Format, Outcome, ProvisioningEvent};
 
 /// Largest decompressed size accepted for a gzip-compressed companion file.

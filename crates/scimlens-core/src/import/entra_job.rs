@@ -8,11 +8,11 @@
 //! counts in its reason ("quarantined since ..., 14 successive complete failures, last steady state
 //! ..."); a success otherwise. It is never an entity.
 
-use super::json::{JsonRecords, Layout};
-use super::lenient::lenient_record;
-use super::value::{de_text, parse_time};
 use super::{EventSink, Input, Leftovers, head_text, key_position};
 use crate::error::Result;
+use crate::input::json::{JsonRecords, Layout};
+use crate::input::lenient::lenient_record;
+use crate::input::value::{de_text, parse_time};
 use crate::model::{
     EntityRef, JOB_PAUSED, JOB_STATUS_OPERATION, Outcome, ProvisioningEvent, QUARANTINED_SINCE,
 };

@@ -11,13 +11,15 @@
 use serde_json::Value;
 
 use super::entra::split_values;
-use super::json::{JsonRecords, Layout};
-use super::lenient::lenient_record;
-use super::value::{de_text, embedded_aws_error, http_status_in_text, parse_time, value_text};
 use super::{
     EventSink, Input, Leftovers, SourceWarning, WarningKind, head_text, one_record_per_line,
 };
 use crate::error::Result;
+use crate::input::json::{JsonRecords, Layout};
+use crate::input::lenient::lenient_record;
+use crate::input::value::{
+    de_text, embedded_aws_error, http_status_in_text, parse_time, value_text,
+};
 use crate::model::{Action, EntityKind, EntityRef, Outcome, ProvisioningEvent, SentAttribute};
 
 pub fn import(input: Input, sink: &mut dyn EventSink) -> Result<()> {

@@ -25,12 +25,12 @@ use std::io::{BufRead, Read};
 
 use serde_json::Value;
 
-use super::json::MAX_RECORD_BYTES;
-use super::lenient::lenient_record;
 use super::okta::aws_detail_in_text;
-use super::value::{de_text, http_status_in_text, parse_time, value_text};
 use super::{EventSink, Input, SourceWarning, WarningKind};
 use crate::error::{Error, Position, Result};
+use crate::input::json::MAX_RECORD_BYTES;
+use crate::input::lenient::lenient_record;
+use crate::input::value::{de_text, http_status_in_text, parse_time, value_text};
 use crate::model::{
     Action, EntityKind, EntityRef, Format, Outcome, ProvisioningEvent, SentAttribute,
 };
@@ -145,7 +145,7 @@ pub fn import(format: Format, input: Input, sink: &mut dyn EventSink) -> Result<
                 "a {} log line (JSON, logfmt or plain text)",
                 format.as_str()
             ),
-            found: super::json::serde_message(&e),
+            found: crate::input::json::serde_message(&e),
         })?;
         state.line(line, text, sink)?;
     }

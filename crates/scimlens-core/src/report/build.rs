@@ -9,7 +9,7 @@ use crate::diagnose::classify::UNSPECIFIED_CANDIDATES;
 use crate::diagnose::findings::{silent_gaps, throttling_bursts};
 use crate::diagnose::fixes::fix_for_cause;
 use crate::error::Result;
-use crate::import::value::format_time;
+use crate::input::value::format_time;
 use crate::model::Idp;
 use crate::store::Workspace;
 use crate::store::entities::{self, EntityRow};
@@ -102,7 +102,7 @@ fn explain_gaps_by_quarantine(gaps: &mut [JobFinding], groups: &[entities::Conne
     const SLACK_MS: i64 = 2 * 60 * 60 * 1000;
     let ms = |t: &Option<String>| {
         t.as_deref()
-            .and_then(crate::import::value::parse_time)
+            .and_then(crate::input::value::parse_time)
             .map(|t| t.timestamp_millis())
     };
     for gap in gaps.iter_mut() {

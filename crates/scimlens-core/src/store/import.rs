@@ -18,8 +18,8 @@ use crate::diagnose::keys::entity_key;
 use crate::diagnose::{Rules, classify, classify::is_decisive};
 use crate::error::{Error, Result};
 use crate::import::plan::ImportJob;
-use crate::import::value::format_time;
 use crate::import::{EventSink, Input, SourceWarning, Tap, run_importer};
+use crate::input::value::format_time;
 use crate::model::ProvisioningEvent;
 
 /// Rows the classify thread hands the writer at a time; also the records per evidence block.

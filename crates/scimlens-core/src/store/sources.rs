@@ -4,9 +4,9 @@ use sqlx::{FromRow, SqliteConnection};
 
 use super::Workspace;
 use crate::error::Result;
-use crate::import::value::format_time;
-use crate::import::{SourceWarning, WarningKind};
+use crate::input::value::format_time;
 use crate::model::Format;
+use crate::model::{SourceWarning, WarningKind};
 use crate::report::SourceSummary;
 
 #[derive(Debug, FromRow)]

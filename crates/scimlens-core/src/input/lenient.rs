@@ -62,10 +62,10 @@ macro_rules! lenient_record {
                         // preferred; usize::MAX: not read yet).
                         let mut ranks = [usize::MAX; NAMES.len()];
                         while let Some(key) =
-                            map.next_key_seed($crate::import::lenient::KeySeed { names: NAMES, known: KNOWN })?
+                            map.next_key_seed($crate::input::lenient::KeySeed { names: NAMES, known: KNOWN })?
                         {
-                            let $crate::import::lenient::Key::Field { field, rank } = key else {
-                                if matches!(key, $crate::import::lenient::Key::Unknown) {
+                            let $crate::input::lenient::Key::Field { field, rank } = key else {
+                                if matches!(key, $crate::input::lenient::Key::Unknown) {
                                     out.unknown_keys += 1;
                                 }
                                 map.next_value::<serde::de::IgnoredAny>()?;
@@ -166,7 +166,7 @@ impl<'de> serde::de::Visitor<'de> for KeySeed {
 
 #[cfg(test)]
 mod tests {
-    use crate::import::value::de_text;
+    use crate::input::value::de_text;
 
     lenient_record! {
         struct Sample {
