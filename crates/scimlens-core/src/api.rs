@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::diagnose::{self, Rules};
+use crate::diagnose::Rules;
 use crate::error::{Error, Result};
 use crate::import::plan::plan;
 use crate::input::value::format_time;
@@ -48,7 +48,7 @@ pub async fn import_files(
         ));
     }
     let jobs = plan(&req.paths)?;
-    let rules = diagnose::rules_for(ws, &req.extra_reserved).await?;
+    let rules = crate::store::diagnosis::rules_for(ws, &req.extra_reserved).await?;
     let mut outcomes = Vec::with_capacity(jobs.len());
     let mut failure = None;
     for job in &jobs {
@@ -61,7 +61,7 @@ pub async fn import_files(
         }
     }
     let started = std::time::Instant::now();
-    let entities = diagnose::refresh(ws, &rules).await?;
+    let entities = crate::store::diagnosis::refresh(ws, &rules).await?;
     tracing::debug!(
         ms = started.elapsed().as_millis() as u64,
         entities,
@@ -79,8 +79,8 @@ pub async fn build_report(
     extra_reserved: &[String],
     now: DateTime<Utc>,
 ) -> Result<Report> {
-    let rules = diagnose::rules_for(ws, extra_reserved).await?;
-    diagnose::refresh(ws, &rules).await?;
+    let rules = crate::store::diagnosis::rules_for(ws, extra_reserved).await?;
+    crate::store::diagnosis::refresh(ws, &rules).await?;
     report::build(ws, now).await
 }
 
@@ -98,7 +98,7 @@ pub async fn add_reserved_names(ws: &Workspace, names: &[String]) -> Result<Vec<
     }
     settings::set(ws, settings::RESERVED_NAMES, &current).await?;
     let rules = Rules::new(&current);
-    diagnose::refresh(ws, &rules).await?;
+    crate::store::diagnosis::refresh(ws, &rules).await?;
     Ok(current)
 }
 

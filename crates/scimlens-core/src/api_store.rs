@@ -11,6 +11,7 @@ use ts_rs::TS;
 
 use crate::api;
 use crate::aws::{FetchOptions, FetchPhase, FetchProgress, FetchStats};
+use crate::cancel::CancelToken;
 use crate::compare::{self, CompareOptions, LogIndex, MatchKey, SnapshotDiff};
 use crate::diagnose;
 use crate::directory::mapping::AttributeMapping;
@@ -23,7 +24,6 @@ use crate::preflight;
 use crate::report::Report;
 use crate::snapshot::{self, StoreGroup, StoreSnapshot, StoreUser};
 use crate::store::directories::{self, DirectoryInfo};
-use crate::store::import::CancelToken;
 use crate::store::snapshots::{self, SnapshotInfo, SnapshotMeta, SnapshotOrigin};
 use crate::store::{Workspace, log_links, settings};
 
@@ -376,7 +376,7 @@ pub async fn compare_store(ws: &Workspace, req: &CompareReq, now: DateTime<Utc>)
     let dir_id = directory_id(ws, req.directory_id).await?;
     let snap_id = snapshot_id(ws, req.snapshot_id).await?;
     let mut report = api::build_report(ws, &req.extra_reserved, now).await?;
-    let rules = diagnose::rules_for(ws, &req.extra_reserved).await?;
+    let rules = crate::store::diagnosis::rules_for(ws, &req.extra_reserved).await?;
     let dir_info = directories::info(ws, dir_id).await?;
     let directory = directories::load(ws, dir_id).await?;
     let mapping = directories::mapping(ws, dir_info.idp).await?;
@@ -477,7 +477,7 @@ pub async fn preflight_export(
     let (mapping, rules) = match ws {
         Some(ws) => (
             directories::mapping(ws, idp).await?,
-            diagnose::rules_for(ws, &req.extra_reserved).await?,
+            crate::store::diagnosis::rules_for(ws, &req.extra_reserved).await?,
         ),
         None => (
             AttributeMapping::default_for(idp),

@@ -10,6 +10,7 @@ pub mod api;
 pub mod api_store;
 pub mod atomic;
 pub mod aws;
+pub mod cancel;
 pub mod compare;
 pub mod demo;
 pub mod diagnose;

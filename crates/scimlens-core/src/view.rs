@@ -522,8 +522,8 @@ pub async fn open_demo(dir: &Path, now: DateTime<Utc>) -> Result<Workspace> {
 mod tests {
     use super::*;
     use crate::api::ImportFilesReq;
+    use crate::cancel::CancelToken;
     use crate::report::render::ReportFormat;
-    use crate::store::import::CancelToken;
 
     fn fixture(rel: &str) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))

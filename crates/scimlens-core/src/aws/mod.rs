@@ -32,12 +32,12 @@ use ts_rs::TS;
 
 use self::errors::{CallSite, ErrorHints, Failure};
 use self::limiter::{Priority, RateLimiter};
+use crate::cancel::CancelToken;
 use crate::error::{AwsErrorKind, Error, Result};
 use crate::snapshot::{
     ExternalId, MemberId, StoreAddress, StoreGroup, StoreMembership, StoreName, StoreSnapshot,
     StoreUser, StoreValue,
 };
-use crate::store::import::CancelToken;
 
 /// The API's page size limit (MaxResults 1..=100).
 pub const PAGE_SIZE: i32 = 100;

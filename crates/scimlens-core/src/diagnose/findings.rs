@@ -1,7 +1,9 @@
 //! Job-level findings: trouble that explains many entities at once.
 
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
 use crate::input::value::format_time;
-use crate::report::{JobFinding, JobFindingKind};
 
 /// Entra's fixed cycle interval, used when the log has too few cycles to measure one.
 const DEFAULT_CYCLE_MS: i64 = 40 * 60 * 1000;
@@ -74,6 +76,25 @@ pub fn throttling_bursts(times: &[i64]) -> Vec<JobFinding> {
         }
     }
     out
+}
+
+/// Findings about the job rather than any entity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct JobFinding {
+    pub kind: JobFindingKind,
+    pub message: String,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "kebab-case")]
+pub enum JobFindingKind {
+    IncompletePage,
+    SilentGap,
+    ThrottlingBurst,
 }
 
 #[cfg(test)]

@@ -9,5 +9,3 @@ pub mod keys;
 pub use classify::{Classification, Rules, classify};
 pub mod findings;
 pub mod rollup;
-
-pub use rollup::{rebuild, refresh, rules_for};

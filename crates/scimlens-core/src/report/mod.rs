@@ -6,12 +6,14 @@ pub mod build;
 pub mod pseudonym;
 pub mod render;
 
+pub use crate::diagnose::findings::{JobFinding, JobFindingKind};
+pub use crate::store::sources::SourceSummary;
 pub use build::build;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::model::{Category, EntityKind, EntityStatus, Format};
+use crate::model::{Category, EntityKind, EntityStatus};
 
 /// Bumped whenever a field of the JSON report changes meaning or disappears.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -40,19 +42,6 @@ pub struct Report {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub preflight: Option<crate::preflight::PreflightSection>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct SourceSummary {
-    pub id: i64,
-    pub path: String,
-    pub format: Format,
-    pub records: u64,
-    pub warnings: Vec<String>,
-    pub first_time: Option<String>,
-    pub last_time: Option<String>,
-    pub imported_at: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
@@ -113,23 +102,4 @@ pub struct ConnectionFinding {
     pub last_seen: Option<String>,
     pub count: u64,
     pub fix: String,
-}
-
-/// Findings about the job rather than any entity.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct JobFinding {
-    pub kind: JobFindingKind,
-    pub message: String,
-    pub first_seen: Option<String>,
-    pub last_seen: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-#[serde(rename_all = "kebab-case")]
-pub enum JobFindingKind {
-    IncompletePage,
-    SilentGap,
-    ThrottlingBurst,
 }

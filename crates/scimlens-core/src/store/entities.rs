@@ -7,6 +7,7 @@ use sqlx::FromRow;
 
 use super::Workspace;
 use super::stats::{self, EntityStats, StatsRow};
+use crate::diagnose::rollup::LastRecord;
 use crate::error::Result;
 
 /// An entity whose status the roll-up's rules decide: one with a failing record or without an
@@ -23,36 +24,25 @@ pub struct EntityAggregate {
 impl EntityAggregate {
     /// The last record that can decide the status.
     pub fn last_decisive(&self) -> Option<LastRecord> {
-        LastRecord::of(self.stats.decisive.as_ref(), &self.decisive_format)
+        last_record(self.stats.decisive.as_ref(), &self.decisive_format)
     }
 
     /// The last failing record (the cause shown for resolved entities too).
     pub fn last_failure(&self) -> Option<LastRecord> {
-        LastRecord::of(self.stats.failure.as_ref(), &self.failure_format)
+        last_record(self.stats.failure.as_ref(), &self.failure_format)
     }
 }
 
-/// One record that decides (or explains) an entity's status.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LastRecord {
-    pub outcome: Option<String>,
-    pub category: Option<String>,
-    pub attribute: Option<String>,
-    pub message: Option<String>,
-    pub format: String,
-}
-
-impl LastRecord {
-    fn of(record: Option<&stats::LastRecord>, format: &Option<String>) -> Option<LastRecord> {
-        let r = record?;
-        Some(LastRecord {
-            outcome: r.outcome.clone(),
-            category: r.category.clone(),
-            attribute: r.attribute.clone(),
-            message: r.message.clone(),
-            format: format.clone()?,
-        })
-    }
+/// The deciding view of a stored last record, with the format of its source.
+fn last_record(record: Option<&stats::LastRecord>, format: &Option<String>) -> Option<LastRecord> {
+    let r = record?;
+    Some(LastRecord {
+        outcome: r.outcome.clone(),
+        category: r.category.clone(),
+        attribute: r.attribute.clone(),
+        message: r.message.clone(),
+        format: format.clone()?,
+    })
 }
 
 #[derive(Debug, FromRow)]

@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
@@ -14,6 +13,7 @@ use tokio::sync::mpsc;
 use super::events::{self, EventRow};
 use super::stats::{self, EntityStats, ImportAggregates};
 use super::{Workspace, sources};
+pub use crate::cancel::CancelToken;
 use crate::diagnose::keys::entity_key;
 use crate::diagnose::{Rules, classify, classify::is_decisive};
 use crate::error::{Error, Result};
@@ -28,20 +28,6 @@ const CHUNK: usize = 1000;
 /// Records the parser hands the classify thread at a time: parsed records are the largest
 /// thing in flight, so these batches are kept small.
 const BATCH: usize = 200;
-
-/// Shared cancel flag: set it from any thread; the import stops at the next record.
-#[derive(Clone, Debug, Default)]
-pub struct CancelToken(Arc<AtomicBool>);
-
-impl CancelToken {
-    pub fn cancel(&self) {
-        self.0.store(true, Ordering::Relaxed);
-    }
-
-    pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
 #[ts(export)]
@@ -407,7 +393,7 @@ pub async fn import_job(
         stats::merge_buckets(&mut conn, &aggregates.buckets).await?;
         events::correlate(&mut conn).await?;
         tracing::debug!(ms = started.elapsed().as_millis() as u64, "correlated");
-        crate::diagnose::rollup::update(&mut conn, rules).await?;
+        super::diagnosis::update(&mut conn, rules).await?;
         tracing::debug!(
             ms = started.elapsed().as_millis() as u64,
             "diagnosis updated"

@@ -7,6 +7,7 @@
 
 mod bulk;
 mod defensive;
+pub mod diagnosis;
 pub mod directories;
 pub mod entities;
 pub mod events;

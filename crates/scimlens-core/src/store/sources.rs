@@ -1,13 +1,14 @@
 //! The `sources` and `source_warnings` tables.
 
+use serde::{Deserialize, Serialize};
 use sqlx::{FromRow, SqliteConnection};
+use ts_rs::TS;
 
 use super::Workspace;
 use crate::error::Result;
 use crate::input::value::format_time;
 use crate::model::Format;
 use crate::model::{SourceWarning, WarningKind};
-use crate::report::SourceSummary;
 
 #[derive(Debug, FromRow)]
 struct SourceRow {
@@ -138,4 +139,17 @@ pub async fn rename(ws: &Workspace, from: &str, to: &str) -> Result<()> {
         .execute(ws.pool())
         .await?;
     Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SourceSummary {
+    pub id: i64,
+    pub path: String,
+    pub format: Format,
+    pub records: u64,
+    pub warnings: Vec<String>,
+    pub first_time: Option<String>,
+    pub last_time: Option<String>,
+    pub imported_at: String,
 }

@@ -476,7 +476,7 @@ async fn the_diagnosis_imports_keep_up_equals_one_rebuilt_from_every_record() {
         "correlation joins records of several sources into one entity"
     );
 
-    scimlens_core::diagnose::rebuild(&forward, &rules)
+    scimlens_core::store::diagnosis::rebuild(&forward, &rules)
         .await
         .unwrap();
     assert_eq!(diagnosis(&forward).await, kept);
