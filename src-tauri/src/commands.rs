@@ -13,12 +13,12 @@ use scimlens_core::api_store::{
 };
 use scimlens_core::aws::{FetchOptions, FetchProgress};
 use scimlens_core::compare::CompareSection;
+use scimlens_core::db::directories::DirectoryInfo;
+use scimlens_core::db::snapshots::SnapshotInfo;
+use scimlens_core::import::pipeline::ImportProgress;
 use scimlens_core::report::Report;
 use scimlens_core::report::SourceSummary;
 use scimlens_core::report::render::ReportFormat;
-use scimlens_core::store::directories::DirectoryInfo;
-use scimlens_core::store::import::ImportProgress;
-use scimlens_core::store::snapshots::SnapshotInfo;
 use scimlens_core::view::{
     self, CategoryInfo, ExportReq, ExportRes, Overview, ProblemPage, ProblemQuery, RootCauseView,
 };

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
-use scimlens_core::store::Workspace;
-use scimlens_core::store::import::CancelToken;
+use scimlens_core::db::Workspace;
+use scimlens_core::import::pipeline::CancelToken;
 use scimlens_core::{Error, Result, view};
 use serde::Serialize;
 use tauri::Manager;

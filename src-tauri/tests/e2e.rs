@@ -26,8 +26,8 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use scimlens_core::api::{self, ImportFilesReq};
 use scimlens_core::api_store::{self, CompareReq, PreflightReq};
 use scimlens_core::report::render::{ReportFormat, render};
-use scimlens_core::store::Workspace;
-use scimlens_core::store::import::CancelToken;
+use scimlens_core::db::Workspace;
+use scimlens_core::import::pipeline::CancelToken;
 use scimlens_core::view;
 
 const DRIVER_PORT: u16 = 4444;

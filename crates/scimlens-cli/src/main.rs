@@ -14,12 +14,12 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use scimlens_core::api::{self, ImportFilesReq};
 use scimlens_core::api_store::{self, CompareReq, PreflightReq};
+use scimlens_core::db::Workspace;
+use scimlens_core::import::pipeline::{CancelToken, ImportOutcome, ImportProgress};
 use scimlens_core::model::Category;
 use scimlens_core::report::Report;
 use scimlens_core::report::pseudonym::new_key;
 use scimlens_core::report::render::{ReportFormat, pseudonymize, render};
-use scimlens_core::store::Workspace;
-use scimlens_core::store::import::{CancelToken, ImportOutcome, ImportProgress};
 
 use cli::{Cli, Command, FailOn, OutputArgs};
 
@@ -95,7 +95,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Sources { format } => {
             let ws = open_existing(&cli.workspace).await?;
-            let sources = scimlens_core::store::sources::list(&ws).await?;
+            let sources = scimlens_core::db::sources::list(&ws).await?;
             if format.as_deref() == Some("json") {
                 outln!("{}", scimlens_core::report::render::json_pretty(&sources)?);
             } else if sources.is_empty() {

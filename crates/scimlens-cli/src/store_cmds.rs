@@ -12,11 +12,11 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use scimlens_core::api_store::{self, CompareReq, MappingEdit, PreflightReq};
 use scimlens_core::aws::{FetchOptions, FetchProgress};
 use scimlens_core::compare::{CompareState, MatchKey};
+use scimlens_core::db::Workspace;
 use scimlens_core::directory::DirectoryIdp;
+use scimlens_core::import::pipeline::CancelToken;
 use scimlens_core::model::EntityKind;
 use scimlens_core::report::render::ReportFormat;
-use scimlens_core::store::Workspace;
-use scimlens_core::store::import::CancelToken;
 
 use crate::cli::{OutputArgs, PseudonymizeArgs, ReservedArgs};
 

@@ -9,7 +9,7 @@
 
 use std::time::Instant;
 
-use scimlens_core::store::Workspace;
+use scimlens_core::db::Workspace;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -20,11 +20,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let records: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
         .fetch_one(ws.pool())
         .await?;
-    let rules = scimlens_core::store::diagnosis::rules_for(&ws, &[]).await?;
+    let rules = scimlens_core::db::diagnosis::rules_for(&ws, &[]).await?;
     let other_rules =
-        scimlens_core::store::diagnosis::rules_for(&ws, &["scimlens-bench-reserved".to_string()])
+        scimlens_core::db::diagnosis::rules_for(&ws, &["scimlens-bench-reserved".to_string()])
             .await?;
-    scimlens_core::store::diagnosis::refresh(&ws, &rules).await?;
+    scimlens_core::db::diagnosis::refresh(&ws, &rules).await?;
 
     let report = async || -> Result<f64, Box<dyn std::error::Error>> {
         let t = Instant::now();
@@ -42,14 +42,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
         let changed = if round % 2 == 0 { &other_rules } else { &rules };
         let t = Instant::now();
-        scimlens_core::store::diagnosis::refresh(&ws, changed).await?;
+        scimlens_core::db::diagnosis::refresh(&ws, changed).await?;
         best[1] = best[1].min(t.elapsed().as_secs_f64() + report().await?);
 
         let t = Instant::now();
-        entities = scimlens_core::store::diagnosis::rebuild(&ws, changed).await?;
+        entities = scimlens_core::db::diagnosis::rebuild(&ws, changed).await?;
         best[2] = best[2].min(t.elapsed().as_secs_f64() + report().await?);
     }
-    scimlens_core::store::diagnosis::refresh(&ws, &rules).await?;
+    scimlens_core::db::diagnosis::refresh(&ws, &rules).await?;
     println!(
         "{{\"records\": {records}, \"entities\": {entities}, \"report_seconds\": {:.3}, \
          \"rules_change_seconds\": {:.3}, \"from_scratch_seconds\": {:.3}}}",

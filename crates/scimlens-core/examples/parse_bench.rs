@@ -4,9 +4,9 @@
 use std::time::Instant;
 
 use scimlens_core::diagnose::Rules;
+use scimlens_core::import::pipeline::to_row;
 use scimlens_core::import::{EventSink, Input, SourceWarning, detect, run_importer};
 use scimlens_core::model::ProvisioningEvent;
-use scimlens_core::store::import::to_row;
 
 struct Count {
     n: u64,

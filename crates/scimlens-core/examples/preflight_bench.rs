@@ -12,12 +12,12 @@ use std::time::Instant;
 
 use chrono::Utc;
 use scimlens_core::api_store::{self, CompareReq, PreflightReq};
-use scimlens_core::snapshot::{
+use scimlens_core::db::Workspace;
+use scimlens_core::db::snapshots::{self, SnapshotMeta, SnapshotOrigin};
+use scimlens_core::identity_store::{
     ExternalId, MemberId, StoreGroup, StoreMembership, StoreName, StoreSnapshot, StoreUser,
     StoreValue,
 };
-use scimlens_core::store::Workspace;
-use scimlens_core::store::snapshots::{self, SnapshotMeta, SnapshotOrigin};
 
 /// Which rule user `i` breaks, if any (about 1 in 100).
 fn broken(i: usize) -> Option<&'static str> {

@@ -7,15 +7,15 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::db::sources::ms_to_text;
+use crate::db::{Workspace, entities, events};
 use crate::diagnose::Rules;
 use crate::error::{Error, Result};
+use crate::import::pipeline::{CancelToken, ImportOutcome, ImportProgress, import_job};
 use crate::import::plan::plan;
 use crate::input::value::format_time;
 use crate::model::{Category, EntityKind, EntityStatus, SentAttribute, Step};
 use crate::report::{self, Report};
-use crate::store::import::{CancelToken, ImportOutcome, ImportProgress, import_job};
-use crate::store::sources::ms_to_text;
-use crate::store::{Workspace, entities, events};
 
 #[derive(Debug, Clone, Default)]
 pub struct ImportFilesReq {
@@ -48,7 +48,7 @@ pub async fn import_files(
         ));
     }
     let jobs = plan(&req.paths)?;
-    let rules = crate::store::diagnosis::rules_for(ws, &req.extra_reserved).await?;
+    let rules = crate::db::diagnosis::rules_for(ws, &req.extra_reserved).await?;
     let mut outcomes = Vec::with_capacity(jobs.len());
     let mut failure = None;
     for job in &jobs {
@@ -61,7 +61,7 @@ pub async fn import_files(
         }
     }
     let started = std::time::Instant::now();
-    let entities = crate::store::diagnosis::refresh(ws, &rules).await?;
+    let entities = crate::db::diagnosis::refresh(ws, &rules).await?;
     tracing::debug!(
         ms = started.elapsed().as_millis() as u64,
         entities,
@@ -79,14 +79,14 @@ pub async fn build_report(
     extra_reserved: &[String],
     now: DateTime<Utc>,
 ) -> Result<Report> {
-    let rules = crate::store::diagnosis::rules_for(ws, extra_reserved).await?;
-    crate::store::diagnosis::refresh(ws, &rules).await?;
+    let rules = crate::db::diagnosis::rules_for(ws, extra_reserved).await?;
+    crate::db::diagnosis::refresh(ws, &rules).await?;
     report::build(ws, now).await
 }
 
 /// Adds names to the workspace's reserved-name list (kept in the workspace).
 pub async fn add_reserved_names(ws: &Workspace, names: &[String]) -> Result<Vec<String>> {
-    use crate::store::settings;
+    use crate::db::settings;
     let mut current: Vec<String> = settings::get(ws, settings::RESERVED_NAMES)
         .await?
         .unwrap_or_default();
@@ -98,7 +98,7 @@ pub async fn add_reserved_names(ws: &Workspace, names: &[String]) -> Result<Vec<
     }
     settings::set(ws, settings::RESERVED_NAMES, &current).await?;
     let rules = Rules::new(&current);
-    crate::store::diagnosis::refresh(ws, &rules).await?;
+    crate::db::diagnosis::refresh(ws, &rules).await?;
     Ok(current)
 }
 
@@ -171,12 +171,12 @@ pub async fn get_entity(ws: &Workspace, key: &str) -> Result<EntityDetail> {
         })?;
     let rows = events::timeline(ws, &row.entity_key, TIMELINE_LIMIT).await?;
     // Records of one entity often share a block: unpack each block once.
-    let mut blocks: std::collections::HashMap<i64, Vec<crate::store::evidence::Evidence>> =
+    let mut blocks: std::collections::HashMap<i64, Vec<crate::db::evidence::Evidence>> =
         std::collections::HashMap::new();
     let mut timeline = Vec::with_capacity(rows.len());
     for r in rows {
         if let std::collections::hash_map::Entry::Vacant(slot) = blocks.entry(r.block_id) {
-            slot.insert(crate::store::evidence::load_block(ws, r.block_id).await?);
+            slot.insert(crate::db::evidence::load_block(ws, r.block_id).await?);
         }
         let evidence = blocks[&r.block_id]
             .get(r.block_index as usize)

@@ -13,19 +13,19 @@ use crate::api;
 use crate::aws::{FetchOptions, FetchPhase, FetchProgress, FetchStats};
 use crate::cancel::CancelToken;
 use crate::compare::{self, CompareOptions, LogIndex, MatchKey, SnapshotDiff};
+use crate::db::directories::{self, DirectoryInfo};
+use crate::db::snapshots::{self, SnapshotInfo, SnapshotMeta, SnapshotOrigin};
+use crate::db::{Workspace, log_links, settings};
 use crate::diagnose;
 use crate::directory::mapping::AttributeMapping;
 use crate::directory::{self, DirectoryIdp};
 use crate::error::{Error, Result};
+use crate::identity_store::{self, StoreGroup, StoreSnapshot, StoreUser};
 use crate::input::Input;
 use crate::input::value::format_time;
 use crate::model::EntityKind;
 use crate::preflight;
 use crate::report::Report;
-use crate::snapshot::{self, StoreGroup, StoreSnapshot, StoreUser};
-use crate::store::directories::{self, DirectoryInfo};
-use crate::store::snapshots::{self, SnapshotInfo, SnapshotMeta, SnapshotOrigin};
-use crate::store::{Workspace, log_links, settings};
 
 /// What a shell asks a fetch for (the app's fetch dialog; the CLI's flags). Credentials are
 /// never part of it: they come from the standard AWS chain.
@@ -174,7 +174,8 @@ pub(crate) async fn import_store_files_as(
                     crate::input::MAX_HELD_INPUT_BYTES,
                     "an identity store snapshot",
                 );
-                warnings.extend(snapshot::read_cli_json(path, input.reader, &mut snap)?.warnings);
+                warnings
+                    .extend(identity_store::read_cli_json(path, input.reader, &mut snap)?.warnings);
             }
             Ok((snap, warnings))
         })
@@ -206,7 +207,7 @@ pub(crate) async fn import_store_files_as(
 pub async fn export_store(ws: &Workspace, id: Option<i64>, dir: &Path) -> Result<Vec<PathBuf>> {
     let id = snapshot_id(ws, id).await?;
     let snap = snapshots::load(ws, id).await?;
-    snapshot::write_cli_json(&snap, dir)
+    identity_store::write_cli_json(&snap, dir)
 }
 
 pub async fn list_snapshots(ws: &Workspace) -> Result<Vec<SnapshotInfo>> {
@@ -376,7 +377,7 @@ pub async fn compare_store(ws: &Workspace, req: &CompareReq, now: DateTime<Utc>)
     let dir_id = directory_id(ws, req.directory_id).await?;
     let snap_id = snapshot_id(ws, req.snapshot_id).await?;
     let mut report = api::build_report(ws, &req.extra_reserved, now).await?;
-    let rules = crate::store::diagnosis::rules_for(ws, &req.extra_reserved).await?;
+    let rules = crate::db::diagnosis::rules_for(ws, &req.extra_reserved).await?;
     let dir_info = directories::info(ws, dir_id).await?;
     let directory = directories::load(ws, dir_id).await?;
     let mapping = directories::mapping(ws, dir_info.idp).await?;
@@ -477,7 +478,7 @@ pub async fn preflight_export(
     let (mapping, rules) = match ws {
         Some(ws) => (
             directories::mapping(ws, idp).await?,
-            crate::store::diagnosis::rules_for(ws, &req.extra_reserved).await?,
+            crate::db::diagnosis::rules_for(ws, &req.extra_reserved).await?,
         ),
         None => (
             AttributeMapping::default_for(idp),

@@ -14,14 +14,14 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::db::directories::DirectoryInfo;
+use crate::db::log_links::LoggedEntity;
+use crate::db::snapshots::SnapshotInfo;
 use crate::diagnose::Rules;
 use crate::directory::mapping::{Attr, AttributeMapping, Mapped, Mapper};
 use crate::directory::{Directory, DirectoryIdp, MemberKind};
+use crate::identity_store::{StoreGroup, StoreSnapshot, StoreUser, primary_value};
 use crate::model::{Category, EntityKind, EntityStatus};
-use crate::snapshot::{StoreGroup, StoreSnapshot, StoreUser, primary_value};
-use crate::store::directories::DirectoryInfo;
-use crate::store::log_links::LoggedEntity;
-use crate::store::snapshots::SnapshotInfo;
 
 /// Where an entity stands. The names are the report's categories.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
@@ -354,7 +354,7 @@ fn evidence(e: &LoggedEntity) -> LogEvidence {
         message: e.message.clone(),
         events: e.events as u64,
         failures: e.failures as u64,
-        last_seen: crate::store::sources::ms_to_text(e.last_seen),
+        last_seen: crate::db::sources::ms_to_text(e.last_seen),
     }
 }
 

@@ -10,12 +10,12 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use crate::api::{self, ImportFilesReq, ImportFilesRes};
+use crate::db::directories::{self, DirectoryInfo};
+use crate::db::snapshots::{self, SnapshotInfo};
+use crate::db::{Workspace, sources};
 use crate::error::{Error, Result};
+use crate::import::pipeline::{CancelToken, ImportOutcome};
 use crate::input::value::format_time;
-use crate::store::directories::{self, DirectoryInfo};
-use crate::store::import::{CancelToken, ImportOutcome};
-use crate::store::snapshots::{self, SnapshotInfo};
-use crate::store::{Workspace, sources};
 
 /// One demo file: its name in the set (a path relative to where the set is written, and what
 /// the workspace shows for it) and its bytes.

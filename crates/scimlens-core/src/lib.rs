@@ -23,8 +23,9 @@ pub mod model;
 pub mod preflight;
 pub(crate) mod redact;
 pub mod report;
-pub mod snapshot;
-pub mod store;
+
+pub mod db;
+pub mod identity_store;
 pub mod view;
 
 pub use error::{Error, ErrorCode, Result};

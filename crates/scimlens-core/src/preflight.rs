@@ -17,6 +17,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::db::snapshots::SnapshotInfo;
 use crate::diagnose::Rules;
 use crate::diagnose::classify::{
     EMPTY_VALUE, has_control_character, name_violation, reclassify_reserved,
@@ -24,11 +25,10 @@ use crate::diagnose::classify::{
 use crate::diagnose::fixes::fix_for_cause;
 use crate::directory::mapping::{Attr, AttributeMapping, Mapped, Mapper};
 use crate::directory::{Directory, DirectoryFormat, DirectoryIdp, MemberKind};
+use crate::identity_store::StoreSnapshot;
 use crate::input::value::format_time;
 use crate::model::{Category, EntityKind, EntityStatus};
 use crate::report::{EntityIds, Report, ReportEntity, RootCause, SCHEMA_VERSION, Totals};
-use crate::snapshot::StoreSnapshot;
-use crate::store::snapshots::SnapshotInfo;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -646,7 +646,7 @@ pub fn preflight(
             let name = u.first(um, Attr::UserName);
             // Same object when the store carries the IdP's externalId, or, with no externalId
             // mapped, when the userName agrees (SCIM then updates rather than creates).
-            let owns = |su: &crate::snapshot::StoreUser| match ext {
+            let owns = |su: &crate::identity_store::StoreUser| match ext {
                 Some(e) => su.external_ids.iter().any(|x| x.id.eq_ignore_ascii_case(e)),
                 None => name
                     .zip(su.user_name.as_deref())
@@ -993,7 +993,7 @@ pub fn pseudonymize(s: &mut PreflightSection, p: &dyn Fn(&str) -> String) {
 mod tests {
     use super::*;
     use crate::directory::{DirectoryEntry, DirectoryMember};
-    use crate::snapshot::{ExternalId, StoreGroup, StoreUser};
+    use crate::identity_store::{ExternalId, StoreGroup, StoreUser};
 
     fn user(pairs: &[(&str, &str)]) -> DirectoryEntry {
         let mut e = DirectoryEntry::default();

@@ -1,7 +1,7 @@
 //! View models for the desktop app: the overview, one page of problem entities, the root
 //! causes, the sources, the category catalogue and the report export. Each function is one
 //! operation over an open [`Workspace`] and reads the materialized diagnosis with paged SQL
-//! (`store::view_queries`), so every view stays fast with a million records imported. The
+//! (`db::view_queries`), so every view stays fast with a million records imported. The
 //! overview and export reuse the report's own pieces so the app and the CLI agree.
 
 use std::collections::HashMap;
@@ -12,14 +12,14 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::api;
+use crate::db::sources::ms_to_text;
+use crate::db::view_queries::{self as q, ProblemFilter, SortColumn};
+use crate::db::{Workspace, entities, settings, sources};
 use crate::diagnose::classify::UNSPECIFIED_CANDIDATES;
 use crate::error::Result;
 use crate::model::{Category, EntityKind, EntityStatus};
 use crate::report::render::{ReportFormat, pseudonymize, render};
 use crate::report::{ConnectionFinding, JobFinding, SourceSummary, Totals};
-use crate::store::sources::ms_to_text;
-use crate::store::view_queries::{self as q, ProblemFilter, SortColumn};
-use crate::store::{Workspace, entities, settings, sources};
 
 /// Bars the failures chart can show legibly; longer histories are merged into this many.
 pub const MAX_TIMELINE_BUCKETS: usize = 120;

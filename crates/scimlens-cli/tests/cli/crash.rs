@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use scimlens_core::store::Workspace;
+use scimlens_core::db::Workspace;
 
 #[test]
 fn a_fetch_killed_at_any_moment_stores_its_snapshot_whole_or_not_at_all() {

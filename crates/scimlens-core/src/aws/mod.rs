@@ -34,7 +34,7 @@ use self::errors::{CallSite, ErrorHints, Failure};
 use self::limiter::{Priority, RateLimiter};
 use crate::cancel::CancelToken;
 use crate::error::{AwsErrorKind, Error, Result};
-use crate::snapshot::{
+use crate::identity_store::{
     ExternalId, MemberId, StoreAddress, StoreGroup, StoreMembership, StoreName, StoreSnapshot,
     StoreUser, StoreValue,
 };

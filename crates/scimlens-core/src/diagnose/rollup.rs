@@ -1,6 +1,6 @@
 //! Roll-up: from an entity's last records to its status, name, cause and fix (the last
 //! decisive record decides; reads decide nothing). Pure: the workspace gathers the facts and
-//! stores the decision (`store::diagnosis`).
+//! stores the decision (`db::diagnosis`).
 
 use super::Rules;
 use super::classify::reclassify_reserved;

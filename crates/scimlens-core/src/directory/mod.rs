@@ -287,7 +287,7 @@ pub fn detect_bytes(path: &Path, head: &[u8]) -> Result<DirectoryFormat> {
                 return Ok(DirectoryFormat::EntraGraphUsers);
             }
         }
-        if crate::snapshot::looks_like_cli_json(trimmed) {
+        if crate::identity_store::looks_like_cli_json(trimmed) {
             return Err(unknown(
                 "this is AWS identity store output (aws identitystore list-*): import it as a store \
                  snapshot (scimlens store-import), not as a directory",

@@ -10,6 +10,7 @@ pub mod entra;
 pub mod entra_csv;
 pub mod entra_job;
 pub mod okta;
+pub mod pipeline;
 pub mod plan;
 pub mod synctools;
 
@@ -178,7 +179,7 @@ fn what_else(path: &Path, raw: &[u8], head: &str) -> Option<String> {
                 .to_string(),
         );
     }
-    if crate::snapshot::looks_like_cli_json(head) {
+    if crate::identity_store::looks_like_cli_json(head) {
         return Some(
             "identity store output (aws identitystore list-users, list-groups or \
              list-group-memberships), not a log: import it as a store snapshot with scimlens \

@@ -5,15 +5,15 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use super::*;
+use crate::db::Workspace;
+use crate::db::entities::{self, EntityRow};
+use crate::db::sources::{self, ms_to_text};
 use crate::diagnose::classify::UNSPECIFIED_CANDIDATES;
 use crate::diagnose::findings::{silent_gaps, throttling_bursts};
 use crate::diagnose::fixes::fix_for_cause;
 use crate::error::Result;
 use crate::input::value::format_time;
 use crate::model::Idp;
-use crate::store::Workspace;
-use crate::store::entities::{self, EntityRow};
-use crate::store::sources::{self, ms_to_text};
 
 /// Reads the materialized diagnosis of `ws` into a report. Call `diagnose::refresh` first.
 pub async fn build(ws: &Workspace, now: DateTime<Utc>) -> Result<Report> {

@@ -6,8 +6,8 @@ pub mod build;
 pub mod pseudonym;
 pub mod render;
 
+pub use crate::db::sources::SourceSummary;
 pub use crate::diagnose::findings::{JobFinding, JobFindingKind};
-pub use crate::store::sources::SourceSummary;
 pub use build::build;
 
 use serde::{Deserialize, Serialize};

@@ -17,10 +17,10 @@ use chrono::{TimeZone, Utc};
 use scimlens_core::api_store::{self, CompareReq, PreflightReq};
 use scimlens_core::aws::{FetchOptions, StaticCredentials};
 use scimlens_core::compare::{CompareState, MatchKey, NotProvisionedReason};
+use scimlens_core::db::Workspace;
 use scimlens_core::error::{AwsErrorKind, Error};
+use scimlens_core::import::pipeline::CancelToken;
 use scimlens_core::model::{Category, EntityKind};
-use scimlens_core::store::Workspace;
-use scimlens_core::store::import::CancelToken;
 
 use crate::moto::{MEMBERSHIPS, TEAMS, USERS, free_port, sdk_config, seed, start_moto, user_name};
 

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use chrono::{TimeZone, Utc};
 use scimlens_core::api::{self, ImportFilesReq};
 use scimlens_core::api_store;
-use scimlens_core::store::Workspace;
-use scimlens_core::store::import::CancelToken;
+use scimlens_core::db::Workspace;
+use scimlens_core::import::pipeline::CancelToken;
 use sqlx::Connection;
 
 fn fixture(rel: &str) -> PathBuf {

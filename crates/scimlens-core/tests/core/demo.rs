@@ -109,7 +109,7 @@ async fn the_demo_shows_its_files_by_their_names_in_the_set() {
 
 #[tokio::test]
 async fn preflight_without_a_file_needs_a_directory_import() {
-    let ws = scimlens_core::store::Workspace::in_memory().await.unwrap();
+    let ws = scimlens_core::db::Workspace::in_memory().await.unwrap();
     let err = api_store::preflight_export(Some(&ws), &PreflightReq::default(), now())
         .await
         .unwrap_err();

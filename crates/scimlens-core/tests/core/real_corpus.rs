@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use chrono::{TimeZone, Utc};
 use scimlens_core::Error;
 use scimlens_core::api::{self, ImportFilesReq};
+use scimlens_core::db::Workspace;
+use scimlens_core::import::pipeline::{CancelToken, ImportOutcome};
 use scimlens_core::model::{Category, EntityKind, EntityStatus, Format};
 use scimlens_core::report::{ConnectionFinding, Report, ReportEntity};
-use scimlens_core::store::Workspace;
-use scimlens_core::store::import::{CancelToken, ImportOutcome};
 
 fn real(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 use chrono::{TimeZone, Utc};
 use scimlens_core::api::{self, ImportFilesReq};
+use scimlens_core::db::Workspace;
+use scimlens_core::import::pipeline::CancelToken;
 use scimlens_core::report::Report;
-use scimlens_core::store::Workspace;
-use scimlens_core::store::import::CancelToken;
 use serde_json::Value;
 
 /// Where a file's records are, which decides how it can be rewritten.

@@ -7,8 +7,8 @@ use std::time::SystemTime;
 
 use chrono::{TimeZone, Utc};
 use scimlens_core::api::{self, ImportFilesReq};
-use scimlens_core::store::import::CancelToken;
-use scimlens_core::store::{self, Workspace};
+use scimlens_core::db::{self, Workspace};
+use scimlens_core::import::pipeline::CancelToken;
 use scimlens_core::{Error, ErrorCode};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{Connection, Executor};
@@ -218,7 +218,7 @@ async fn a_workspace_of_a_newer_schema_is_refused_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("newer.sqlite");
     workspace_with_records(&path).await;
-    let newer = store::schema_version() + 1;
+    let newer = db::schema_version() + 1;
     run(&path, &format!("PRAGMA user_version = {newer}")).await;
     let err = Workspace::open(&path).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::WorkspaceTooNew);
@@ -265,10 +265,10 @@ async fn an_older_unstamped_workspace_is_accepted_and_stamped() {
     );
     assert_eq!(
         i64::from(i32::from_be_bytes(header[60..64].try_into().unwrap())),
-        store::schema_version(),
+        db::schema_version(),
         "schema version in the file's header"
     );
-    assert_eq!(store::APPLICATION_ID, i32::from_be_bytes(*b"SCML"));
+    assert_eq!(db::APPLICATION_ID, i32::from_be_bytes(*b"SCML"));
 }
 
 #[tokio::test]

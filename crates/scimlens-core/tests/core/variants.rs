@@ -189,9 +189,9 @@ fn unknown_fields_are_counted_as_a_warning_not_an_error() {
 async fn a_quarantined_job_status_is_a_connection_finding_and_explains_the_silent_gap() {
     use chrono::TimeZone;
     use scimlens_core::api::{self, ImportFilesReq};
+    use scimlens_core::db::Workspace;
+    use scimlens_core::import::pipeline::{CancelToken, ImportOutcome};
     use scimlens_core::model::Category;
-    use scimlens_core::store::Workspace;
-    use scimlens_core::store::import::{CancelToken, ImportOutcome};
 
     let dir = tempfile::tempdir().unwrap();
     let ws = Workspace::open(&dir.path().join("ws.sqlite"))
@@ -270,8 +270,8 @@ async fn records_of_the_same_time_decide_alike_in_either_order() {
     // and `failing` newest first.
     use chrono::TimeZone;
     use scimlens_core::api::{self, ImportFilesReq};
-    use scimlens_core::store::Workspace;
-    use scimlens_core::store::import::CancelToken;
+    use scimlens_core::db::Workspace;
+    use scimlens_core::import::pipeline::CancelToken;
 
     let text = std::fs::read_to_string(fixture(
         "real/entra-diagnostic/elastic-provisioninglogs-raw.log",

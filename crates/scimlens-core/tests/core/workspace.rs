@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::{TimeZone, Utc};
 use scimlens_core::api::{self, ImportFilesReq};
+use scimlens_core::db::Workspace;
+use scimlens_core::import::pipeline::{CancelToken, ImportOutcome};
 use scimlens_core::model::{Category, EntityStatus};
 use scimlens_core::report::Report;
-use scimlens_core::store::Workspace;
-use scimlens_core::store::import::{CancelToken, ImportOutcome};
 use scimlens_core::{Error, ErrorCode};
 
 fn fixture(rel: &str) -> PathBuf {
@@ -476,7 +476,7 @@ async fn the_diagnosis_imports_keep_up_equals_one_rebuilt_from_every_record() {
         "correlation joins records of several sources into one entity"
     );
 
-    scimlens_core::store::diagnosis::rebuild(&forward, &rules)
+    scimlens_core::db::diagnosis::rebuild(&forward, &rules)
         .await
         .unwrap();
     assert_eq!(diagnosis(&forward).await, kept);

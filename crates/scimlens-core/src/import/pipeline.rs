@@ -10,15 +10,15 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 
-use super::events::{self, EventRow};
-use super::stats::{self, EntityStats, ImportAggregates};
-use super::{Workspace, sources};
+use super::plan::ImportJob;
+use super::{EventSink, Input, SourceWarning, Tap, run_importer};
 pub use crate::cancel::CancelToken;
+use crate::db::events::{self, EventRow};
+use crate::db::stats::{self, EntityStats, ImportAggregates};
+use crate::db::{Workspace, sources};
 use crate::diagnose::keys::entity_key;
 use crate::diagnose::{Rules, classify, classify::is_decisive};
 use crate::error::{Error, Result};
-use crate::import::plan::ImportJob;
-use crate::import::{EventSink, Input, SourceWarning, Tap, run_importer};
 use crate::input::value::format_time;
 use crate::model::ProvisioningEvent;
 
@@ -195,7 +195,7 @@ impl RowSink {
             return Ok(());
         }
         let mut rows = std::mem::replace(&mut self.rows, Vec::with_capacity(CHUNK));
-        let block = super::evidence::pack(rows.iter().map(|r| &r.evidence));
+        let block = crate::db::evidence::pack(rows.iter().map(|r| &r.evidence));
         for r in &mut rows {
             r.evidence = Default::default();
         }
@@ -264,7 +264,7 @@ pub fn to_row(seq: i64, mut event: ProvisioningEvent, rules: &Rules) -> EventRow
         message,
         decisive,
         entity_key: key,
-        evidence: super::evidence::Evidence {
+        evidence: crate::db::evidence::Evidence {
             raw,
             attributes: if attributes.is_empty() {
                 String::new()
@@ -309,7 +309,7 @@ pub async fn import_job(
     let (tx, mut rx) = mpsc::channel::<Msg>(2);
 
     let mut conn = ws.pool().acquire().await?;
-    super::begin_immediate(&mut conn).await?;
+    crate::db::begin_immediate(&mut conn).await?;
     let placeholder = async {
         stats::begin_dirty(&mut conn).await?;
         let deferred = events::defer_indexes_if_empty(&mut conn).await?;
@@ -393,7 +393,7 @@ pub async fn import_job(
         stats::merge_buckets(&mut conn, &aggregates.buckets).await?;
         events::correlate(&mut conn).await?;
         tracing::debug!(ms = started.elapsed().as_millis() as u64, "correlated");
-        super::diagnosis::update(&mut conn, rules).await?;
+        crate::db::diagnosis::update(&mut conn, rules).await?;
         tracing::debug!(
             ms = started.elapsed().as_millis() as u64,
             "diagnosis updated"

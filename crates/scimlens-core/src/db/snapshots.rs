@@ -8,7 +8,7 @@ use ts_rs::TS;
 
 use super::Workspace;
 use crate::error::{Error, Result};
-use crate::snapshot::{StoreGroup, StoreMembership, StoreSnapshot, StoreUser};
+use crate::identity_store::{StoreGroup, StoreMembership, StoreSnapshot, StoreUser};
 
 /// Where a snapshot came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -287,7 +287,7 @@ pub async fn load(ws: &Workspace, id: i64) -> Result<StoreSnapshot> {
                 identity_store_id: info.identity_store_id.clone(),
                 membership_id,
                 group_id,
-                member_id: crate::snapshot::MemberId {
+                member_id: crate::identity_store::MemberId {
                     user_id: Some(user_id),
                 },
             })

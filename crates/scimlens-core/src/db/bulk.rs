@@ -206,7 +206,7 @@ fn error(db: NonNull<ffi::sqlite3>, rc: c_int) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Workspace;
+    use crate::db::Workspace;
 
     async fn scratch() -> (Workspace, sqlx::pool::PoolConnection<sqlx::Sqlite>) {
         let ws = Workspace::in_memory().await.unwrap();

@@ -12,7 +12,6 @@ pub mod directories;
 pub mod entities;
 pub mod events;
 pub mod evidence;
-pub mod import;
 pub mod log_links;
 pub mod settings;
 pub mod snapshots;

@@ -1,7 +1,7 @@
 //! The `entities` table: the materialized diagnosis, one row per user, group or unidentified
 //! failure. Kept up to date entity by entity: an import (or a change of the rules) marks the
 //! entities it touches in `temp.dirty_entities`, and [`decide_dirty`] rewrites just those rows
-//! from their `entity_stats` (see `store::stats`).
+//! from their `entity_stats` (see `db::stats`).
 
 use sqlx::FromRow;
 
