@@ -7,10 +7,13 @@
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
-use scimlens_core::api::{self, EntityDetail, ImportFilesReq, ImportFilesRes};
-use scimlens_core::api_store::{
+use scimlens_core::api::identity_store::{
     self, CompareReq, FetchChoices, FetchStoreReq, FetchStoreRes, PreflightReq, StoreObjects,
 };
+use scimlens_core::api::views::{
+    self, CategoryInfo, ExportReq, ExportRes, Overview, ProblemPage, ProblemQuery, RootCauseView,
+};
+use scimlens_core::api::{self, EntityDetail, ImportFilesReq, ImportFilesRes};
 use scimlens_core::aws::{FetchOptions, FetchProgress};
 use scimlens_core::compare::CompareSection;
 use scimlens_core::db::directories::DirectoryInfo;
@@ -19,9 +22,6 @@ use scimlens_core::import::pipeline::ImportProgress;
 use scimlens_core::report::Report;
 use scimlens_core::report::SourceSummary;
 use scimlens_core::report::render::ReportFormat;
-use scimlens_core::view::{
-    self, CategoryInfo, ExportReq, ExportRes, Overview, ProblemPage, ProblemQuery, RootCauseView,
-};
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::{DragDropEvent, Emitter, Manager, Runtime, State, Webview, WebviewEvent};
@@ -108,25 +108,25 @@ pub fn cancel_import(state: State<'_, AppState>) {
 #[tauri::command]
 pub async fn overview(state: State<'_, AppState>) -> Res<Overview> {
     let (ws, _) = state.workspace().await?;
-    Ok(view::overview(&ws).await?)
+    Ok(views::overview(&ws).await?)
 }
 
 #[tauri::command]
 pub async fn problems_page(state: State<'_, AppState>, query: ProblemQuery) -> Res<ProblemPage> {
     let (ws, _) = state.workspace().await?;
-    Ok(view::problems_page(&ws, &query).await?)
+    Ok(views::problems_page(&ws, &query).await?)
 }
 
 #[tauri::command]
 pub async fn root_causes(state: State<'_, AppState>) -> Res<Vec<RootCauseView>> {
     let (ws, _) = state.workspace().await?;
-    Ok(view::root_causes(&ws).await?)
+    Ok(views::root_causes(&ws).await?)
 }
 
 #[tauri::command]
 pub async fn sources(state: State<'_, AppState>) -> Res<Vec<SourceSummary>> {
     let (ws, _) = state.workspace().await?;
-    Ok(view::sources(&ws).await?)
+    Ok(views::sources(&ws).await?)
 }
 
 #[tauri::command]
@@ -137,26 +137,26 @@ pub async fn entity(state: State<'_, AppState>, key: String) -> Res<EntityDetail
 
 #[tauri::command]
 pub fn categories() -> Vec<CategoryInfo> {
-    view::categories()
+    views::categories()
 }
 
 #[tauri::command]
 pub async fn pseudonym_key(state: State<'_, AppState>) -> Res<String> {
     let (ws, _) = state.workspace().await?;
-    Ok(view::pseudonym_key(&ws).await?)
+    Ok(views::pseudonym_key(&ws).await?)
 }
 
 #[tauri::command]
 pub async fn export_report(state: State<'_, AppState>, req: ExportReq) -> Res<ExportRes> {
     state.check(Access::Write, [Path::new(&req.path)])?;
     let (ws, _) = state.workspace().await?;
-    Ok(view::export_report(&ws, &req, Utc::now()).await?)
+    Ok(views::export_report(&ws, &req, Utc::now()).await?)
 }
 
 /// The AWS profiles (from `~/.aws/config` and `credentials`) and regions the fetch dialog offers.
 #[tauri::command]
 pub fn fetch_choices() -> FetchChoices {
-    api_store::fetch_choices()
+    identity_store::fetch_choices()
 }
 
 /// Fetches the live identity store into one snapshot; a failed or cancelled fetch stores
@@ -171,7 +171,7 @@ pub async fn fetch_store(
     let cancel = state.new_fetch_cancel();
     let progress = move |p: &FetchProgress| drop(on_progress.send(p.clone()));
     let options = FetchOptions::from(req);
-    Ok(api_store::fetch_store(&ws, &options, &cancel, Utc::now(), &progress).await?)
+    Ok(identity_store::fetch_store(&ws, &options, &cancel, Utc::now(), &progress).await?)
 }
 
 #[tauri::command]
@@ -188,7 +188,7 @@ pub async fn import_store_files(
 ) -> Res<SnapshotInfo> {
     state.check(Access::Read, paths.iter().map(PathBuf::as_path))?;
     let (ws, _) = state.workspace().await?;
-    Ok(api_store::import_store_files(&ws, &paths, Utc::now()).await?)
+    Ok(identity_store::import_store_files(&ws, &paths, Utc::now()).await?)
 }
 
 /// Imports IdP directory exports (SCIM ListResponse, Entra CSV / Graph JSON, Okta CSV).
@@ -199,19 +199,19 @@ pub async fn import_directory(
 ) -> Res<DirectoryInfo> {
     state.check(Access::Read, paths.iter().map(PathBuf::as_path))?;
     let (ws, _) = state.workspace().await?;
-    Ok(api_store::import_directory(&ws, &paths, Utc::now()).await?)
+    Ok(identity_store::import_directory(&ws, &paths, Utc::now()).await?)
 }
 
 #[tauri::command]
 pub async fn snapshots(state: State<'_, AppState>) -> Res<Vec<SnapshotInfo>> {
     let (ws, _) = state.workspace().await?;
-    Ok(api_store::list_snapshots(&ws).await?)
+    Ok(identity_store::list_snapshots(&ws).await?)
 }
 
 #[tauri::command]
 pub async fn directories(state: State<'_, AppState>) -> Res<Vec<DirectoryInfo>> {
     let (ws, _) = state.workspace().await?;
-    Ok(api_store::list_directories(&ws).await?)
+    Ok(identity_store::list_directories(&ws).await?)
 }
 
 /// The IdP directory beside the store snapshot: the report's `compare` section (the log
@@ -219,7 +219,7 @@ pub async fn directories(state: State<'_, AppState>) -> Res<Vec<DirectoryInfo>> 
 #[tauri::command]
 pub async fn compare_store(state: State<'_, AppState>, req: CompareReq) -> Res<CompareSection> {
     let (ws, _) = state.workspace().await?;
-    let report = api_store::compare_store(&ws, &req, Utc::now()).await?;
+    let report = identity_store::compare_store(&ws, &req, Utc::now()).await?;
     Ok(report
         .compare
         .expect("compare_store always fills the report's compare section"))
@@ -230,7 +230,7 @@ pub async fn compare_store(state: State<'_, AppState>, req: CompareReq) -> Res<C
 pub async fn preflight_export(state: State<'_, AppState>, req: PreflightReq) -> Res<Report> {
     state.check(Access::Read, req.paths.iter().map(PathBuf::as_path))?;
     let (ws, _) = state.workspace().await?;
-    Ok(api_store::preflight_export(Some(&ws), &req, Utc::now()).await?)
+    Ok(identity_store::preflight_export(Some(&ws), &req, Utc::now()).await?)
 }
 
 /// The store objects (newest snapshot unless `snapshot` is given) matching a name or id: the
@@ -242,7 +242,7 @@ pub async fn store_objects(
     snapshot: Option<i64>,
 ) -> Res<StoreObjects> {
     let (ws, _) = state.workspace().await?;
-    Ok(api_store::find_store_objects(&ws, &query, snapshot).await?)
+    Ok(identity_store::find_store_objects(&ws, &query, snapshot).await?)
 }
 
 /// What the user is asked to pick files for: the dialog's title and filters.

@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
+use scimlens_core::api::views;
 use scimlens_core::db::Workspace;
 use scimlens_core::import::pipeline::CancelToken;
-use scimlens_core::{Error, Result, view};
+use scimlens_core::{Error, Result};
 use serde::Serialize;
 use tauri::Manager;
 use tokio::sync::RwLock;
@@ -164,7 +165,7 @@ impl AppState {
 
     async fn demo(&self) -> Result<Open> {
         let dir = self.data_dir().join("demo");
-        let ws = view::open_demo(&dir, chrono::Utc::now()).await?;
+        let ws = views::open_demo(&dir, chrono::Utc::now()).await?;
         let path = ws
             .path()
             .map(Path::to_path_buf)

@@ -23,12 +23,12 @@ use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
+use scimlens_core::api::identity_store::{self, CompareReq, PreflightReq};
+use scimlens_core::api::views;
 use scimlens_core::api::{self, ImportFilesReq};
-use scimlens_core::api_store::{self, CompareReq, PreflightReq};
-use scimlens_core::report::render::{ReportFormat, render};
 use scimlens_core::db::Workspace;
 use scimlens_core::import::pipeline::CancelToken;
-use scimlens_core::view;
+use scimlens_core::report::render::{ReportFormat, render};
 
 const DRIVER_PORT: u16 = 4444;
 const WAIT: Duration = Duration::from_secs(20);
@@ -251,7 +251,7 @@ impl Ui {
 }
 
 /// What core says the fixtures should show: the app must show the same.
-async fn expected(paths: &[PathBuf]) -> (Vec<view::RootCauseView>, u64) {
+async fn expected(paths: &[PathBuf]) -> (Vec<views::RootCauseView>, u64) {
     let ws = Workspace::in_memory().await.unwrap();
     let req = ImportFilesReq {
         paths: paths.to_vec(),
@@ -266,8 +266,8 @@ async fn expected(paths: &[PathBuf]) -> (Vec<view::RootCauseView>, u64) {
     )
     .await
     .unwrap();
-    let causes = view::root_causes(&ws).await.unwrap();
-    let total = view::problems_page(&ws, &view::ProblemQuery::default())
+    let causes = views::root_causes(&ws).await.unwrap();
+    let total = views::problems_page(&ws, &views::ProblemQuery::default())
         .await
         .unwrap()
         .total;
@@ -625,7 +625,7 @@ async fn identity_store(ui: &mut Ui, case: &Path) -> Result<(), String> {
 
     // What core computes for the same workspace, shown by the app.
     let ws = Workspace::open(case).await.map_err(|e| e.to_string())?;
-    let report = api_store::compare_store(&ws, &CompareReq::default(), chrono::Utc::now())
+    let report = identity_store::compare_store(&ws, &CompareReq::default(), chrono::Utc::now())
         .await
         .map_err(|e| e.to_string())?;
     let c = report.compare.expect("the compare section");
@@ -724,7 +724,7 @@ async fn identity_store(ui: &mut Ui, case: &Path) -> Result<(), String> {
         snapshot_id: None,
         extra_reserved: Vec::new(),
     };
-    let predicted = api_store::preflight_export(Some(&ws), &req, chrono::Utc::now())
+    let predicted = identity_store::preflight_export(Some(&ws), &req, chrono::Utc::now())
         .await
         .map_err(|e| e.to_string())?;
     let errors = predicted.preflight.expect("the preflight section").errors;

@@ -12,8 +12,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use scimlens_core::api::identity_store::{self, CompareReq, PreflightReq};
 use scimlens_core::api::{self, ImportFilesReq};
-use scimlens_core::api_store::{self, CompareReq, PreflightReq};
 use scimlens_core::db::Workspace;
 use scimlens_core::import::pipeline::{CancelToken, ImportOutcome, ImportProgress};
 use scimlens_core::model::Category;
@@ -89,7 +89,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let report = api::build_report(&ws, &reserved.reserved, now).await?;
             let key = output
                 .pseudonymize
-                .key(scimlens_core::view::pseudonym_key(&ws))
+                .key(scimlens_core::api::views::pseudonym_key(&ws))
                 .await?;
             emit(&report, &output, key)
         }
@@ -148,13 +148,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo { dir, output } => {
             let dir = dir.unwrap_or_else(|| std::env::temp_dir().join("scimlens-demo"));
             let ws = Workspace::in_memory().await?;
-            let set = scimlens_core::demo::populate(&ws, &dir, now)
+            let set = scimlens_core::api::demo::populate(&ws, &dir, now)
                 .await
                 .with_context(|| format!("writing the demo set to {}", dir.display()))?;
             errln!(
                 "demo set written to {} ({} files: provisioning logs, an IdP directory export, an identity store snapshot)",
                 dir.display(),
-                scimlens_core::demo::files().count()
+                scimlens_core::api::demo::files().count()
             );
             if let Some(logs) = &set.logs {
                 print_outcomes(&logs.outcomes);
@@ -180,7 +180,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             // The log diagnosis with the directory beside the store (`scimlens compare`), and
             // in text the preflight of the directory export too (`scimlens preflight`).
-            let report = api_store::compare_store(&ws, &CompareReq::default(), now).await?;
+            let report = identity_store::compare_store(&ws, &CompareReq::default(), now).await?;
             let key = output.pseudonymize.key(async { new_key() }).await?;
             if report_format(&output)? != ReportFormat::Text {
                 return emit(&report, &output, key);
@@ -189,7 +189,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 against_store: true,
                 ..PreflightReq::default()
             };
-            let preflight = api_store::preflight_export(Some(&ws), &req, now).await?;
+            let preflight = identity_store::preflight_export(Some(&ws), &req, now).await?;
             let (report, preflight) = match &key {
                 Some(key) => (
                     pseudonymize(&report, key.as_bytes()),

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use scimlens_core::api_store::{self, CompareReq, MappingEdit, PreflightReq};
+use scimlens_core::api::identity_store::{self, CompareReq, MappingEdit, PreflightReq};
 use scimlens_core::aws::{FetchOptions, FetchProgress};
 use scimlens_core::compare::{CompareState, MatchKey};
 use scimlens_core::db::Workspace;
@@ -198,7 +198,7 @@ pub async fn run(
         StoreCommand::Fetch { aws, format } => fetch(workspace, aws, format, now).await,
         StoreCommand::StoreImport { files } => {
             let ws = Workspace::open(workspace).await?;
-            let info = api_store::import_store_files(&ws, &files, now).await?;
+            let info = identity_store::import_store_files(&ws, &files, now).await?;
             errln!(
                 "imported store snapshot #{}: {} users, {} groups, {} memberships{}",
                 info.id,
@@ -219,7 +219,7 @@ pub async fn run(
         }
         StoreCommand::StoreExport { dir, snapshot } => {
             let ws = super::open_existing(workspace).await?;
-            let files = api_store::export_store(&ws, snapshot, &dir).await?;
+            let files = identity_store::export_store(&ws, snapshot, &dir).await?;
             for f in files {
                 outln!("{}", f.display());
             }
@@ -227,8 +227,8 @@ pub async fn run(
         }
         StoreCommand::Snapshots { format } => {
             let ws = super::open_existing(workspace).await?;
-            let snapshots = api_store::list_snapshots(&ws).await?;
-            let directories = api_store::list_directories(&ws).await?;
+            let snapshots = identity_store::list_snapshots(&ws).await?;
+            let directories = identity_store::list_directories(&ws).await?;
             if format.as_deref() == Some("json") {
                 let v = serde_json::json!({ "snapshots": snapshots, "directories": directories });
                 outln!("{}", scimlens_core::report::render::json_pretty(&v)?);
@@ -278,7 +278,7 @@ pub async fn run(
         }
         StoreCommand::StoreFind { query, snapshot } => {
             let ws = super::open_existing(workspace).await?;
-            let found = api_store::find_store_objects(&ws, &query, snapshot).await?;
+            let found = identity_store::find_store_objects(&ws, &query, snapshot).await?;
             let v = serde_json::json!({ "snapshot": found.snapshot.id, "Users": found.users, "Groups": found.groups });
             outln!("{}", scimlens_core::report::render::json_pretty(&v)?);
             Ok(if found.users.is_empty() && found.groups.is_empty() {
@@ -289,7 +289,7 @@ pub async fn run(
         }
         StoreCommand::DirectoryImport { files } => {
             let ws = Workspace::open(workspace).await?;
-            let info = api_store::import_directory(&ws, &files, now).await?;
+            let info = identity_store::import_directory(&ws, &files, now).await?;
             let formats: Vec<&str> = info.formats.iter().map(|f| f.as_str()).collect();
             errln!(
                 "imported directory #{} ({}: {}): {} users, {} groups, {} memberships{}",
@@ -308,7 +308,7 @@ pub async fn run(
             for w in &info.warnings {
                 errln!("  warning: {w}");
             }
-            let mapping = api_store::get_mapping(&ws, info.idp).await?;
+            let mapping = identity_store::get_mapping(&ws, info.idp).await?;
             for w in &mapping.warnings {
                 errln!("  mapping: {w}");
             }
@@ -338,9 +338,9 @@ pub async fn run(
                 EntityKind::User
             };
             let mut view = if reset {
-                api_store::reset_mapping(&ws, idp).await?
+                identity_store::reset_mapping(&ws, idp).await?
             } else {
-                api_store::get_mapping(&ws, idp).await?
+                identity_store::get_mapping(&ws, idp).await?
             };
             let split = |s: &str| -> anyhow::Result<(String, String)> {
                 let (t, src) = s
@@ -351,7 +351,7 @@ pub async fn run(
             for (pairs, is_add) in [(&set, false), (&add, true)] {
                 for p in pairs {
                     let (target, source) = split(p)?;
-                    view = api_store::edit_mapping(
+                    view = identity_store::edit_mapping(
                         &ws,
                         &MappingEdit {
                             idp,
@@ -372,7 +372,7 @@ pub async fn run(
                     source: String::new(),
                     add: false,
                 };
-                view = api_store::edit_mapping(&ws, &edit).await?;
+                view = identity_store::edit_mapping(&ws, &edit).await?;
             }
             if format.as_deref() == Some("json") {
                 outln!("{}", scimlens_core::report::render::json_pretty(&view)?);
@@ -429,7 +429,7 @@ pub async fn run(
             };
             let json = format == ReportFormat::Json;
             if over_time {
-                let diff = api_store::diff_snapshots(&ws, from, to).await?;
+                let diff = identity_store::diff_snapshots(&ws, from, to).await?;
                 let text = if json {
                     scimlens_core::report::render::json_pretty(&diff)? + "\n"
                 } else {
@@ -452,7 +452,7 @@ pub async fn run(
                         })
                     })
                     .collect::<anyhow::Result<Vec<_>>>()?;
-                Some(api_store::set_match_order(&ws, &keys).await?)
+                Some(identity_store::set_match_order(&ws, &keys).await?)
             };
             let req = CompareReq {
                 directory_id: directory,
@@ -461,13 +461,13 @@ pub async fn run(
                 include_in_sync: all || json || state == Some(CompareState::InSync),
                 extra_reserved: reserved.reserved,
             };
-            let mut report = api_store::compare_store(&ws, &req, now).await?;
+            let mut report = identity_store::compare_store(&ws, &req, now).await?;
             if let (Some(state), Some(c)) = (state, report.compare.as_mut()) {
                 c.entities.retain(|e| e.state == state);
                 c.membership_differences.retain(|m| m.state == state);
             }
             let key = pseudonymize
-                .key(scimlens_core::view::pseudonym_key(&ws))
+                .key(scimlens_core::api::views::pseudonym_key(&ws))
                 .await?;
             if let Some(key) = &key {
                 report = scimlens_core::report::render::pseudonymize(&report, key.as_bytes());
@@ -503,7 +503,7 @@ pub async fn run(
                 extra_reserved: reserved.reserved,
             };
             let started = std::time::Instant::now();
-            let report = api_store::preflight_export(ws.as_ref(), &req, now).await?;
+            let report = identity_store::preflight_export(ws.as_ref(), &req, now).await?;
             tracing::debug!(
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "preflight finished"
@@ -520,7 +520,7 @@ pub async fn run(
                 .pseudonymize
                 .key(async {
                     match &ws {
-                        Some(ws) => scimlens_core::view::pseudonym_key(ws).await,
+                        Some(ws) => scimlens_core::api::views::pseudonym_key(ws).await,
                         None => scimlens_core::report::pseudonym::new_key(),
                     }
                 })
@@ -598,7 +598,7 @@ async fn fetch(
         }
     };
     let cancel = CancelToken::default();
-    let result = api_store::fetch_store(&ws, &options, &cancel, now, &on_progress).await;
+    let result = identity_store::fetch_store(&ws, &options, &cancel, now, &on_progress).await;
     bar.finish_and_clear();
     let res = result?;
     let s = &res.stats;

@@ -11,7 +11,7 @@ use std::io::Write;
 use std::time::Instant;
 
 use chrono::Utc;
-use scimlens_core::api_store::{self, CompareReq, PreflightReq};
+use scimlens_core::api::identity_store::{self, CompareReq, PreflightReq};
 use scimlens_core::db::Workspace;
 use scimlens_core::db::snapshots::{self, SnapshotMeta, SnapshotOrigin};
 use scimlens_core::identity_store::{
@@ -224,7 +224,7 @@ async fn main() {
         snapshot_id: None,
         extra_reserved: Vec::new(),
     };
-    let report = api_store::preflight_export(Some(&ws), &req, Utc::now())
+    let report = identity_store::preflight_export(Some(&ws), &req, Utc::now())
         .await
         .expect("preflight");
     let p = report.preflight.as_ref().expect("preflight section");
@@ -238,7 +238,7 @@ async fn main() {
     );
 
     let t = Instant::now();
-    api_store::import_directory(&ws, std::slice::from_ref(&export), Utc::now())
+    identity_store::import_directory(&ws, std::slice::from_ref(&export), Utc::now())
         .await
         .expect("directory import");
     println!(
@@ -246,7 +246,7 @@ async fn main() {
         t.elapsed().as_secs_f64()
     );
     let t = Instant::now();
-    let report = api_store::compare_store(&ws, &CompareReq::default(), Utc::now())
+    let report = identity_store::compare_store(&ws, &CompareReq::default(), Utc::now())
         .await
         .expect("compare");
     let c = report.compare.expect("compare section");

@@ -7,7 +7,7 @@
 //! linked to the log evidence when the workspace has logs), or `UNMANAGED_IN_STORE`. Memberships
 //! are compared too, and nested groups are flagged (Entra provisions direct members only).
 //!
-//! Pure functions over in-memory data; the workspace reads happen in [`crate::api_store`].
+//! Pure functions over in-memory data; the workspace reads happen in [`crate::api::identity_store`].
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 

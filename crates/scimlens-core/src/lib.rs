@@ -7,12 +7,12 @@
 
 pub mod allocator;
 pub mod api;
-pub mod api_store;
+
 pub mod atomic;
 pub mod aws;
 pub mod cancel;
 pub mod compare;
-pub mod demo;
+
 pub mod diagnose;
 pub mod directory;
 pub mod error;
@@ -26,6 +26,5 @@ pub mod report;
 
 pub mod db;
 pub mod identity_store;
-pub mod view;
 
 pub use error::{Error, ErrorCode, Result};

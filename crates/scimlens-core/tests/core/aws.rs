@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_identitystore::types::{MemberId, Name};
 use chrono::{TimeZone, Utc};
-use scimlens_core::api_store::{self, CompareReq, PreflightReq};
+use scimlens_core::api::identity_store::{self, CompareReq, PreflightReq};
 use scimlens_core::aws::{FetchOptions, StaticCredentials};
 use scimlens_core::compare::{CompareState, MatchKey, NotProvisionedReason};
 use scimlens_core::db::Workspace;
@@ -145,7 +145,7 @@ async fn moto_store_is_fetched_compared_and_preflighted_with_known_answers() {
         rate: 20.0,
         ..options(&moto.endpoint, None)
     };
-    let res = api_store::fetch_store(&ws, &opts, &CancelToken::default(), now(), &move |_| {
+    let res = identity_store::fetch_store(&ws, &opts, &CancelToken::default(), now(), &move |_| {
         seen.fetch_add(1, Ordering::Relaxed);
     })
     .await
@@ -186,18 +186,18 @@ async fn moto_store_is_fetched_compared_and_preflighted_with_known_answers() {
 
     // The snapshot round-trips through the AWS CLI shape.
     let export_dir = dir.path().join("export");
-    let files = api_store::export_store(&ws, None, &export_dir)
+    let files = identity_store::export_store(&ws, None, &export_dir)
         .await
         .unwrap();
     assert_eq!(files.len(), 3);
-    let reimported = api_store::import_store_files(&ws, &files, now())
+    let reimported = identity_store::import_store_files(&ws, &files, now())
         .await
         .unwrap();
     assert_eq!(
         (reimported.users, reimported.groups, reimported.memberships),
         (260, 121, 413)
     );
-    let same = api_store::diff_snapshots(&ws, Some(res.snapshot.id), Some(reimported.id))
+    let same = identity_store::diff_snapshots(&ws, Some(res.snapshot.id), Some(reimported.id))
         .await
         .unwrap();
     assert!(
@@ -211,7 +211,7 @@ async fn moto_store_is_fetched_compared_and_preflighted_with_known_answers() {
 
     // Compare the IdP export with the fetched snapshot.
     let export = idp_export(dir.path());
-    let directory = api_store::import_directory(&ws, std::slice::from_ref(&export), now())
+    let directory = identity_store::import_directory(&ws, std::slice::from_ref(&export), now())
         .await
         .unwrap();
     assert_eq!((directory.users, directory.groups), (257, 103));
@@ -220,7 +220,9 @@ async fn moto_store_is_fetched_compared_and_preflighted_with_known_answers() {
         include_in_sync: true,
         ..Default::default()
     };
-    let report = api_store::compare_store(&ws, &req, now()).await.unwrap();
+    let report = identity_store::compare_store(&ws, &req, now())
+        .await
+        .unwrap();
     let c = report.compare.as_ref().unwrap();
     assert_eq!(c.match_order, MatchKey::USER_DEFAULT.to_vec());
     assert_eq!(
@@ -340,7 +342,7 @@ async fn moto_store_is_fetched_compared_and_preflighted_with_known_answers() {
         match_order: Some(vec![MatchKey::Email]),
         ..req.clone()
     };
-    let c2 = api_store::compare_store(&ws, &by_email, now())
+    let c2 = identity_store::compare_store(&ws, &by_email, now())
         .await
         .unwrap()
         .compare
@@ -360,7 +362,7 @@ async fn moto_store_is_fetched_compared_and_preflighted_with_known_answers() {
         snapshot_id: Some(res.snapshot.id),
         extra_reserved: Vec::new(),
     };
-    let report = api_store::preflight_export(Some(&ws), &pre, now())
+    let report = identity_store::preflight_export(Some(&ws), &pre, now())
         .await
         .unwrap();
     let p = report.preflight.as_ref().unwrap();
@@ -431,7 +433,7 @@ async fn moto_store_is_fetched_compared_and_preflighted_with_known_answers() {
         .send()
         .await
         .unwrap();
-    let again = api_store::fetch_store(
+    let again = identity_store::fetch_store(
         &ws,
         &options(&moto.endpoint, Some(&store_id)),
         &CancelToken::default(),
@@ -440,7 +442,9 @@ async fn moto_store_is_fetched_compared_and_preflighted_with_known_answers() {
     )
     .await
     .unwrap();
-    let diff = api_store::diff_snapshots(&ws, None, None).await.unwrap();
+    let diff = identity_store::diff_snapshots(&ws, None, None)
+        .await
+        .unwrap();
     assert_eq!(
         (diff.from.id, diff.to.id),
         (reimported.id, again.snapshot.id)
@@ -577,7 +581,7 @@ fn users_page(from: usize, n: usize) -> Vec<serde_json::Value> {
 }
 
 async fn snapshot_count(ws: &Workspace) -> usize {
-    api_store::list_snapshots(ws).await.unwrap().len()
+    identity_store::list_snapshots(ws).await.unwrap().len()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -606,7 +610,7 @@ async fn throttled_calls_wait_retry_after_seconds_and_succeed() {
         .await
         .unwrap();
     let started = Instant::now();
-    let res = api_store::fetch_store(
+    let res = identity_store::fetch_store(
         &ws,
         &options(&aws.endpoint, Some("d-fake000001")),
         &CancelToken::default(),
@@ -669,7 +673,7 @@ async fn a_wrong_store_id_is_named_and_nothing_is_stored() {
     let ws = Workspace::open(&dir.path().join("ws.sqlite"))
         .await
         .unwrap();
-    let err = api_store::fetch_store(
+    let err = identity_store::fetch_store(
         &ws,
         &options(&aws.endpoint, Some("d-0000000000")),
         &CancelToken::default(),
@@ -720,7 +724,7 @@ async fn refused_credentials_and_denied_access_are_said_and_nothing_is_stored() 
         let handler: Arc<Handler> =
             Arc::new(move |_, _| error(status, kind, serde_json::json!({})));
         let aws = fake_aws(Duration::ZERO, handler);
-        let err = api_store::fetch_store(
+        let err = identity_store::fetch_store(
             &ws,
             &options(&aws.endpoint, Some("d-fake000001")),
             &CancelToken::default(),
@@ -748,7 +752,7 @@ async fn an_unreachable_endpoint_is_said_clearly_and_nothing_is_stored() {
         .await
         .unwrap();
     let endpoint = format!("http://127.0.0.1:{}", free_port());
-    let err = api_store::fetch_store(
+    let err = identity_store::fetch_store(
         &ws,
         &options(&endpoint, Some("d-fake000001")),
         &CancelToken::default(),
@@ -795,7 +799,7 @@ async fn a_cancelled_fetch_stores_nothing() {
         trigger.cancel();
     });
     let started = Instant::now();
-    let err = api_store::fetch_store(
+    let err = identity_store::fetch_store(
         &ws,
         &options(&aws.endpoint, Some("d-fake000001")),
         &cancel,
@@ -838,7 +842,7 @@ async fn a_group_deleted_during_the_fetch_is_noted_not_fatal() {
         concurrency: 1,
         ..options(&aws.endpoint, Some("d-fake000001"))
     };
-    let res = api_store::fetch_store(&ws, &opts, &CancelToken::default(), now(), &|_| {})
+    let res = identity_store::fetch_store(&ws, &opts, &CancelToken::default(), now(), &|_| {})
         .await
         .unwrap();
     assert_eq!((res.stats.groups, res.stats.memberships), (2, 1));

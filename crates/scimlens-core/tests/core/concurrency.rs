@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
+use scimlens_core::api::identity_store;
 use scimlens_core::api::{self, ImportFilesReq};
-use scimlens_core::api_store;
 use scimlens_core::db::Workspace;
 use scimlens_core::import::pipeline::CancelToken;
 use sqlx::Connection;
@@ -59,13 +59,13 @@ async fn a_snapshot_import_waits_for_a_writer_that_holds_the_workspace_past_the_
         sqlx::query("COMMIT").execute(&mut other).await.unwrap();
     });
     let started = Instant::now();
-    let stored = api_store::import_store_files(&ws, &store_files(), Utc::now())
+    let stored = identity_store::import_store_files(&ws, &store_files(), Utc::now())
         .await
         .expect("the snapshot import waits for the other writer and completes");
     release.await.unwrap();
     assert!(started.elapsed() >= Duration::from_secs(10), "it waited");
     assert!(stored.users > 0, "{stored:?}");
-    assert_eq!(api_store::list_snapshots(&ws).await.unwrap().len(), 1);
+    assert_eq!(identity_store::list_snapshots(&ws).await.unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -84,7 +84,7 @@ async fn an_import_and_a_snapshot_import_on_one_workspace_from_two_handles_both_
         ],
     );
     let files = store_files();
-    let snapshot = api_store::import_store_files(&cli, &files, Utc::now());
+    let snapshot = identity_store::import_store_files(&cli, &files, Utc::now());
     let (_, stored) = tokio::join!(logs, snapshot);
     stored.expect("the snapshot import completes beside the log import");
     let sources: i64 = sqlx::query_scalar("SELECT count(*) FROM sources")
@@ -92,5 +92,5 @@ async fn an_import_and_a_snapshot_import_on_one_workspace_from_two_handles_both_
         .await
         .unwrap();
     assert_eq!(sources, 4);
-    assert_eq!(api_store::list_snapshots(&app).await.unwrap().len(), 1);
+    assert_eq!(identity_store::list_snapshots(&app).await.unwrap().len(), 1);
 }

@@ -2,10 +2,10 @@
 //! an IdP directory export and an identity store snapshot that tell one story, shown by the
 //! names of the files in the set, never by the folder they were written to.
 
-use scimlens_core::api_store::{self, CompareReq, PreflightReq};
+use scimlens_core::api::identity_store::{self, CompareReq, PreflightReq};
+use scimlens_core::api::views;
 use scimlens_core::compare::CompareState;
 use scimlens_core::model::Category;
-use scimlens_core::view;
 
 fn now() -> chrono::DateTime<chrono::Utc> {
     "2026-11-22T12:00:00Z".parse().unwrap()
@@ -15,16 +15,16 @@ fn now() -> chrono::DateTime<chrono::Utc> {
 async fn the_demo_workspace_has_logs_a_snapshot_and_a_directory_and_compare_and_preflight_show_rows()
  {
     let dir = tempfile::tempdir().unwrap();
-    let ws = view::open_demo(dir.path(), now()).await.unwrap();
+    let ws = views::open_demo(dir.path(), now()).await.unwrap();
 
-    let snapshots = api_store::list_snapshots(&ws).await.unwrap();
-    let directories = api_store::list_directories(&ws).await.unwrap();
+    let snapshots = identity_store::list_snapshots(&ws).await.unwrap();
+    let directories = identity_store::list_directories(&ws).await.unwrap();
     assert_eq!(snapshots.len(), 1, "one store snapshot");
     assert_eq!(directories.len(), 1, "one directory export");
     assert_eq!((snapshots[0].users, snapshots[0].groups), (6, 2));
     assert_eq!((directories[0].users, directories[0].groups), (10, 4));
 
-    let report = api_store::compare_store(&ws, &CompareReq::default(), now())
+    let report = identity_store::compare_store(&ws, &CompareReq::default(), now())
         .await
         .unwrap();
     let c = report.compare.expect("a compare section");
@@ -58,7 +58,7 @@ async fn the_demo_workspace_has_logs_a_snapshot_and_a_directory_and_compare_and_
         against_store: true,
         ..PreflightReq::default()
     };
-    let pre = api_store::preflight_export(Some(&ws), &req, now())
+    let pre = identity_store::preflight_export(Some(&ws), &req, now())
         .await
         .unwrap();
     let p = pre.preflight.expect("a preflight section");
@@ -75,17 +75,23 @@ async fn the_demo_workspace_has_logs_a_snapshot_and_a_directory_and_compare_and_
 
     // Reopening adds nothing.
     ws.close().await;
-    let ws = view::open_demo(dir.path(), now()).await.unwrap();
-    assert_eq!(api_store::list_snapshots(&ws).await.unwrap(), snapshots);
-    assert_eq!(api_store::list_directories(&ws).await.unwrap(), directories);
+    let ws = views::open_demo(dir.path(), now()).await.unwrap();
+    assert_eq!(
+        identity_store::list_snapshots(&ws).await.unwrap(),
+        snapshots
+    );
+    assert_eq!(
+        identity_store::list_directories(&ws).await.unwrap(),
+        directories
+    );
 }
 
 #[tokio::test]
 async fn the_demo_shows_its_files_by_their_names_in_the_set() {
     let dir = tempfile::tempdir().unwrap();
-    let ws = view::open_demo(dir.path(), now()).await.unwrap();
+    let ws = views::open_demo(dir.path(), now()).await.unwrap();
     let written = dir.path().display().to_string();
-    let report = api_store::compare_store(&ws, &CompareReq::default(), now())
+    let report = identity_store::compare_store(&ws, &CompareReq::default(), now())
         .await
         .unwrap();
     let paths: Vec<&str> = report.sources.iter().map(|s| s.path.as_str()).collect();
@@ -101,7 +107,7 @@ async fn the_demo_shows_its_files_by_their_names_in_the_set() {
     assert!(page.contains("entra-graph/page1.json"), "{page}");
 
     let req = PreflightReq::default();
-    let pre = api_store::preflight_export(Some(&ws), &req, now())
+    let pre = identity_store::preflight_export(Some(&ws), &req, now())
         .await
         .unwrap();
     assert!(!serde_json::to_string(&pre).unwrap().contains(&written));
@@ -110,7 +116,7 @@ async fn the_demo_shows_its_files_by_their_names_in_the_set() {
 #[tokio::test]
 async fn preflight_without_a_file_needs_a_directory_import() {
     let ws = scimlens_core::db::Workspace::in_memory().await.unwrap();
-    let err = api_store::preflight_export(Some(&ws), &PreflightReq::default(), now())
+    let err = identity_store::preflight_export(Some(&ws), &PreflightReq::default(), now())
         .await
         .unwrap_err();
     assert_eq!(err.code(), scimlens_core::ErrorCode::NotFound);

@@ -441,7 +441,7 @@ async fn statuses(ws: &Workspace) -> Vec<(String, String, Option<String>)> {
 #[tokio::test]
 async fn the_diagnosis_imports_keep_up_equals_one_rebuilt_from_every_record() {
     let dir = tempfile::tempdir().unwrap();
-    let files = scimlens_core::demo::write_demo_files(dir.path()).unwrap();
+    let files = scimlens_core::api::demo::write_demo_files(dir.path()).unwrap();
     let rules = scimlens_core::diagnose::Rules::default();
     // One import per file (the portal CSV download's three files together), so later imports
     // correlate with earlier ones.

@@ -25,7 +25,7 @@ macro_rules! fixture {
     ($path:literal) => {
         (
             $path,
-            include_bytes!(concat!("../../../tests/fixtures/", $path)) as &[u8],
+            include_bytes!(concat!("../../../../tests/fixtures/", $path)) as &[u8],
         )
     };
 }
@@ -170,7 +170,7 @@ fn names(set: &[DemoFile]) -> String {
 
 async fn import_snapshot(ws: &Workspace, dir: &Path, now: DateTime<Utc>) -> Result<SnapshotInfo> {
     let paths: Vec<_> = STORE.iter().map(|(name, _)| dir.join(name)).collect();
-    crate::api_store::import_store_files_as(ws, &paths, names(STORE), now).await
+    crate::api::identity_store::import_store_files_as(ws, &paths, names(STORE), now).await
 }
 
 #[cfg(test)]

@@ -514,7 +514,7 @@ pub async fn export_report(
 /// whatever part of it a demo workspace made by an older version lacks.
 pub async fn open_demo(dir: &Path, now: DateTime<Utc>) -> Result<Workspace> {
     let ws = Workspace::open(&dir.join("demo.sqlite")).await?;
-    crate::demo::populate(&ws, &dir.join("demo-files"), now).await?;
+    crate::api::demo::populate(&ws, &dir.join("demo-files"), now).await?;
     Ok(ws)
 }
 
