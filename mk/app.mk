@@ -1,5 +1,5 @@
 # The desktop app (src-tauri + ui): run, package, UI tests, the real-window end-to-end run,
-# the wire-type drift check and the app benchmark. Included from the Makefile.
+# the wire-type drift check, the command check and the app benchmark. Included from the Makefile.
 
 # `make run` builds the dev profile (the build CI's end-to-end run shares); `make run
 # APP_PROFILE=app-dev` optimizes every dependency (a longer first build, a quicker window on
@@ -16,7 +16,8 @@ APP_APT_PACKAGES := libwebkit2gtk-4.1-dev build-essential file libssl-dev \
 E2E_TEST := real_window_imports_diagnoses_drills_down_and_exports
 UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json
 
-.PHONY: run app-deps ui-deps ui package ui-test ui-lint e2e e2e-screenshots tauri-driver bindings-check app-bench
+.PHONY: run app-deps ui-deps ui package ui-test ui-lint e2e e2e-screenshots tauri-driver bindings-check \
+	commands-check app-bench
 
 ## Builds what is missing and opens the app window (a second launch takes seconds).
 run: app-deps ui
@@ -80,6 +81,12 @@ bindings-check: ui
 	@untracked=$$(git ls-files --others --exclude-standard ui/src/bindings); \
 	  if [ -n "$$untracked" ]; then echo "uncommitted new bindings: $$untracked"; exit 1; fi
 
+## The Tauri commands agree everywhere they are named: the #[tauri::command] fns, generate_handler!,
+## build.rs's COMMANDS, the capabilities, ui/src/backend's calls (argument keys and types, result
+## types) and the browser tests' mock (scripts/check-commands.mjs says what it checks). A few seconds.
+commands-check: ui-deps
+	node scripts/check-commands.mjs
+
 ## Command-layer timings on a 1,000,000-record workspace, cold start and memory of the window.
 app-bench: ui
 	scripts/app-bench.sh
@@ -87,4 +94,4 @@ app-bench: ui
 ## The app crate embeds ui/dist at compile time, so whatever compiles it needs the UI built.
 lint core-test: ui
 
-app-test: ui-test bindings-check e2e
+app-test: commands-check ui-test bindings-check e2e
