@@ -129,7 +129,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if matches.len() > 1 && !matches[0].name.eq_ignore_ascii_case(&name) {
                 let names: Vec<String> = matches
                     .iter()
-                    .map(|m| format!("{} ({})", m.name, m.kind))
+                    .map(|m| format!("{} ({})", m.name, m.kind.as_str()))
                     .collect();
                 anyhow::bail!(
                     "'{name}' matches {} entities: {}; give the full name or an id",

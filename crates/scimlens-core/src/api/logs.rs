@@ -207,14 +207,10 @@ pub async fn get_entity(ws: &Workspace, key: &str) -> Result<EntityDetail> {
     }
     Ok(EntityDetail {
         key: row.entity_key,
-        kind: EntityKind::parse(&row.kind),
+        kind: row.kind,
         name: row.name,
-        status: match row.status.as_str() {
-            "failing" => EntityStatus::Failing,
-            "resolved" => EntityStatus::Resolved,
-            _ => EntityStatus::Ok,
-        },
-        category: row.category.as_deref().and_then(Category::parse),
+        status: row.status,
+        category: row.category,
         attribute: row.attribute,
         message: row.message,
         fix: row.fix,

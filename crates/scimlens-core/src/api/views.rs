@@ -202,14 +202,6 @@ pub struct ProblemEntityRow {
     pub source_ids: Vec<i64>,
 }
 
-fn status_of(s: &str) -> EntityStatus {
-    match s {
-        "failing" => EntityStatus::Failing,
-        "resolved" => EntityStatus::Resolved,
-        _ => EntityStatus::Ok,
-    }
-}
-
 /// One page of problem entities, filtered and sorted in SQLite (never loading them all).
 pub async fn problems_page(ws: &Workspace, query: &ProblemQuery) -> Result<ProblemPage> {
     let statuses = if query.statuses.is_empty() && query.cause.is_some() {
@@ -272,9 +264,9 @@ pub async fn problems_page(ws: &Workspace, query: &ProblemQuery) -> Result<Probl
         rows: rows
             .into_iter()
             .map(|r| ProblemEntityRow {
-                kind: EntityKind::parse(&r.kind),
-                status: status_of(&r.status),
-                category: r.category.as_deref().and_then(Category::parse),
+                kind: r.kind,
+                status: r.status,
+                category: r.category,
                 source_ids: r
                     .source_ids
                     .split(',')
@@ -312,23 +304,20 @@ pub async fn root_causes(ws: &Workspace) -> Result<Vec<RootCauseView>> {
     let mut causes: Vec<RootCauseView> = q::cause_groups(ws)
         .await?
         .into_iter()
-        .map(|g| {
-            let category = Category::parse(&g.category).unwrap_or(Category::Other);
-            RootCauseView {
-                category,
-                attribute: g.attribute,
-                summary: g.summary,
-                count: g.count as u64,
-                fix: g.fix.unwrap_or_default(),
-                candidates: if category == Category::SchemaViolationUnspecified {
-                    UNSPECIFIED_CANDIDATES
-                        .iter()
-                        .map(|s| s.to_string())
-                        .collect()
-                } else {
-                    Vec::new()
-                },
-            }
+        .map(|g| RootCauseView {
+            category: g.category,
+            attribute: g.attribute,
+            summary: g.summary,
+            count: g.count as u64,
+            fix: g.fix.unwrap_or_default(),
+            candidates: if g.category == Category::SchemaViolationUnspecified {
+                UNSPECIFIED_CANDIDATES
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect()
+            } else {
+                Vec::new()
+            },
         })
         .collect();
     // The report groups in a BTreeMap keyed (category name, attribute, summary) and then sorts

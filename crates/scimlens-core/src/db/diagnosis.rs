@@ -84,10 +84,10 @@ fn row(agg: EntityAggregate, rules: &Rules) -> EntityRow {
         rules,
     );
     EntityRow {
-        kind: decision.kind.as_str().to_string(),
+        kind: decision.kind,
         name: decision.name,
-        status: decision.status.as_str().to_string(),
-        category: decision.category.map(|c| c.as_str().to_string()),
+        status: decision.status,
+        category: decision.category,
         attribute: decision.attribute,
         message: decision.message,
         fix: decision.fix,

@@ -9,6 +9,7 @@ use super::Workspace;
 use super::stats::{self, EntityStats, StatsRow};
 use crate::diagnose::rollup::LastRecord;
 use crate::error::Result;
+use crate::model::{Category, EntityKind, EntityStatus};
 
 /// An entity whose status the roll-up's rules decide: one with a failing record or without an
 /// identity (`unknown|...`). Its aggregates (see [`EntityStats`]) and the format of the source
@@ -139,10 +140,10 @@ pub async fn count(conn: &mut sqlx::SqliteConnection) -> Result<u64> {
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct EntityRow {
     pub entity_key: String,
-    pub kind: String,
+    pub kind: EntityKind,
     pub name: String,
-    pub status: String,
-    pub category: Option<String>,
+    pub status: EntityStatus,
+    pub category: Option<Category>,
     pub attribute: Option<String>,
     pub message: Option<String>,
     pub fix: Option<String>,
@@ -167,10 +168,10 @@ async fn insert_rows(
         ));
         qb.push_values(chunk, |mut b, r| {
             b.push_bind(&r.entity_key)
-                .push_bind(&r.kind)
+                .push_bind(r.kind)
                 .push_bind(&r.name)
-                .push_bind(&r.status)
-                .push_bind(&r.category)
+                .push_bind(r.status)
+                .push_bind(r.category)
                 .push_bind(&r.attribute)
                 .push_bind(&r.message)
                 .push_bind(&r.fix)
@@ -205,10 +206,10 @@ pub async fn problems(ws: &Workspace) -> Result<Vec<EntityRow>> {
     .await?;
     type Wire = (
         String,
+        EntityKind,
         String,
-        String,
-        String,
-        Option<String>,
+        EntityStatus,
+        Option<Category>,
         Option<String>,
         Option<String>,
         Option<String>,
@@ -273,7 +274,7 @@ pub async fn event_totals(ws: &Workspace) -> Result<EventTotals> {
 /// Connection-level problems grouped by category and message.
 #[derive(Debug, Clone, FromRow)]
 pub struct ConnectionGroup {
-    pub category: String,
+    pub category: Category,
     pub message: String,
     pub first_seen: Option<i64>,
     pub last_seen: Option<i64>,

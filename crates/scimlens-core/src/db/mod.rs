@@ -6,6 +6,7 @@
 //! (aggregates every import adds to), `entities` (the materialized diagnosis), `settings`.
 
 mod bulk;
+mod columns;
 mod defensive;
 pub mod diagnosis;
 pub mod directories;

@@ -7,6 +7,7 @@ use sqlx::{FromRow, QueryBuilder, Sqlite};
 
 use super::Workspace;
 use crate::error::Result;
+use crate::model::{Category, EntityKind, EntityStatus};
 
 /// Which entities a page shows. Empty lists mean "any".
 #[derive(Debug, Clone, Default)]
@@ -70,10 +71,10 @@ impl SortColumn {
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct ProblemRow {
     pub entity_key: String,
-    pub kind: String,
+    pub kind: EntityKind,
     pub name: String,
-    pub status: String,
-    pub category: Option<String>,
+    pub status: EntityStatus,
+    pub category: Option<Category>,
     pub attribute: Option<String>,
     pub message: Option<String>,
     pub events: i64,
@@ -189,7 +190,7 @@ pub async fn problem_rows(
 /// Failing entities grouped the way the report groups its root causes.
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct CauseGroup {
-    pub category: String,
+    pub category: Category,
     pub attribute: Option<String>,
     pub summary: String,
     pub count: i64,

@@ -22,14 +22,17 @@ pub async fn build(ws: &Workspace, now: DateTime<Utc>) -> Result<Report> {
     let problems = entities::problems(ws).await?;
     let connection_groups = entities::connection_groups(ws).await?;
 
-    let failing: Vec<&EntityRow> = problems.iter().filter(|e| e.status == "failing").collect();
+    let failing: Vec<&EntityRow> = problems
+        .iter()
+        .filter(|e| e.status == EntityStatus::Failing)
+        .collect();
     let mut categories: BTreeMap<String, u64> = Category::ALL
         .iter()
         .map(|c| (c.as_str().to_string(), 0))
         .collect();
     for e in &failing {
-        if let Some(c) = &e.category {
-            *categories.entry(c.clone()).or_default() += 1;
+        if let Some(c) = e.category {
+            *categories.entry(c.as_str().to_string()).or_default() += 1;
         }
     }
 
@@ -63,7 +66,7 @@ pub fn connection_findings(groups: Vec<entities::ConnectionGroup>) -> Vec<Connec
     groups
         .into_iter()
         .map(|g| {
-            let category = Category::parse(&g.category).unwrap_or(Category::Other);
+            let category = g.category;
             let fix = fix_for_cause(category, None, Some(&g.message), Idp::Entra);
             ConnectionFinding {
                 category,
@@ -123,19 +126,15 @@ fn explain_gaps_by_quarantine(gaps: &mut [JobFinding], groups: &[entities::Conne
 
 fn report_entity(e: &EntityRow) -> ReportEntity {
     ReportEntity {
-        kind: EntityKind::parse(&e.kind),
+        kind: e.kind,
         name: e.name.clone(),
         ids: EntityIds {
             source_id: e.idp_id.clone(),
             target_id: e.target_id.clone(),
             external_id: e.external_id.clone(),
         },
-        status: match e.status.as_str() {
-            "failing" => EntityStatus::Failing,
-            "resolved" => EntityStatus::Resolved,
-            _ => EntityStatus::Ok,
-        },
-        category: e.category.as_deref().and_then(Category::parse),
+        status: e.status,
+        category: e.category,
         attribute: e.attribute.clone(),
         message: e.message.clone(),
         fix: e.fix.clone(),
@@ -146,9 +145,9 @@ fn report_entity(e: &EntityRow) -> ReportEntity {
 
 /// Failing entities grouped by category + attribute + normalized message, largest first.
 fn root_causes(failing: &[&EntityRow]) -> Vec<RootCause> {
-    let mut groups: BTreeMap<(String, Option<String>, String), Vec<&EntityRow>> = BTreeMap::new();
+    let mut groups: BTreeMap<(Category, Option<String>, String), Vec<&EntityRow>> = BTreeMap::new();
     for e in failing {
-        let Some(category) = e.category.clone() else {
+        let Some(category) = e.category else {
             continue;
         };
         let key = (
@@ -160,27 +159,24 @@ fn root_causes(failing: &[&EntityRow]) -> Vec<RootCause> {
     }
     let mut causes: Vec<RootCause> = groups
         .into_iter()
-        .map(|((category, attribute, message), members)| {
-            let category = Category::parse(&category).unwrap_or(Category::Other);
-            RootCause {
-                category,
-                attribute,
-                summary: message,
-                count: members.len() as u64,
-                entities: members.iter().map(|e| e.name.clone()).collect(),
-                fix: members
+        .map(|((category, attribute, message), members)| RootCause {
+            category,
+            attribute,
+            summary: message,
+            count: members.len() as u64,
+            entities: members.iter().map(|e| e.name.clone()).collect(),
+            fix: members
+                .iter()
+                .find_map(|e| e.fix.clone())
+                .unwrap_or_default(),
+            candidates: if category == Category::SchemaViolationUnspecified {
+                UNSPECIFIED_CANDIDATES
                     .iter()
-                    .find_map(|e| e.fix.clone())
-                    .unwrap_or_default(),
-                candidates: if category == Category::SchemaViolationUnspecified {
-                    UNSPECIFIED_CANDIDATES
-                        .iter()
-                        .map(|s| s.to_string())
-                        .collect()
-                } else {
-                    Vec::new()
-                },
-            }
+                    .map(|s| s.to_string())
+                    .collect()
+            } else {
+                Vec::new()
+            },
         })
         .collect();
     causes.sort_by(|a, b| b.count.cmp(&a.count).then(a.category.cmp(&b.category)));
