@@ -1,15 +1,107 @@
-//! What commands share about output: the report options (`--format`, `-o`, `--fail-on`,
-//! `--pseudonymize`), writing to standard output or `-o`, and the exit code `--fail-on` asks
-//! for.
+//! What commands share about output: `--format` values, the report options (`--format`, `-o`,
+//! `--fail-on`, `--pseudonymize`), writing to standard output or `-o`, and the exit code
+//! `--fail-on` asks for.
 
+use std::ffi::OsStr;
+use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use anyhow::Context;
-use clap::Args;
+use clap::builder::{EnumValueParser, PossibleValue, TypedValueParser};
+use clap::error::ErrorKind;
+use clap::{Args, ValueEnum};
 use scimlens_core::model::Category;
 use scimlens_core::report::Report;
 use scimlens_core::report::render::{ReportFormat, pseudonymize, render};
+
+/// A report format on the command line; `txt`, `markdown` and `htm` are accepted too, as they
+/// are for `-o`'s extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    #[value(alias = "txt")]
+    Text,
+    Json,
+    Csv,
+    #[value(alias = "markdown")]
+    Md,
+    #[value(alias = "htm")]
+    Html,
+}
+
+impl From<OutputFormat> for ReportFormat {
+    fn from(format: OutputFormat) -> ReportFormat {
+        match format {
+            OutputFormat::Text => ReportFormat::Text,
+            OutputFormat::Json => ReportFormat::Json,
+            OutputFormat::Csv => ReportFormat::Csv,
+            OutputFormat::Md => ReportFormat::Md,
+            OutputFormat::Html => ReportFormat::Html,
+        }
+    }
+}
+
+/// `--format` of the commands that print either text or JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextOrJson {
+    Text,
+    Json,
+}
+
+/// Parses a `--format` value into `F`, refusing an unknown one with the command's own sentence
+/// (`unknown report format 'x'; one of: ...`) rather than clap's generic one.
+#[derive(Clone)]
+pub struct FormatParser<F> {
+    unknown: Arc<dyn Fn(&str) -> String + Send + Sync>,
+    format: PhantomData<fn() -> F>,
+}
+
+impl<F> FormatParser<F> {
+    /// `unknown` words the refusal of a value.
+    pub fn new(unknown: impl Fn(&str) -> String + Send + Sync + 'static) -> Self {
+        FormatParser {
+            unknown: Arc::new(unknown),
+            format: PhantomData,
+        }
+    }
+}
+
+impl FormatParser<TextOrJson> {
+    /// `--format` of `command`, which prints text or JSON.
+    pub fn text_or_json(command: &'static str) -> Self {
+        FormatParser::new(move |f| format!("unknown format '{f}' for {command}; text or json"))
+    }
+}
+
+impl<F: ValueEnum + Clone + Send + Sync + 'static> TypedValueParser for FormatParser<F> {
+    type Value = F;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<F, clap::Error> {
+        EnumValueParser::<F>::new()
+            .parse_ref(cmd, arg, value)
+            .map_err(|_| {
+                let message = (self.unknown)(&value.to_string_lossy());
+                clap::Error::raw(ErrorKind::InvalidValue, format!("{message}\n")).with_cmd(cmd)
+            })
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(
+            F::value_variants()
+                .iter()
+                .filter_map(ValueEnum::to_possible_value),
+        ))
+    }
+}
+
+fn unknown_report_format(format: &str) -> String {
+    format!("unknown report format '{format}'; one of: text, json, csv, md, html")
+}
 
 #[derive(Debug, Clone, PartialEq)]
 enum FailOn {
@@ -33,8 +125,13 @@ fn parse_fail_on(s: &str) -> Result<FailOn, String> {
 #[derive(Debug, Args)]
 pub struct OutputArgs {
     /// Report format: text, json, csv, md or html [default: from -o's extension, else text].
-    #[arg(long)]
-    pub format: Option<String>,
+    #[arg(
+        long,
+        ignore_case = true,
+        hide_possible_values = true,
+        value_parser = FormatParser::<OutputFormat>::new(unknown_report_format)
+    )]
+    pub format: Option<OutputFormat>,
     /// Write the report to PATH instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     pub output: Option<PathBuf>,
@@ -47,24 +144,22 @@ pub struct OutputArgs {
 
 impl OutputArgs {
     /// The report format asked for: `--format`, else `-o`'s extension, else text.
-    pub fn report_format(&self) -> anyhow::Result<ReportFormat> {
-        Ok(match &self.format {
-            Some(f) => ReportFormat::parse(f).with_context(|| {
-                format!("unknown report format '{f}'; one of: text, json, csv, md, html")
-            })?,
+    pub fn report_format(&self) -> ReportFormat {
+        match self.format {
+            Some(format) => format.into(),
             None => self
                 .output
                 .as_deref()
                 .and_then(|p| p.extension())
                 .and_then(|e| ReportFormat::parse(&e.to_string_lossy()))
                 .unwrap_or(ReportFormat::Text),
-        })
+        }
     }
 
     /// Renders `report` (pseudonymized under `key` when there is one) to stdout or `-o`, and
     /// the exit code `--fail-on` asks for.
     pub fn emit(&self, report: &Report, key: Option<String>) -> anyhow::Result<ExitCode> {
-        let format = self.report_format()?;
+        let format = self.report_format();
         let report = match &key {
             Some(key) => pseudonymize(report, key.as_bytes()),
             None => report.clone(),

@@ -64,7 +64,7 @@ pub async fn demo(args: DemoArgs, now: DateTime<Utc>) -> anyhow::Result<ExitCode
     // the preflight of the directory export too (`scimlens preflight`).
     let report = api_store::compare_store(&ws, &CompareReq::default(), now).await?;
     let key = output.pseudonymize.key(async { new_key() }).await?;
-    if output.report_format()? != ReportFormat::Text {
+    if output.report_format() != ReportFormat::Text {
         return output.emit(&report, key);
     }
     let req = PreflightReq {

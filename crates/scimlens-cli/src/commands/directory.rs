@@ -14,7 +14,9 @@ use scimlens_core::directory::DirectoryIdp;
 use scimlens_core::model::EntityKind;
 use scimlens_core::report::render::ReportFormat;
 
-use crate::output::{OutputArgs, PseudonymizeArgs, write_text};
+use crate::output::{
+    FormatParser, OutputArgs, OutputFormat, PseudonymizeArgs, TextOrJson, write_text,
+};
 use crate::workspace::{ReservedArgs, WorkspacePath};
 
 /// Import what the IdP holds: directory exports read together as one directory
@@ -81,8 +83,8 @@ pub struct MappingArgs {
     #[arg(long)]
     reset: bool,
     /// `json` for machine-readable output.
-    #[arg(long)]
-    format: Option<String>,
+    #[arg(long, value_parser = FormatParser::text_or_json("mapping"))]
+    format: Option<TextOrJson>,
 }
 
 pub async fn mapping(args: MappingArgs, workspace: &WorkspacePath) -> anyhow::Result<ExitCode> {
@@ -140,7 +142,7 @@ pub async fn mapping(args: MappingArgs, workspace: &WorkspacePath) -> anyhow::Re
         };
         view = api_store::edit_mapping(&ws, &edit).await?;
     }
-    if format.as_deref() == Some("json") {
+    if format == Some(TextOrJson::Json) {
         outln!("{}", scimlens_core::report::render::json_pretty(&view)?);
     } else {
         outln!(
@@ -199,8 +201,13 @@ pub struct CompareArgs {
     #[arg(long, requires = "over_time")]
     to: Option<i64>,
     /// text, or the workspace's report with its `compare` section: json, md, html, csv.
-    #[arg(long)]
-    format: Option<String>,
+    #[arg(
+        long,
+        ignore_case = true,
+        hide_possible_values = true,
+        value_parser = FormatParser::<OutputFormat>::new(unknown_compare_format)
+    )]
+    format: Option<OutputFormat>,
     /// Write to PATH instead of standard output (format from its extension).
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     output: Option<PathBuf>,
@@ -208,6 +215,10 @@ pub struct CompareArgs {
     pseudonymize: PseudonymizeArgs,
     #[command(flatten)]
     reserved: ReservedArgs,
+}
+
+fn unknown_compare_format(format: &str) -> String {
+    format!("unknown format '{format}' for compare; text, json, md, html or csv")
 }
 
 pub async fn compare(
@@ -230,16 +241,17 @@ pub async fn compare(
         reserved,
     } = args;
     let ws = workspace.open_existing().await?;
-    let format = match format.as_deref().or_else(|| {
-        output
+    // Without --format, -o's extension decides; one that names no format is refused.
+    let format = match format {
+        Some(format) => format.into(),
+        None => match output
             .as_deref()
             .and_then(|p| p.extension())
             .and_then(|e| e.to_str())
-    }) {
-        None => ReportFormat::Text,
-        Some(f) => ReportFormat::parse(f).with_context(|| {
-            format!("unknown format '{f}' for compare; text, json, md, html or csv")
-        })?,
+        {
+            None => ReportFormat::Text,
+            Some(ext) => ReportFormat::parse(ext).with_context(|| unknown_compare_format(ext))?,
+        },
     };
     let json = format == ReportFormat::Json;
     if over_time {
@@ -351,8 +363,8 @@ pub async fn preflight(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "preflight finished"
     );
-    let text_format = match &output.format {
-        Some(f) => f.eq_ignore_ascii_case("text") || f.eq_ignore_ascii_case("txt"),
+    let text_format = match output.format {
+        Some(format) => format == OutputFormat::Text,
         None => output
             .output
             .as_deref()

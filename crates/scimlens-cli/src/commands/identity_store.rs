@@ -11,6 +11,7 @@ use scimlens_core::api_store;
 use scimlens_core::aws::{FetchOptions, FetchProgress};
 use scimlens_core::store::import::CancelToken;
 
+use crate::output::{FormatParser, TextOrJson};
 use crate::workspace::WorkspacePath;
 
 const STORE_EXAMPLES: &str = "\
@@ -35,8 +36,8 @@ pub struct FetchArgs {
     #[command(flatten)]
     aws: AwsArgs,
     /// `json` prints the summary as one object: users, groups, memberships, calls, seconds.
-    #[arg(long)]
-    format: Option<String>,
+    #[arg(long, value_parser = FormatParser::text_or_json("fetch"))]
+    format: Option<TextOrJson>,
 }
 
 /// Where and how fast `fetch` reads.
@@ -68,11 +69,6 @@ pub async fn fetch(
     now: DateTime<Utc>,
 ) -> anyhow::Result<ExitCode> {
     let FetchArgs { aws, format } = args;
-    let json = match format.as_deref() {
-        None | Some("text") => false,
-        Some("json") => true,
-        Some(other) => anyhow::bail!("unknown format '{other}' for fetch; text or json"),
-    };
     let ws = workspace.open_or_create().await?;
     let options = FetchOptions {
         profile: aws.profile,
@@ -113,7 +109,7 @@ pub async fn fetch(
     bar.finish_and_clear();
     let res = result?;
     let s = &res.stats;
-    if json {
+    if format == Some(TextOrJson::Json) {
         let summary = serde_json::json!({
             "users": s.users,
             "groups": s.groups,
@@ -216,15 +212,15 @@ pub async fn store_export(
 #[derive(Debug, Args)]
 pub struct SnapshotsArgs {
     /// `json` for machine-readable output.
-    #[arg(long)]
-    format: Option<String>,
+    #[arg(long, value_parser = FormatParser::text_or_json("snapshots"))]
+    format: Option<TextOrJson>,
 }
 
 pub async fn snapshots(args: SnapshotsArgs, workspace: &WorkspacePath) -> anyhow::Result<ExitCode> {
     let ws = workspace.open_existing().await?;
     let snapshots = api_store::list_snapshots(&ws).await?;
     let directories = api_store::list_directories(&ws).await?;
-    if args.format.as_deref() == Some("json") {
+    if args.format == Some(TextOrJson::Json) {
         let v = serde_json::json!({ "snapshots": snapshots, "directories": directories });
         outln!("{}", scimlens_core::report::render::json_pretty(&v)?);
         return Ok(ExitCode::SUCCESS);

@@ -12,7 +12,7 @@ use scimlens_core::report::pseudonym::new_key;
 use scimlens_core::store::Workspace;
 use scimlens_core::store::import::{CancelToken, ImportProgress};
 
-use crate::output::OutputArgs;
+use crate::output::{FormatParser, OutputArgs, TextOrJson};
 use crate::workspace::{ReservedArgs, WorkspacePath};
 
 /// Analyse log files in memory and print the report (nothing is written unless -o).
@@ -82,14 +82,14 @@ pub async fn report(
 #[derive(Debug, Args)]
 pub struct SourcesArgs {
     /// `json` for machine-readable output.
-    #[arg(long)]
-    format: Option<String>,
+    #[arg(long, value_parser = FormatParser::text_or_json("sources"))]
+    format: Option<TextOrJson>,
 }
 
 pub async fn sources(args: SourcesArgs, workspace: &WorkspacePath) -> anyhow::Result<ExitCode> {
     let ws = workspace.open_existing().await?;
     let sources = scimlens_core::store::sources::list(&ws).await?;
-    if args.format.as_deref() == Some("json") {
+    if args.format == Some(TextOrJson::Json) {
         outln!("{}", scimlens_core::report::render::json_pretty(&sources)?);
     } else if sources.is_empty() {
         outln!(
@@ -122,8 +122,8 @@ pub async fn sources(args: SourcesArgs, workspace: &WorkspacePath) -> anyhow::Re
 pub struct EntityArgs {
     /// Name (userName / group displayName), IdP id, AWS id or externalId.
     name: String,
-    #[arg(long)]
-    format: Option<String>,
+    #[arg(long, value_parser = FormatParser::text_or_json("entity"))]
+    format: Option<TextOrJson>,
 }
 
 pub async fn entity(args: EntityArgs, workspace: &WorkspacePath) -> anyhow::Result<ExitCode> {
@@ -142,7 +142,7 @@ pub async fn entity(args: EntityArgs, workspace: &WorkspacePath) -> anyhow::Resu
         );
     }
     let detail = api::get_entity(&ws, &name).await?;
-    if args.format.as_deref() == Some("json") {
+    if args.format == Some(TextOrJson::Json) {
         outln!("{}", scimlens_core::report::render::json_pretty(&detail)?);
     } else {
         out!("{}", entity_text(&detail));
