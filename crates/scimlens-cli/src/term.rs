@@ -1,6 +1,7 @@
-//! Printing to the terminal. Whatever is printed may carry text from a log, a file name or a
-//! workspace someone else made, so it goes through `terminal_safe`: control characters (ESC,
-//! OSC, C1, bidirectional overrides) come out as visible escapes, never as terminal commands.
+//! Printing to the terminal: the print macros, progress bars and import outcomes. Whatever is
+//! printed may carry text from a log, a file name or a workspace someone else made, so it goes
+//! through `terminal_safe`: control characters (ESC, OSC, C1, bidirectional overrides) come out
+//! as visible escapes, never as terminal commands.
 
 /// `println!` for the terminal, inert.
 macro_rules! outln {
@@ -21,4 +22,48 @@ macro_rules! errln {
     ($($arg:tt)*) => {
         eprintln!("{}", scimlens_core::report::render::terminal_safe(&format!($($arg)*)))
     };
+}
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressDrawTarget};
+use scimlens_core::import::pipeline::ImportOutcome;
+
+/// A progress bar of `length` steps (`None`: a spinner) on standard error, drawn only when that
+/// is a terminal, so that piped or captured output carries no redraws.
+pub fn progress_bar(length: Option<u64>) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(length, ProgressDrawTarget::stderr());
+    if !std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    bar
+}
+
+/// One line per imported (or skipped) file on standard error, with its warnings.
+pub fn print_outcomes(outcomes: &[ImportOutcome]) {
+    for o in outcomes {
+        match o {
+            ImportOutcome::Imported {
+                path,
+                format,
+                records,
+                warnings,
+                ..
+            } => {
+                errln!("imported {path}: {format}, {records} records");
+                for w in warnings {
+                    errln!("  warning: {w}");
+                }
+            }
+            ImportOutcome::AlreadyImported {
+                path,
+                existing_path,
+                ..
+            } => {
+                errln!(
+                    "skipped {path}: already imported (same content as {existing_path}); nothing added"
+                );
+            }
+        }
+    }
 }

@@ -1,0 +1,293 @@
+//! The AWS identity store as the workspace holds it: `fetch` a live snapshot, `store-import` and
+//! `store-export` the AWS CLI's JSON, list `snapshots`, and `store-find` one user or group.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use clap::Args;
+use indicatif::ProgressStyle;
+use scimlens_core::api::identity_store;
+use scimlens_core::aws::{FetchOptions, FetchProgress};
+use scimlens_core::import::pipeline::CancelToken;
+
+use crate::output::{FormatParser, TextOrJson};
+use crate::workspace::WorkspacePath;
+
+const STORE_EXAMPLES: &str = "\
+Examples:
+  scimlens fetch --profile admin --region eu-west-1          read the live identity store
+  scimlens fetch --format json                                 summary as one JSON object
+  aws identitystore list-users --identity-store-id d-123 > users.json
+  scimlens store-import users.json groups.json memberships.json
+  scimlens directory-import entra-users.csv graph-groups.json
+  scimlens compare --state drift
+  scimlens compare --over-time                                 the two newest snapshots
+  scimlens preflight okta-users.csv --against-store --fail-on any";
+
+/// Read the live AWS identity store into the workspace (one snapshot)
+///
+/// Users, groups and every group's memberships, through read-only Identity Store API calls
+/// paced under 20 requests/s. Credentials from the standard AWS chain (environment, profiles
+/// including IAM Identity Center/SSO ones, roles); nothing secret is stored.
+#[derive(Debug, Args)]
+#[command(after_help = STORE_EXAMPLES)]
+pub struct FetchArgs {
+    #[command(flatten)]
+    aws: AwsArgs,
+    /// `json` prints the summary as one object: users, groups, memberships, calls, seconds.
+    #[arg(long, value_parser = FormatParser::text_or_json("fetch"))]
+    format: Option<TextOrJson>,
+}
+
+/// Where and how fast `fetch` reads.
+#[derive(Debug, Args)]
+struct AwsArgs {
+    /// Named profile, including IAM Identity Center (SSO) profiles (`aws sso login` first).
+    #[arg(long, env = "AWS_PROFILE")]
+    profile: Option<String>,
+    /// The IAM Identity Center instance's home region [default: from the profile / AWS_REGION].
+    #[arg(long)]
+    region: Option<String>,
+    /// The identity store (d-xxxxxxxxxx) [default: found with sso-admin ListInstances].
+    #[arg(long, value_name = "ID")]
+    identity_store_id: Option<String>,
+    /// Another endpoint for all AWS calls (tests, VPC endpoints).
+    #[arg(long, value_name = "URL")]
+    endpoint_url: Option<String>,
+    /// Requests per second; the Identity Store API allows 20 for the whole account.
+    #[arg(long, default_value_t = scimlens_core::aws::DEFAULT_RATE)]
+    rate: f64,
+    /// Groups whose memberships are listed at once.
+    #[arg(long, default_value_t = scimlens_core::aws::DEFAULT_CONCURRENCY)]
+    concurrency: usize,
+}
+
+pub async fn fetch(
+    args: FetchArgs,
+    workspace: &WorkspacePath,
+    now: DateTime<Utc>,
+) -> anyhow::Result<ExitCode> {
+    let FetchArgs { aws, format } = args;
+    let ws = workspace.open_or_create().await?;
+    let options = FetchOptions {
+        profile: aws.profile,
+        region: aws.region,
+        endpoint_url: aws.endpoint_url,
+        identity_store_id: aws.identity_store_id,
+        rate: aws.rate,
+        concurrency: aws.concurrency,
+        ..FetchOptions::default()
+    };
+    let bar = crate::term::progress_bar(None);
+    bar.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("valid template"));
+    let on_progress = {
+        let bar = bar.clone();
+        move |p: &FetchProgress| {
+            let groups = match p.groups_total {
+                Some(total) => format!("{}/{total} groups' members", p.groups_done),
+                None => format!("{} groups", p.groups),
+            };
+            bar.set_message(format!(
+                "{:?}: {} users, {groups}, {} memberships, {} calls ({:.1}/s){}",
+                p.phase,
+                p.users,
+                p.memberships,
+                p.calls,
+                p.rate,
+                if p.throttled > 0 {
+                    format!(", {} throttled", p.throttled)
+                } else {
+                    String::new()
+                }
+            ));
+            bar.tick();
+        }
+    };
+    let cancel = CancelToken::default();
+    let result = identity_store::fetch_store(&ws, &options, &cancel, now, &on_progress).await;
+    bar.finish_and_clear();
+    let res = result?;
+    let s = &res.stats;
+    if format == Some(TextOrJson::Json) {
+        let summary = serde_json::json!({
+            "users": s.users,
+            "groups": s.groups,
+            "memberships": s.memberships,
+            "calls": s.calls,
+            "seconds": (s.seconds * 1000.0).round() / 1000.0,
+        });
+        outln!("{summary}");
+    } else {
+        outln!(
+            "fetched identity store {} ({}): {} users, {} groups, {} memberships",
+            s.identity_store_id,
+            s.endpoint,
+            s.users,
+            s.groups,
+            s.memberships
+        );
+        outln!(
+            "{} API calls (pagination needs at least {}; {} retried, {} throttled) in {:.1} s at up to {} requests/s",
+            s.calls,
+            s.minimum_calls,
+            s.retries,
+            s.throttled,
+            s.seconds,
+            s.rate
+        );
+        outln!(
+            "stored as snapshot #{} in {}",
+            res.snapshot.id,
+            workspace.display()
+        );
+        for w in &s.warnings {
+            outln!("  warning: {w}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Import `aws identitystore list-*` JSON output as one store snapshot
+///
+/// The output of `list-users`, `list-groups` and `list-group-memberships` (any number of
+/// files, read together; several documents appended in one file are fine).
+#[derive(Debug, Args)]
+pub struct StoreImportArgs {
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+}
+
+pub async fn store_import(
+    args: StoreImportArgs,
+    workspace: &WorkspacePath,
+    now: DateTime<Utc>,
+) -> anyhow::Result<ExitCode> {
+    let ws = workspace.open_or_create().await?;
+    let info = identity_store::import_store_files(&ws, &args.files, now).await?;
+    errln!(
+        "imported store snapshot #{}: {} users, {} groups, {} memberships{}",
+        info.id,
+        info.users,
+        info.groups,
+        info.memberships,
+        if info.memberships_known {
+            ""
+        } else {
+            " (no membership data)"
+        }
+    );
+    for w in &info.warnings {
+        errln!("  warning: {w}");
+    }
+    errln!("workspace: {}", workspace.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Write a store snapshot as the AWS CLI prints it
+///
+/// list-users.json, list-groups.json and list-group-memberships.json into DIR.
+#[derive(Debug, Args)]
+pub struct StoreExportArgs {
+    /// Directory to write the three files into (created if needed).
+    dir: PathBuf,
+    /// Snapshot id [default: the newest].
+    #[arg(long)]
+    snapshot: Option<i64>,
+}
+
+pub async fn store_export(
+    args: StoreExportArgs,
+    workspace: &WorkspacePath,
+) -> anyhow::Result<ExitCode> {
+    let ws = workspace.open_existing().await?;
+    let files = identity_store::export_store(&ws, args.snapshot, &args.dir).await?;
+    for f in files {
+        outln!("{}", f.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// List the workspace's store snapshots and directory imports
+#[derive(Debug, Args)]
+pub struct SnapshotsArgs {
+    /// `json` for machine-readable output.
+    #[arg(long, value_parser = FormatParser::text_or_json("snapshots"))]
+    format: Option<TextOrJson>,
+}
+
+pub async fn snapshots(args: SnapshotsArgs, workspace: &WorkspacePath) -> anyhow::Result<ExitCode> {
+    let ws = workspace.open_existing().await?;
+    let snapshots = identity_store::list_snapshots(&ws).await?;
+    let directories = identity_store::list_directories(&ws).await?;
+    if args.format == Some(TextOrJson::Json) {
+        let v = serde_json::json!({ "snapshots": snapshots, "directories": directories });
+        outln!("{}", scimlens_core::report::render::json_pretty(&v)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    outln!("Store snapshots:");
+    if snapshots.is_empty() {
+        outln!("  (none: `scimlens fetch` or `scimlens store-import FILE`)");
+    }
+    for s in &snapshots {
+        outln!(
+            "  #{} {} {} [{}] {}: {} users, {} groups, {} memberships{}",
+            s.id,
+            s.taken_at,
+            s.identity_store_id
+                .as_deref()
+                .unwrap_or("(store id unknown)"),
+            s.origin.as_str(),
+            s.label,
+            s.users,
+            s.groups,
+            s.memberships,
+            s.api_calls
+                .map(|c| format!(", {c} API calls"))
+                .unwrap_or_default()
+        );
+    }
+    outln!("Directory imports:");
+    if directories.is_empty() {
+        outln!("  (none: `scimlens directory-import FILE`)");
+    }
+    for d in &directories {
+        let formats: Vec<&str> = d.formats.iter().map(|f| f.as_str()).collect();
+        outln!(
+            "  #{} {} [{}: {}] {}: {} users, {} groups, {} memberships",
+            d.id,
+            d.imported_at,
+            d.idp,
+            formats.join(", "),
+            d.label,
+            d.users,
+            d.groups,
+            d.memberships
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Show a user or group as the store holds it (by name, AWS id or externalId)
+#[derive(Debug, Args)]
+pub struct StoreFindArgs {
+    query: String,
+    /// Store snapshot id [default: the newest].
+    #[arg(long)]
+    snapshot: Option<i64>,
+}
+
+pub async fn store_find(
+    args: StoreFindArgs,
+    workspace: &WorkspacePath,
+) -> anyhow::Result<ExitCode> {
+    let ws = workspace.open_existing().await?;
+    let found = identity_store::find_store_objects(&ws, &args.query, args.snapshot).await?;
+    let v = serde_json::json!({ "snapshot": found.snapshot.id, "Users": found.users, "Groups": found.groups });
+    outln!("{}", scimlens_core::report::render::json_pretty(&v)?);
+    Ok(if found.users.is_empty() && found.groups.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
