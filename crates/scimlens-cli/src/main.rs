@@ -62,8 +62,22 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             errln!("scimlens: error: {}", error_chain(&err));
-            ExitCode::from(2)
+            exit_status(&err)
         }
+    }
+}
+
+/// `3` for a damaged workspace, `4` for a failure inside scimlens (a bug to report), `2` for
+/// everything else: bad input, usage, the machine or AWS (see the README's exit codes).
+fn exit_status(err: &anyhow::Error) -> ExitCode {
+    let code = err
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<scimlens_core::Error>())
+        .map(scimlens_core::Error::code);
+    match code {
+        Some(scimlens_core::ErrorCode::Corrupt) => ExitCode::from(3),
+        Some(scimlens_core::ErrorCode::Internal) => ExitCode::from(4),
+        _ => ExitCode::from(2),
     }
 }
 

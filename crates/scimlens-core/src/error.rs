@@ -171,7 +171,7 @@ pub enum Error {
     InvalidArgument(String),
 
     /// A broken invariant of scimlens itself (a bug), never the user's input.
-    #[error("internal error: {0}")]
+    #[error("something went wrong inside scimlens: {0}")]
     Internal(String),
 
     #[error("AWS {operation} failed: {message}")]
@@ -257,6 +257,12 @@ impl Error {
             Error::Internal(_) => ErrorCode::Internal,
             Error::Aws { .. } => ErrorCode::Aws,
         }
+    }
+
+    /// A failure inside scimlens (a worker task that panicked, a broken invariant), never the
+    /// user's input: `what` says which step, `cause` what happened.
+    pub fn internal(what: &str, cause: impl std::fmt::Display) -> Error {
+        Error::Internal(format!("{what} failed: {cause}"))
     }
 
     /// A damaged row: `what` says which table and column hold what.

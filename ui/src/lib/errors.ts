@@ -17,7 +17,7 @@ const TITLES: Record<ErrorCode, string> = {
   CORRUPT: "The workspace is damaged",
   NOT_FOUND: "Not found",
   INVALID_ARGUMENT: "Nothing to do",
-  INTERNAL: "Internal error",
+  INTERNAL: "Something went wrong inside scimlens",
   AWS: "AWS request failed",
 };
 

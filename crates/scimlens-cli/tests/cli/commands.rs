@@ -323,3 +323,36 @@ fn help_names_the_default_workspace_and_shows_examples() {
         .stdout(predicate::str::contains("workspace.scimlens.sqlite"))
         .stdout(predicate::str::contains("Examples:"));
 }
+
+/// Regression: a stored category the build does not know was read as nothing (or `OTHER`), and
+/// an unknown status as "ok", so a tampered or damaged workspace was reported as if healthy.
+#[test]
+fn a_damaged_workspace_is_refused_with_exit_3_not_reported_as_healthy() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.sqlite");
+    scimlens(&ws)
+        .arg("import")
+        .arg(fixture("entra-graph/page1.json"))
+        .assert()
+        .success();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", ws.display()))
+            .await
+            .unwrap();
+        let changed = sqlx::query("UPDATE entities SET category = 'FINE' WHERE status = 'failing'")
+            .execute(&pool)
+            .await
+            .unwrap()
+            .rows_affected();
+        assert!(changed > 0);
+        pool.close().await;
+    });
+    scimlens(&ws)
+        .arg("report")
+        .assert()
+        .code(3)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains("the workspace is damaged"))
+        .stderr(predicate::str::contains("`FINE`"));
+}

@@ -140,7 +140,7 @@ pub async fn populate(ws: &Workspace, dir: &Path, now: DateTime<Utc>) -> Result<
         let paths: Vec<PathBuf> = DIRECTORY.iter().map(|(name, _)| dir.join(name)).collect();
         let read = tokio::task::spawn_blocking(move || crate::directory::read_files(&paths))
             .await
-            .map_err(|e| Error::Internal(format!("reading the demo directory failed: {e}")))??;
+            .map_err(|e| Error::internal("reading the demo directory", e))??;
         let id = directories::insert(ws, &names(DIRECTORY), &format_time(&now), &read).await?;
         Some(directories::info(ws, id).await?)
     } else {

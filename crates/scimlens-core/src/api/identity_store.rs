@@ -180,7 +180,7 @@ pub(crate) async fn import_store_files_as(
             Ok((snap, warnings))
         })
         .await
-        .map_err(|e| Error::Internal(format!("reading the snapshot failed: {e}")))??;
+        .map_err(|e| Error::internal("reading the snapshot", e))??;
     let mut warnings = warnings;
     if !snap.memberships_known && !snap.groups.is_empty() {
         warnings.push(
@@ -245,9 +245,7 @@ pub async fn import_directory(
     let owned = paths.to_vec();
     let dir = tokio::task::spawn_blocking(move || directory::read_files(&owned))
         .await
-        .map_err(|e| {
-            Error::InvalidArgument(format!("reading the directory export failed: {e}"))
-        })??;
+        .map_err(|e| Error::internal("reading the directory export", e))??;
     let label = paths
         .iter()
         .map(|p| p.display().to_string())
@@ -401,7 +399,7 @@ pub async fn compare_store(ws: &Workspace, req: &CompareReq, now: DateTime<Utc>)
         )
     })
     .await
-    .map_err(|e| Error::InvalidArgument(format!("the comparison failed: {e}")))?;
+    .map_err(|e| Error::internal("the comparison", e))?;
     report.compare = Some(section);
     Ok(report)
 }
@@ -469,7 +467,7 @@ pub async fn preflight_export(
             let paths = req.paths.clone();
             let directory = tokio::task::spawn_blocking(move || directory::read_files(&paths))
                 .await
-                .map_err(|e| Error::InvalidArgument(format!("reading the export failed: {e}")))??;
+                .map_err(|e| Error::internal("reading the export", e))??;
             let inputs = req.paths.iter().map(|p| p.display().to_string()).collect();
             (directory, inputs)
         }
@@ -506,7 +504,7 @@ pub async fn preflight_export(
         preflight::to_report(result, &directory, inputs, store.map(|(i, _)| i), now)
     })
     .await
-    .map_err(|e| Error::InvalidArgument(format!("the preflight failed: {e}")))
+    .map_err(|e| Error::internal("the preflight", e))
 }
 
 /// An entity's state in the store: the objects of a snapshot matching a name or id (for the

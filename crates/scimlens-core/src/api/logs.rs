@@ -159,6 +159,23 @@ pub async fn find_entities(
     entities::find(ws, query, limit).await
 }
 
+/// A list kept in an event's evidence as JSON; an empty text is what imports write for a
+/// record without any.
+fn stored_list<T: serde::de::DeserializeOwned>(
+    what: &str,
+    event: i64,
+    text: &str,
+) -> Result<Vec<T>> {
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    serde_json::from_str(text).map_err(|e| {
+        Error::corrupt(format!(
+            "evidence_blocks: the {what} of event {event} ({e})"
+        ))
+    })
+}
+
 /// One entity across every source: its status, cause, fix and timeline of records.
 pub async fn get_entity(ws: &Workspace, key: &str) -> Result<EntityDetail> {
     let row = entities::find(ws, key, 1)
@@ -181,7 +198,12 @@ pub async fn get_entity(ws: &Workspace, key: &str) -> Result<EntityDetail> {
         let evidence = blocks[&r.block_id]
             .get(r.block_index as usize)
             .cloned()
-            .unwrap_or_default();
+            .ok_or_else(|| {
+                Error::corrupt(format!(
+                    "evidence_blocks: block {} has no record {} (event {})",
+                    r.block_id, r.block_index, r.id
+                ))
+            })?;
         timeline.push(TimelineEntry {
             event_id: r.id,
             source_path: r.path,
@@ -200,8 +222,8 @@ pub async fn get_entity(ws: &Workspace, key: &str) -> Result<EntityDetail> {
             attribute: r.attribute,
             message: r.message,
             masked: r.masked,
-            attributes: serde_json::from_str(&evidence.attributes).unwrap_or_default(),
-            steps: serde_json::from_str(&evidence.steps).unwrap_or_default(),
+            attributes: stored_list("attributes", r.id, &evidence.attributes)?,
+            steps: stored_list("steps", r.id, &evidence.steps)?,
             raw: evidence.raw,
         });
     }

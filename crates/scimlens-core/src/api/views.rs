@@ -13,6 +13,7 @@ use ts_rs::TS;
 
 use crate::api;
 use crate::db::sources::ms_to_text;
+use crate::db::stats::parse_source_ids;
 use crate::db::view_queries::{self as q, ProblemFilter, SortColumn};
 use crate::db::{Workspace, entities, settings, sources};
 use crate::diagnose::classify::UNSPECIFIED_CANDIDATES;
@@ -263,25 +264,23 @@ pub async fn problems_page(ws: &Workspace, query: &ProblemQuery) -> Result<Probl
         offset: query.offset,
         rows: rows
             .into_iter()
-            .map(|r| ProblemEntityRow {
-                kind: r.kind,
-                status: r.status,
-                category: r.category,
-                source_ids: r
-                    .source_ids
-                    .split(',')
-                    .filter_map(|s| s.trim().parse().ok())
-                    .collect(),
-                first_seen: ms_to_text(r.first_seen),
-                last_seen: ms_to_text(r.last_seen),
-                events: r.events as u64,
-                failures: r.failures as u64,
-                key: r.entity_key,
-                name: r.name,
-                attribute: r.attribute,
-                message: r.message,
+            .map(|r| {
+                Ok(ProblemEntityRow {
+                    kind: r.kind,
+                    status: r.status,
+                    category: r.category,
+                    source_ids: parse_source_ids(&r.source_ids)?,
+                    first_seen: ms_to_text(r.first_seen),
+                    last_seen: ms_to_text(r.last_seen),
+                    events: r.events as u64,
+                    failures: r.failures as u64,
+                    key: r.entity_key,
+                    name: r.name,
+                    attribute: r.attribute,
+                    message: r.message,
+                })
             })
-            .collect(),
+            .collect::<Result<_>>()?,
     })
 }
 

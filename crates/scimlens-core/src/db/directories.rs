@@ -44,20 +44,25 @@ struct InfoRow {
     warnings: String,
 }
 
-impl From<InfoRow> for DirectoryInfo {
-    fn from(r: InfoRow) -> Self {
-        DirectoryInfo {
+impl TryFrom<InfoRow> for DirectoryInfo {
+    type Error = Error;
+
+    fn try_from(r: InfoRow) -> Result<Self> {
+        let damaged = |what: &str, e: serde_json::Error| {
+            Error::corrupt(format!("directories: {what} of directory #{} ({e})", r.id))
+        };
+        Ok(DirectoryInfo {
             id: r.id,
             idp: DirectoryIdp::parse(&r.idp).unwrap_or(DirectoryIdp::Scim),
             label: r.label,
-            formats: serde_json::from_str(&r.formats).unwrap_or_default(),
+            formats: serde_json::from_str(&r.formats).map_err(|e| damaged("formats", e))?,
             imported_at: r.imported_at,
             users: r.users as u64,
             groups: r.groups as u64,
             memberships: r.memberships as u64,
             assignments_known: r.assignments_known,
-            warnings: serde_json::from_str(&r.warnings).unwrap_or_default(),
-        }
+            warnings: serde_json::from_str(&r.warnings).map_err(|e| damaged("warnings", e))?,
+        })
     }
 }
 
@@ -147,7 +152,7 @@ pub async fn list(ws: &Workspace) -> Result<Vec<DirectoryInfo>> {
     ))
     .fetch_all(ws.pool())
     .await?;
-    Ok(rows.into_iter().map(DirectoryInfo::from).collect())
+    rows.into_iter().map(DirectoryInfo::try_from).collect()
 }
 
 pub async fn info(ws: &Workspace, id: i64) -> Result<DirectoryInfo> {
@@ -159,10 +164,11 @@ pub async fn info(ws: &Workspace, id: i64) -> Result<DirectoryInfo> {
     .bind(id)
     .fetch_optional(ws.pool())
     .await?;
-    row.map(DirectoryInfo::from).ok_or_else(|| Error::NotFound {
-        what: "directory import",
-        name: format!("#{id}"),
-    })
+    row.map(DirectoryInfo::try_from)
+        .ok_or_else(|| Error::NotFound {
+            what: "directory import",
+            name: format!("#{id}"),
+        })?
 }
 
 pub async fn latest(ws: &Workspace) -> Result<Option<i64>> {
@@ -178,7 +184,7 @@ pub async fn load(ws: &Workspace, id: i64) -> Result<Directory> {
         rows.into_iter()
             .map(|(idp_id, attrs)| {
                 let attributes = serde_json::from_str(&attrs).map_err(|e| {
-                    Error::InvalidArgument(format!("stored directory entry could not be read: {e}"))
+                    Error::corrupt(format!("directory: a stored entry could not be read ({e})"))
                 })?;
                 Ok(DirectoryEntry { idp_id, attributes })
             })

@@ -111,15 +111,15 @@ pub async fn decide_dirty(
     let rows: Vec<EntityRow> = candidates
         .into_iter()
         .map(|c| {
-            let (entity_key, stats) = c.stats.into_stats();
-            decide(EntityAggregate {
+            let (entity_key, stats) = c.stats.into_stats()?;
+            Ok(decide(EntityAggregate {
                 entity_key,
                 stats,
                 decisive_format: c.d_format,
                 failure_format: c.f_format,
-            })
+            }))
         })
-        .collect();
+        .collect::<Result<_>>()?;
     insert_rows(conn, "main.entities", &rows).await?;
     sqlx::query(OK_ROWS).execute(&mut *conn).await?;
     sqlx::query("DELETE FROM temp.dirty_entities")

@@ -38,8 +38,7 @@ pub fn pack<'a>(items: impl Iterator<Item = &'a Evidence> + Clone) -> Vec<u8> {
 
 /// Unpacks a block into its records' evidence.
 pub fn unpack(block: &[u8]) -> Result<Vec<Evidence>> {
-    let corrupt =
-        || Error::InvalidArgument("an evidence block in the workspace is damaged".to_string());
+    let corrupt = || Error::corrupt("evidence_blocks: a block does not unpack");
     let bytes = lz4_flex::decompress_size_prepended(block).map_err(|_| corrupt())?;
     let mut rest = &bytes[..];
     let take = |rest: &mut &[u8]| -> Result<String> {

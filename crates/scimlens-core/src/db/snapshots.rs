@@ -252,8 +252,11 @@ pub async fn latest(ws: &Workspace) -> Result<Option<i64>> {
 pub async fn load(ws: &Workspace, id: i64) -> Result<StoreSnapshot> {
     let info = info(ws, id).await?;
     fn decode<T: serde::de::DeserializeOwned>(what: &str, data: &str) -> Result<T> {
-        serde_json::from_str(data)
-            .map_err(|e| Error::InvalidArgument(format!("stored {what} could not be read: {e}")))
+        serde_json::from_str(data).map_err(|e| {
+            Error::corrupt(format!(
+                "store snapshot: stored {what} could not be read ({e})"
+            ))
+        })
     }
     let users: Vec<(String,)> =
         sqlx::query_as("SELECT data FROM store_users WHERE snapshot_id = ? ORDER BY rowid")
@@ -321,7 +324,9 @@ pub async fn find_objects(
     .fetch_all(ws.pool())
     .await?;
     let bad = |e: serde_json::Error| {
-        Error::InvalidArgument(format!("stored object could not be read: {e}"))
+        Error::corrupt(format!(
+            "store snapshot: a stored object could not be read ({e})"
+        ))
     };
     Ok((
         users

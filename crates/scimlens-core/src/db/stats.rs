@@ -346,7 +346,7 @@ pub(super) struct StatsRow {
 }
 
 impl StatsRow {
-    pub(super) fn into_stats(self) -> (String, EntityStats) {
+    pub(super) fn into_stats(self) -> Result<(String, EntityStats)> {
         let last =
             |source: Option<i64>, time, seq: Option<i64>, outcome, category, attribute, message| {
                 source.map(|source| LastRecord {
@@ -370,11 +370,7 @@ impl StatsRow {
             failures: self.failures,
             first_seen: self.first_seen,
             last_seen: self.last_seen,
-            sources: self
-                .source_ids
-                .split(',')
-                .filter_map(|s| s.parse().ok())
-                .collect(),
+            sources: parse_source_ids(&self.source_ids)?,
             decisive: last(
                 self.d_source,
                 self.d_time,
@@ -394,8 +390,22 @@ impl StatsRow {
                 self.f_message,
             ),
         };
-        (self.entity_key, stats)
+        Ok((self.entity_key, stats))
     }
+}
+
+/// The source ids of an entity as stored (`1,4,7`); anything else is a damaged row.
+pub fn parse_source_ids(text: &str) -> Result<Vec<i64>> {
+    text.split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            s.trim().parse().map_err(|_| {
+                crate::error::Error::corrupt(format!(
+                    "source_ids: {text:?} is not a list of source ids"
+                ))
+            })
+        })
+        .collect()
 }
 
 /// Merges an import's entity aggregates into the stored rows and marks the entities for the
@@ -422,7 +432,7 @@ pub async fn merge_entities(
         });
         let stored: Vec<StatsRow> = qb.build_query_as().fetch_all(&mut *conn).await?;
         for row in stored {
-            let (key, stats) = row.into_stats();
+            let (key, stats) = row.into_stats()?;
             if let Some(p) = partial.get_mut(&key) {
                 p.merge(&stats);
             }
