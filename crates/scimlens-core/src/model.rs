@@ -273,7 +273,8 @@ pub struct ProvisioningEvent {
 /// What CloudTrail writes instead of names and values.
 pub const MASKED: &str = "HIDDEN_DUE_TO_SECURITY_REASONS";
 
-/// The failure categories of DOMAIN.md §5. The names are part of the JSON report.
+/// The failure categories (the README's category table explains each). The names are part of the
+/// JSON report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[ts(export)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

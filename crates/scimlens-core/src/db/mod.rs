@@ -1,9 +1,22 @@
 //! The workspace: one SQLite file per investigation. This module owns the pool, the migrations
-//! and every SQL statement; nothing outside `store` writes SQL.
+//! and every SQL statement; nothing outside `db` runs SQL (the import pipeline and the api
+//! call the functions here).
 //!
-//! Tables: `sources` (one per imported file), `source_warnings`, `events` (normalized records
-//! with their classification and compressed raw evidence), `entity_stats` and `event_buckets`
-//! (aggregates every import adds to), `entities` (the materialized diagnosis), `settings`.
+//! Tables, one module each (the migrations in `migrations/` are the schema):
+//! - logs: `sources` (one per imported file) and `source_warnings` (`sources`), `events`
+//!   (normalized records with their classification; `events`) and `evidence_blocks` (their raw
+//!   records, lz4-compressed in blocks; `evidence`);
+//! - the diagnosis: `entity_stats` and `event_buckets` (aggregates every import adds to;
+//!   `stats`), `entities` (the materialized diagnosis; `entities`, `diagnosis`, read by
+//!   `view_queries` and `log_links`);
+//! - the AWS identity store: `store_snapshots`, `store_users`, `store_groups`,
+//!   `store_memberships` (`snapshots`);
+//! - the IdP: `directories`, `directory_users`, `directory_groups`, `directory_members`,
+//!   `directory_assignments` (`directories`);
+//! - `settings` (reserved names, the attribute mapping, the rules the diagnosis was made with).
+//!
+//! Typed TEXT columns (`columns`) read back strictly; `bulk` and `defensive` reach SQLite's C
+//! API for what sqlx does not expose.
 
 mod bulk;
 mod columns;

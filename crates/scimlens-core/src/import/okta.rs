@@ -351,7 +351,8 @@ pub(crate) fn status_from_reason_phrase(text: &str) -> Option<u16> {
     })
 }
 
-/// Messages AWS IAM Identity Center returns (DOMAIN.md §3), as IdPs and sync tools quote them.
+/// Messages AWS IAM Identity Center returns (its SCIM implementation guide), as IdPs and sync
+/// tools quote them.
 /// The Okta phrasings for a missing target object are included: they stand for AWS's 404.
 const AWS_PHRASES: [&str; 12] = [
     "Request is unparsable",
