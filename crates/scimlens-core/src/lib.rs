@@ -28,3 +28,6 @@ pub mod db;
 pub mod identity_store;
 
 pub use error::{Error, ErrorCode, Result};
+
+#[cfg(test)]
+mod tests;

@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use chrono::{TimeZone, Utc};
-use scimlens_core::api::{self, ImportFilesReq};
-use scimlens_core::db::{self, Workspace};
-use scimlens_core::import::pipeline::CancelToken;
-use scimlens_core::{Error, ErrorCode};
+use crate::api::{self, ImportFilesReq};
+use crate::db::{self, Workspace};
+use crate::import::pipeline::CancelToken;
+use crate::{Error, ErrorCode};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{Connection, Executor};
 
@@ -378,7 +378,7 @@ async fn a_csv_whose_quote_never_closes_is_rejected_with_the_line_it_opened_on()
 
 #[tokio::test]
 async fn a_pseudonymized_report_holds_none_of_the_identifying_values_in_any_format() {
-    use scimlens_core::report::render::{ReportFormat, pseudonymize, render};
+    use crate::report::render::{ReportFormat, pseudonymize, render};
 
     // The logs sit in a folder that names their owner, as downloads do.
     let dir = tempfile::tempdir().unwrap();
@@ -442,7 +442,7 @@ async fn a_pseudonymized_report_holds_none_of_the_identifying_values_in_any_form
         "the plain report shows them: {seen_before:?}"
     );
 
-    let key = scimlens_core::report::pseudonym::new_key().unwrap();
+    let key = crate::report::pseudonym::new_key().unwrap();
     let pseudonymized = pseudonymize(&report, key.as_bytes());
     assert_eq!(pseudonymized.entities.len(), report.entities.len());
     for format in [

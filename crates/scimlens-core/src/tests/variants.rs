@@ -5,9 +5,9 @@
 
 use std::path::PathBuf;
 
-use scimlens_core::Error;
-use scimlens_core::import::{WarningKind, import_path};
-use scimlens_core::model::{Action, EntityKind, Format, Outcome, ProvisioningEvent};
+use crate::Error;
+use crate::import::{WarningKind, import_path};
+use crate::model::{Action, EntityKind, Format, Outcome, ProvisioningEvent};
 
 fn fixture(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -15,7 +15,7 @@ fn fixture(rel: &str) -> PathBuf {
         .join(rel)
 }
 
-fn import(rel: &str, format: Format) -> scimlens_core::import::VecSink {
+fn import(rel: &str, format: Format) -> crate::import::VecSink {
     let (got, sink) = import_path(&fixture(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
     assert_eq!(got, format, "{rel}: detected format");
     sink
@@ -188,10 +188,10 @@ fn unknown_fields_are_counted_as_a_warning_not_an_error() {
 #[tokio::test]
 async fn a_quarantined_job_status_is_a_connection_finding_and_explains_the_silent_gap() {
     use chrono::TimeZone;
-    use scimlens_core::api::{self, ImportFilesReq};
-    use scimlens_core::db::Workspace;
-    use scimlens_core::import::pipeline::{CancelToken, ImportOutcome};
-    use scimlens_core::model::Category;
+    use crate::api::{self, ImportFilesReq};
+    use crate::db::Workspace;
+    use crate::import::pipeline::{CancelToken, ImportOutcome};
+    use crate::model::Category;
 
     let dir = tempfile::tempdir().unwrap();
     let ws = Workspace::open(&dir.path().join("ws.sqlite"))
@@ -269,9 +269,9 @@ async fn records_of_the_same_time_decide_alike_in_either_order() {
     // data's failure and success of one user in the same second read `resolved` oldest first
     // and `failing` newest first.
     use chrono::TimeZone;
-    use scimlens_core::api::{self, ImportFilesReq};
-    use scimlens_core::db::Workspace;
-    use scimlens_core::import::pipeline::CancelToken;
+    use crate::api::{self, ImportFilesReq};
+    use crate::db::Workspace;
+    use crate::import::pipeline::CancelToken;
 
     let text = std::fs::read_to_string(fixture(
         "real/entra-diagnostic/elastic-provisioninglogs-raw.log",
@@ -308,7 +308,7 @@ async fn records_of_the_same_time_decide_alike_in_either_order() {
         seen[0]
             .iter()
             .any(|(n, s, _)| n.starts_with("tlou@")
-                && *s == scimlens_core::model::EntityStatus::Failing),
+                && *s == crate::model::EntityStatus::Failing),
         "a failure and a success in the same instant prove no resolution: {:?}",
         seen[0]
     );

@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
-use scimlens_core::api::identity_store;
-use scimlens_core::api::{self, ImportFilesReq};
-use scimlens_core::db::Workspace;
-use scimlens_core::import::pipeline::CancelToken;
+use crate::api::identity_store;
+use crate::api::{self, ImportFilesReq};
+use crate::db::Workspace;
+use crate::import::pipeline::CancelToken;
 use sqlx::Connection;
 
 fn fixture(rel: &str) -> PathBuf {

@@ -5,20 +5,20 @@
 use std::path::PathBuf;
 
 use chrono::{TimeZone, Utc};
-use scimlens_core::api::{self, ImportFilesReq};
-use scimlens_core::db::Workspace;
-use scimlens_core::diagnose::classify::{
+use crate::api::{self, ImportFilesReq};
+use crate::db::Workspace;
+use crate::diagnose::classify::{
     UNSPECIFIED_CANDIDATES, allowed_in_user_name, check_name, classify_text, is_decisive, is_read,
 };
-use scimlens_core::diagnose::fixes::{fix_for_cause, quarantine_reason_explanation};
-use scimlens_core::diagnose::keys::{CONNECTION_KEY, entity_key};
-use scimlens_core::diagnose::{Classification, Rules, classify};
-use scimlens_core::import::pipeline::CancelToken;
-use scimlens_core::model::{
+use crate::diagnose::fixes::{fix_for_cause, quarantine_reason_explanation};
+use crate::diagnose::keys::{CONNECTION_KEY, entity_key};
+use crate::diagnose::{Classification, Rules, classify};
+use crate::import::pipeline::CancelToken;
+use crate::model::{
     Action, Category, EntityKind, EntityRef, EntityStatus, Idp, Outcome, ProvisioningEvent,
     SentAttribute,
 };
-use scimlens_core::report::Report;
+use crate::report::Report;
 
 fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 2, 9, 0, 0).unwrap()

@@ -4,10 +4,10 @@
 
 use std::path::PathBuf;
 
-use scimlens_core::Error;
-use scimlens_core::import::plan::plan;
-use scimlens_core::import::{Input, VecSink, WarningKind, import_path, run_importer};
-use scimlens_core::model::{EntityKind, Format, Outcome};
+use crate::Error;
+use crate::import::plan::plan;
+use crate::import::{Input, VecSink, WarningKind, import_path, run_importer};
+use crate::model::{EntityKind, Format, Outcome};
 
 fn fixture(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -290,7 +290,7 @@ fn bad_cut_okta_line_names_record_3() {
 
 #[test]
 fn sync_tool_text_format_is_detected_by_content() {
-    use scimlens_core::import::detect_bytes;
+    use crate::import::detect_bytes;
     let ssosync =
         b"time=\"2026-11-20T10:00:07Z\" level=info msg=\"creating user\" user=dave@example.com\n";
     let idp = b"time=2026-11-20T11:00:00.412Z level=INFO msg=\"starting sync groups\" codeVersion=v0.45.1\n";
@@ -301,7 +301,7 @@ fn sync_tool_text_format_is_detected_by_content() {
 
 #[test]
 fn cloudtrail_lookup_events_output_is_detected_by_content() {
-    use scimlens_core::import::detect_bytes;
+    use crate::import::detect_bytes;
     let head = br#"{"Events": [{"EventId": "e1", "EventName": "CreateUser", "CloudTrailEvent": "{\"eventVersion\":\"1.10\",\"eventSource\":\"identitystore-scim.amazonaws.com\"}"}]}"#;
     assert_eq!(
         detect_bytes(std::path::Path::new("events.json"), head).unwrap(),

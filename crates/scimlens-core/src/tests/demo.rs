@@ -2,10 +2,10 @@
 //! an IdP directory export and an identity store snapshot that tell one story, shown by the
 //! names of the files in the set, never by the folder they were written to.
 
-use scimlens_core::api::identity_store::{self, CompareReq, PreflightReq};
-use scimlens_core::api::views;
-use scimlens_core::compare::CompareState;
-use scimlens_core::model::Category;
+use crate::api::identity_store::{self, CompareReq, PreflightReq};
+use crate::api::views;
+use crate::compare::CompareState;
+use crate::model::Category;
 
 fn now() -> chrono::DateTime<chrono::Utc> {
     "2026-11-22T12:00:00Z".parse().unwrap()
@@ -115,9 +115,9 @@ async fn the_demo_shows_its_files_by_their_names_in_the_set() {
 
 #[tokio::test]
 async fn preflight_without_a_file_needs_a_directory_import() {
-    let ws = scimlens_core::db::Workspace::in_memory().await.unwrap();
+    let ws = crate::db::Workspace::in_memory().await.unwrap();
     let err = identity_store::preflight_export(Some(&ws), &PreflightReq::default(), now())
         .await
         .unwrap_err();
-    assert_eq!(err.code(), scimlens_core::ErrorCode::NotFound);
+    assert_eq!(err.code(), crate::ErrorCode::NotFound);
 }

@@ -14,15 +14,15 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_identitystore::types::{MemberId, Name};
 use chrono::{TimeZone, Utc};
-use scimlens_core::api::identity_store::{self, CompareReq, PreflightReq};
-use scimlens_core::aws::{FetchOptions, StaticCredentials};
-use scimlens_core::compare::{CompareState, MatchKey, NotProvisionedReason};
-use scimlens_core::db::Workspace;
-use scimlens_core::error::{AwsErrorKind, Error};
-use scimlens_core::import::pipeline::CancelToken;
-use scimlens_core::model::{Category, EntityKind};
+use crate::api::identity_store::{self, CompareReq, PreflightReq};
+use crate::aws::{FetchOptions, StaticCredentials};
+use crate::compare::{CompareState, MatchKey, NotProvisionedReason};
+use crate::db::Workspace;
+use crate::error::{AwsErrorKind, Error};
+use crate::import::pipeline::CancelToken;
+use crate::model::{Category, EntityKind};
 
-use crate::moto::{MEMBERSHIPS, TEAMS, USERS, free_port, sdk_config, seed, start_moto, user_name};
+use super::moto::{MEMBERSHIPS, TEAMS, USERS, free_port, sdk_config, seed, start_moto, user_name};
 
 fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()

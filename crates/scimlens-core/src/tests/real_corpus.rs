@@ -7,12 +7,12 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{TimeZone, Utc};
-use scimlens_core::Error;
-use scimlens_core::api::{self, ImportFilesReq};
-use scimlens_core::db::Workspace;
-use scimlens_core::import::pipeline::{CancelToken, ImportOutcome};
-use scimlens_core::model::{Category, EntityKind, EntityStatus, Format};
-use scimlens_core::report::{ConnectionFinding, Report, ReportEntity};
+use crate::Error;
+use crate::api::{self, ImportFilesReq};
+use crate::db::Workspace;
+use crate::import::pipeline::{CancelToken, ImportOutcome};
+use crate::model::{Category, EntityKind, EntityStatus, Format};
+use crate::report::{ConnectionFinding, Report, ReportEntity};
 
 fn real(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -616,7 +616,7 @@ fn fixture(rel: &str) -> PathBuf {
 }
 
 fn detect_reason(path: &Path) -> String {
-    match scimlens_core::import::detect(path) {
+    match crate::import::detect(path) {
         Err(Error::UnknownFormat { reason, .. }) => reason,
         other => panic!("{}: expected a rejection, got {other:?}", path.display()),
     }

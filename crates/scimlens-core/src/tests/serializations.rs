@@ -8,10 +8,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{TimeZone, Utc};
-use scimlens_core::api::{self, ImportFilesReq};
-use scimlens_core::db::Workspace;
-use scimlens_core::import::pipeline::CancelToken;
-use scimlens_core::report::Report;
+use crate::api::{self, ImportFilesReq};
+use crate::db::Workspace;
+use crate::import::pipeline::CancelToken;
+use crate::report::Report;
 use serde_json::Value;
 
 /// Where a file's records are, which decides how it can be rewritten.

@@ -4,12 +4,12 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{TimeZone, Utc};
-use scimlens_core::api::{self, ImportFilesReq};
-use scimlens_core::db::Workspace;
-use scimlens_core::import::pipeline::{CancelToken, ImportOutcome};
-use scimlens_core::model::{Category, EntityStatus};
-use scimlens_core::report::Report;
-use scimlens_core::{Error, ErrorCode};
+use crate::api::{self, ImportFilesReq};
+use crate::db::Workspace;
+use crate::import::pipeline::{CancelToken, ImportOutcome};
+use crate::model::{Category, EntityStatus};
+use crate::report::Report;
+use crate::{Error, ErrorCode};
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -35,7 +35,7 @@ async fn report(ws: &Workspace) -> Report {
     api::build_report(ws, &[], now()).await.unwrap()
 }
 
-fn entity<'a>(r: &'a Report, name: &str) -> &'a scimlens_core::report::ReportEntity {
+fn entity<'a>(r: &'a Report, name: &str) -> &'a crate::report::ReportEntity {
     r.entities
         .iter()
         .find(|e| e.name.eq_ignore_ascii_case(name))
@@ -177,7 +177,7 @@ async fn entra_logs_explain_each_failure_with_category_attribute_and_status() {
     assert!(given.entities.contains(&"alice@contoso.com".to_string()));
     assert!(given.fix.contains("Entra"), "{}", given.fix);
     // Job-level findings: one page of more, a silent gap, a throttling burst.
-    use scimlens_core::report::JobFindingKind as K;
+    use crate::report::JobFindingKind as K;
     for kind in [K::IncompletePage, K::SilentGap, K::ThrottlingBurst] {
         assert!(
             r.findings.iter().any(|f| f.kind == kind),
@@ -231,7 +231,7 @@ async fn gzip_is_read_transparently() {
             out[0],
             ImportOutcome::Imported {
                 records: 12,
-                format: scimlens_core::model::Format::EntraGraph,
+                format: crate::model::Format::EntraGraph,
                 ..
             }
         ),
@@ -393,9 +393,9 @@ async fn an_entity_timeline_carries_the_raw_record_as_text() {
             .raw
             .contains("<img src=x onerror=alert(1)>")
     );
-    let html = scimlens_core::report::render::render(
+    let html = crate::report::render::render(
         &report(&ws).await,
-        scimlens_core::report::render::ReportFormat::Html,
+        crate::report::render::ReportFormat::Html,
     );
     assert!(
         !html.contains("<img src=x"),
@@ -441,8 +441,8 @@ async fn statuses(ws: &Workspace) -> Vec<(String, String, Option<String>)> {
 #[tokio::test]
 async fn the_diagnosis_imports_keep_up_equals_one_rebuilt_from_every_record() {
     let dir = tempfile::tempdir().unwrap();
-    let files = scimlens_core::api::demo::write_demo_files(dir.path()).unwrap();
-    let rules = scimlens_core::diagnose::Rules::default();
+    let files = crate::api::demo::write_demo_files(dir.path()).unwrap();
+    let rules = crate::diagnose::Rules::default();
     // One import per file (the portal CSV download's three files together), so later imports
     // correlate with earlier ones.
     let (portal_csv, others): (Vec<PathBuf>, Vec<PathBuf>) = files.into_iter().partition(|f| {
@@ -476,7 +476,7 @@ async fn the_diagnosis_imports_keep_up_equals_one_rebuilt_from_every_record() {
         "correlation joins records of several sources into one entity"
     );
 
-    scimlens_core::db::diagnosis::rebuild(&forward, &rules)
+    crate::db::diagnosis::rebuild(&forward, &rules)
         .await
         .unwrap();
     assert_eq!(diagnosis(&forward).await, kept);

@@ -1,0 +1,16 @@
+//! The core's end-to-end tests: the workspace end to end, every importer on its fixtures (and
+//! the real-world corpus), and the live identity store against moto_server. Inside the crate,
+//! so they reach the modules behind `api/` as unit tests do.
+
+mod aws;
+mod concurrency;
+mod demo;
+mod importers;
+mod moto;
+mod real_corpus;
+mod rules;
+mod secrets;
+mod serializations;
+mod trust;
+mod variants;
+mod workspace;
