@@ -45,6 +45,7 @@ setup-audit:
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -q -- -D warnings
+	$(CARGO) clippy -p scimlens-core --examples --features internals -q -- -D warnings
 
 ## Cargo.lock against the RustSec advisory database snapshot (see ../shared/ADVISORY-DB.md; another
 ## copy with ADVISORY_DB=<dir>): fails on any vulnerability, and on any warning (unmaintained,
@@ -92,7 +93,7 @@ crash-loops: setup-python
 ## replays a run's inputs.
 FUZZ_SECONDS ?= 300
 fuzz:
-	$(CARGO) build --release -q -p scimlens-core --example fuzz_importers
+	$(CARGO) build --release -q -p scimlens-core --features internals --example fuzz_importers
 	$(CARGO_TARGET_DIR)/release/examples/fuzz_importers --seconds $(FUZZ_SECONDS) \
 	  $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
 

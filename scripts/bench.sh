@@ -9,7 +9,7 @@ BIG=${BIG:-1000000}
 OUT=${BENCH_DIR:-$PWD/bench-out}
 mkdir -p "$OUT"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
-cargo build --release -q -p scimlens-cli -p scimlens-core --bins --examples
+cargo build --release -q -p scimlens-cli -p scimlens-core --features scimlens-core/internals --bins --examples
 BIN=$CARGO_TARGET_DIR/release/scimlens
 DIAG=$CARGO_TARGET_DIR/release/examples/diagnose_bench
 python3 -c 'import duckdb' 2>/dev/null || python3 -m pip install -q duckdb

@@ -7,6 +7,13 @@
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
+use scimlens_core::api::CompareSection;
+use scimlens_core::api::DirectoryInfo;
+use scimlens_core::api::ImportProgress;
+use scimlens_core::api::Report;
+use scimlens_core::api::ReportFormat;
+use scimlens_core::api::SnapshotInfo;
+use scimlens_core::api::SourceSummary;
 use scimlens_core::api::identity_store::{
     self, CompareReq, FetchChoices, FetchStoreReq, FetchStoreRes, PreflightReq, StoreObjects,
 };
@@ -14,14 +21,7 @@ use scimlens_core::api::views::{
     self, CategoryInfo, ExportReq, ExportRes, Overview, ProblemPage, ProblemQuery, RootCauseView,
 };
 use scimlens_core::api::{self, EntityDetail, ImportFilesReq, ImportFilesRes};
-use scimlens_core::aws::{FetchOptions, FetchProgress};
-use scimlens_core::compare::CompareSection;
-use scimlens_core::db::directories::DirectoryInfo;
-use scimlens_core::db::snapshots::SnapshotInfo;
-use scimlens_core::import::pipeline::ImportProgress;
-use scimlens_core::report::Report;
-use scimlens_core::report::SourceSummary;
-use scimlens_core::report::render::ReportFormat;
+use scimlens_core::api::{FetchOptions, FetchProgress};
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::{DragDropEvent, Emitter, Manager, Runtime, State, Webview, WebviewEvent};

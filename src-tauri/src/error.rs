@@ -2,9 +2,9 @@
 //! and for input errors the file, position and expectation pulled out so the UI can lay them
 //! out without parsing text.
 
-use scimlens_core::error::AwsErrorKind;
-use scimlens_core::error::Position;
-use scimlens_core::{Error, ErrorCode};
+use scimlens_core::api::AwsErrorKind;
+use scimlens_core::api::Position;
+use scimlens_core::api::{Error, ErrorCode};
 use serde::Serialize;
 use ts_rs::TS;
 

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
+use scimlens_core::api::CancelToken;
+use scimlens_core::api::Workspace;
 use scimlens_core::api::views;
-use scimlens_core::db::Workspace;
-use scimlens_core::import::pipeline::CancelToken;
-use scimlens_core::{Error, Result};
+use scimlens_core::api::{Error, Result};
 use serde::Serialize;
 use tauri::Manager;
 use tokio::sync::RwLock;

@@ -23,12 +23,12 @@ use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
+use scimlens_core::api::CancelToken;
+use scimlens_core::api::Workspace;
 use scimlens_core::api::identity_store::{self, CompareReq, PreflightReq};
 use scimlens_core::api::views;
 use scimlens_core::api::{self, ImportFilesReq};
-use scimlens_core::db::Workspace;
-use scimlens_core::import::pipeline::CancelToken;
-use scimlens_core::report::render::{ReportFormat, render};
+use scimlens_core::api::{ReportFormat, render};
 
 const DRIVER_PORT: u16 = 4444;
 const WAIT: Duration = Duration::from_secs(20);

@@ -72,11 +72,11 @@ fn main() -> ExitCode {
 fn exit_status(err: &anyhow::Error) -> ExitCode {
     let code = err
         .chain()
-        .find_map(|cause| cause.downcast_ref::<scimlens_core::Error>())
-        .map(scimlens_core::Error::code);
+        .find_map(|cause| cause.downcast_ref::<scimlens_core::api::Error>())
+        .map(scimlens_core::api::Error::code);
     match code {
-        Some(scimlens_core::ErrorCode::Corrupt) => ExitCode::from(3),
-        Some(scimlens_core::ErrorCode::Internal) => ExitCode::from(4),
+        Some(scimlens_core::api::ErrorCode::Corrupt) => ExitCode::from(3),
+        Some(scimlens_core::api::ErrorCode::Internal) => ExitCode::from(4),
         _ => ExitCode::from(2),
     }
 }

@@ -11,9 +11,9 @@ use std::sync::Arc;
 use clap::builder::{EnumValueParser, PossibleValue, TypedValueParser};
 use clap::error::ErrorKind;
 use clap::{Args, ValueEnum};
-use scimlens_core::model::Category;
-use scimlens_core::report::Report;
-use scimlens_core::report::render::{ReportFormat, pseudonymize, render};
+use scimlens_core::api::Category;
+use scimlens_core::api::Report;
+use scimlens_core::api::{ReportFormat, pseudonymize, render};
 
 /// A report format on the command line; `txt`, `markdown` and `htm` are accepted too, as they
 /// are for `-o`'s extension.
@@ -213,7 +213,7 @@ impl PseudonymizeArgs {
     /// workspace's own key, or a new random one where there is no workspace.
     pub async fn key<F>(&self, workspace_key: F) -> anyhow::Result<Option<String>>
     where
-        F: std::future::Future<Output = scimlens_core::Result<String>>,
+        F: std::future::Future<Output = scimlens_core::api::Result<String>>,
     {
         if self.pseudonymize_key.is_some() {
             anyhow::bail!(
@@ -254,7 +254,7 @@ pub fn write_text(text: &str, output: Option<&Path>) -> anyhow::Result<()> {
 fn write(text: &str, output: Option<&Path>, written_to: &str) -> anyhow::Result<()> {
     match output {
         Some(path) => {
-            scimlens_core::atomic::write(path, text.as_bytes())?;
+            scimlens_core::api::write_atomically(path, text.as_bytes())?;
             errln!("{written_to} {}", path.display());
         }
         None => out!("{text}"),

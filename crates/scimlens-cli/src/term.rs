@@ -6,28 +6,28 @@
 /// `println!` for the terminal, inert.
 macro_rules! outln {
     ($($arg:tt)*) => {
-        println!("{}", scimlens_core::report::render::terminal_safe(&format!($($arg)*)))
+        println!("{}", scimlens_core::api::terminal_safe(&format!($($arg)*)))
     };
 }
 
 /// `print!` for the terminal, inert.
 macro_rules! out {
     ($($arg:tt)*) => {
-        print!("{}", scimlens_core::report::render::terminal_safe(&format!($($arg)*)))
+        print!("{}", scimlens_core::api::terminal_safe(&format!($($arg)*)))
     };
 }
 
 /// `eprintln!` for the terminal, inert.
 macro_rules! errln {
     ($($arg:tt)*) => {
-        eprintln!("{}", scimlens_core::report::render::terminal_safe(&format!($($arg)*)))
+        eprintln!("{}", scimlens_core::api::terminal_safe(&format!($($arg)*)))
     };
 }
 
 use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressDrawTarget};
-use scimlens_core::import::pipeline::ImportOutcome;
+use scimlens_core::api::ImportOutcome;
 
 /// A progress bar of `length` steps (`None`: a spinner) on standard error, drawn only when that
 /// is a terminal, so that piped or captured output carries no redraws.

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use scimlens_core::db::Workspace;
+use scimlens_core::api::Workspace;
 
 /// The global `--workspace` option.
 #[derive(Debug, Args)]

@@ -239,10 +239,10 @@ fn input(bytes: &[u8]) -> Input {
     }
 }
 
-fn detect_in_memory(bytes: &[u8]) -> scimlens_core::Result<Format> {
+fn detect_in_memory(bytes: &[u8]) -> scimlens_core::api::Result<Format> {
     let mut head = Vec::new();
     if let Err(source) = reader(bytes).take(SNIFF_BYTES).read_to_end(&mut head) {
-        return Err(scimlens_core::Error::Io {
+        return Err(scimlens_core::api::Error::Io {
             path: PathBuf::from("fuzz-input"),
             source,
         });
@@ -259,7 +259,7 @@ struct Counter {
 }
 
 impl EventSink for Counter {
-    fn event(&mut self, event: ProvisioningEvent) -> scimlens_core::Result<()> {
+    fn event(&mut self, event: ProvisioningEvent) -> scimlens_core::api::Result<()> {
         drop(event);
         self.events += 1;
         Ok(())
@@ -270,7 +270,7 @@ impl EventSink for Counter {
     }
 }
 
-fn error_shape(e: &scimlens_core::Error) -> String {
+fn error_shape(e: &scimlens_core::api::Error) -> String {
     let text: String = e
         .to_string()
         .chars()

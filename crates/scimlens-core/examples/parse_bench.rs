@@ -16,7 +16,7 @@ struct Count {
 }
 
 impl EventSink for Count {
-    fn event(&mut self, event: ProvisioningEvent) -> scimlens_core::Result<()> {
+    fn event(&mut self, event: ProvisioningEvent) -> scimlens_core::api::Result<()> {
         self.n += 1;
         if self.encode {
             let row = to_row(self.n as i64, event, &self.rules);

@@ -20,7 +20,7 @@ use crate::db::snapshots::SnapshotInfo;
 use crate::diagnose::Rules;
 use crate::directory::mapping::{Attr, AttributeMapping, Mapped, Mapper};
 use crate::directory::{Directory, DirectoryIdp, MemberKind};
-use crate::identity_store::{StoreGroup, StoreSnapshot, StoreUser, primary_value};
+use crate::identity_store::{StoreGroup, StoreSnapshot, StoreUser};
 use crate::model::{Category, EntityKind, EntityStatus};
 
 /// Where an entity stands. The names are the report's categories.
@@ -1541,11 +1541,6 @@ pub fn diff_snapshots(
         memberships_added: added,
         memberships_removed: removed,
     }
-}
-
-/// The primary email of a store user's values (for callers outside this module).
-pub fn store_primary_email(u: &StoreUser) -> Option<&str> {
-    primary_value(&u.emails)
 }
 
 // --- Terminal text -------------------------------------------------------------------------------

@@ -396,12 +396,4 @@ impl WarningKind {
             WarningKind::Other => "other",
         }
     }
-
-    pub fn parse(s: &str) -> WarningKind {
-        match s {
-            "incomplete-page" => WarningKind::IncompletePage,
-            "ignored" => WarningKind::Ignored,
-            _ => WarningKind::Other,
-        }
-    }
 }

@@ -7,11 +7,11 @@ use std::process::ExitCode;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use clap::Args;
+use scimlens_core::api::Format;
+use scimlens_core::api::Workspace;
 use scimlens_core::api::identity_store::{self, CompareReq, PreflightReq};
-use scimlens_core::db::Workspace;
-use scimlens_core::model::Format;
-use scimlens_core::report::pseudonym::new_key;
-use scimlens_core::report::render::{ReportFormat, pseudonymize, render};
+use scimlens_core::api::new_pseudonym_key;
+use scimlens_core::api::{ReportFormat, pseudonymize, render};
 
 use crate::output::{OutputArgs, write_report};
 
@@ -63,7 +63,10 @@ pub async fn demo(args: DemoArgs, now: DateTime<Utc>) -> anyhow::Result<ExitCode
     // The log diagnosis with the directory beside the store (`scimlens compare`), and in text
     // the preflight of the directory export too (`scimlens preflight`).
     let report = identity_store::compare_store(&ws, &CompareReq::default(), now).await?;
-    let key = output.pseudonymize.key(async { new_key() }).await?;
+    let key = output
+        .pseudonymize
+        .key(async { new_pseudonym_key() })
+        .await?;
     if output.report_format() != ReportFormat::Text {
         return output.emit(&report, key);
     }
@@ -82,12 +85,12 @@ pub async fn demo(args: DemoArgs, now: DateTime<Utc>) -> anyhow::Result<ExitCode
     let compare = report
         .compare
         .as_ref()
-        .map(scimlens_core::compare::render_text)
+        .map(scimlens_core::api::render::compare_text)
         .unwrap_or_default();
     let text = format!(
         "{}\nIDP DIRECTORY BESIDE THE AWS IDENTITY STORE (scimlens compare)\n{compare}\nPREFLIGHT OF THE DIRECTORY EXPORT (scimlens preflight)\n{}",
         render(&report, ReportFormat::Text),
-        scimlens_core::preflight::render_text(&preflight),
+        scimlens_core::api::render::preflight_text(&preflight),
     );
     write_report(&text, output.output.as_deref())?;
     Ok(output.fail_on(&report))
@@ -118,8 +121,8 @@ pub fn generate(args: GenerateArgs) -> anyhow::Result<ExitCode> {
         let names = Format::ALL.map(|f| f.as_str()).join(", ");
         format!("unknown format '{format}'; one of: {names}")
     })?;
-    let mut w = scimlens_core::atomic::AtomicFile::create(&output)?;
-    let stats = scimlens_core::generate::generate(format, records, seed, &mut w)?;
+    let mut w = scimlens_core::api::AtomicFile::create(&output)?;
+    let stats = scimlens_core::api::generate(format, records, seed, &mut w)?;
     w.commit()?;
     errln!(
         "wrote {} records ({} bytes) to {}",

@@ -8,11 +8,11 @@ use std::process::ExitCode;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use clap::Args;
+use scimlens_core::api::DirectoryIdp;
+use scimlens_core::api::EntityKind;
+use scimlens_core::api::ReportFormat;
 use scimlens_core::api::identity_store::{self, CompareReq, MappingEdit, PreflightReq};
-use scimlens_core::compare::{CompareState, MatchKey};
-use scimlens_core::directory::DirectoryIdp;
-use scimlens_core::model::EntityKind;
-use scimlens_core::report::render::ReportFormat;
+use scimlens_core::api::{CompareState, MatchKey};
 
 use crate::output::{
     FormatParser, OutputArgs, OutputFormat, PseudonymizeArgs, TextOrJson, write_text,
@@ -143,7 +143,7 @@ pub async fn mapping(args: MappingArgs, workspace: &WorkspacePath) -> anyhow::Re
         view = identity_store::edit_mapping(&ws, &edit).await?;
     }
     if format == Some(TextOrJson::Json) {
-        outln!("{}", scimlens_core::report::render::json_pretty(&view)?);
+        outln!("{}", scimlens_core::api::json_pretty(&view)?);
     } else {
         outln!(
             "{} mapping{}:",
@@ -257,9 +257,9 @@ pub async fn compare(
     if over_time {
         let diff = identity_store::diff_snapshots(&ws, from, to).await?;
         let text = if json {
-            scimlens_core::report::render::json_pretty(&diff)? + "\n"
+            scimlens_core::api::json_pretty(&diff)? + "\n"
         } else {
-            scimlens_core::compare::diff_text(&diff)
+            scimlens_core::api::render::snapshot_diff_text(&diff)
         };
         write_text(&text, output.as_deref())?;
         return Ok(ExitCode::SUCCESS);
@@ -303,15 +303,15 @@ pub async fn compare(
         .key(scimlens_core::api::views::pseudonym_key(&ws))
         .await?;
     if let Some(key) = &key {
-        report = scimlens_core::report::render::pseudonymize(&report, key.as_bytes());
+        report = scimlens_core::api::pseudonymize(&report, key.as_bytes());
     }
     let section = report
         .compare
         .as_ref()
         .expect("compare_store fills the compare section");
     let text = match format {
-        ReportFormat::Text => scimlens_core::compare::render_text(section),
-        other => scimlens_core::report::render::render(&report, other),
+        ReportFormat::Text => scimlens_core::api::render::compare_text(section),
+        other => scimlens_core::api::render(&report, other),
     };
     write_text(&text, output.as_deref())?;
     Ok(ExitCode::SUCCESS)
@@ -376,13 +376,13 @@ pub async fn preflight(
         .key(async {
             match &ws {
                 Some(ws) => scimlens_core::api::views::pseudonym_key(ws).await,
-                None => scimlens_core::report::pseudonym::new_key(),
+                None => scimlens_core::api::new_pseudonym_key(),
             }
         })
         .await?;
     if text_format && key.is_none() {
         write_text(
-            &scimlens_core::preflight::render_text(&report),
+            &scimlens_core::api::render::preflight_text(&report),
             output.output.as_deref(),
         )?;
         return Ok(output.fail_on(&report));

@@ -7,9 +7,9 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 use clap::Args;
 use indicatif::ProgressStyle;
+use scimlens_core::api::CancelToken;
 use scimlens_core::api::identity_store;
-use scimlens_core::aws::{FetchOptions, FetchProgress};
-use scimlens_core::import::pipeline::CancelToken;
+use scimlens_core::api::{FetchOptions, FetchProgress};
 
 use crate::output::{FormatParser, TextOrJson};
 use crate::workspace::WorkspacePath;
@@ -56,10 +56,10 @@ struct AwsArgs {
     #[arg(long, value_name = "URL")]
     endpoint_url: Option<String>,
     /// Requests per second; the Identity Store API allows 20 for the whole account.
-    #[arg(long, default_value_t = scimlens_core::aws::DEFAULT_RATE)]
+    #[arg(long, default_value_t = scimlens_core::api::DEFAULT_RATE)]
     rate: f64,
     /// Groups whose memberships are listed at once.
-    #[arg(long, default_value_t = scimlens_core::aws::DEFAULT_CONCURRENCY)]
+    #[arg(long, default_value_t = scimlens_core::api::DEFAULT_CONCURRENCY)]
     concurrency: usize,
 }
 
@@ -222,7 +222,7 @@ pub async fn snapshots(args: SnapshotsArgs, workspace: &WorkspacePath) -> anyhow
     let directories = identity_store::list_directories(&ws).await?;
     if args.format == Some(TextOrJson::Json) {
         let v = serde_json::json!({ "snapshots": snapshots, "directories": directories });
-        outln!("{}", scimlens_core::report::render::json_pretty(&v)?);
+        outln!("{}", scimlens_core::api::json_pretty(&v)?);
         return Ok(ExitCode::SUCCESS);
     }
     outln!("Store snapshots:");
@@ -284,7 +284,7 @@ pub async fn store_find(
     let ws = workspace.open_existing().await?;
     let found = identity_store::find_store_objects(&ws, &args.query, args.snapshot).await?;
     let v = serde_json::json!({ "snapshot": found.snapshot.id, "Users": found.users, "Groups": found.groups });
-    outln!("{}", scimlens_core::report::render::json_pretty(&v)?);
+    outln!("{}", scimlens_core::api::json_pretty(&v)?);
     Ok(if found.users.is_empty() && found.groups.is_empty() {
         ExitCode::from(1)
     } else {

@@ -7,10 +7,10 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 use clap::Args;
 use indicatif::ProgressStyle;
+use scimlens_core::api::Workspace;
+use scimlens_core::api::new_pseudonym_key;
 use scimlens_core::api::{self, EntityDetail, ImportFilesReq};
-use scimlens_core::db::Workspace;
-use scimlens_core::import::pipeline::{CancelToken, ImportProgress};
-use scimlens_core::report::pseudonym::new_key;
+use scimlens_core::api::{CancelToken, ImportProgress};
 
 use crate::output::{FormatParser, OutputArgs, TextOrJson};
 use crate::workspace::{ReservedArgs, WorkspacePath};
@@ -30,7 +30,11 @@ pub async fn analyze(args: AnalyzeArgs, now: DateTime<Utc>) -> anyhow::Result<Ex
     let ws = Workspace::in_memory().await?;
     import_logs(&ws, args.files, args.reserved.reserved.clone(), now).await?;
     let report = api::build_report(&ws, &args.reserved.reserved, now).await?;
-    let key = args.output.pseudonymize.key(async { new_key() }).await?;
+    let key = args
+        .output
+        .pseudonymize
+        .key(async { new_pseudonym_key() })
+        .await?;
     args.output.emit(&report, key)
 }
 
@@ -88,9 +92,9 @@ pub struct SourcesArgs {
 
 pub async fn sources(args: SourcesArgs, workspace: &WorkspacePath) -> anyhow::Result<ExitCode> {
     let ws = workspace.open_existing().await?;
-    let sources = scimlens_core::db::sources::list(&ws).await?;
+    let sources = scimlens_core::api::views::sources(&ws).await?;
     if args.format == Some(TextOrJson::Json) {
-        outln!("{}", scimlens_core::report::render::json_pretty(&sources)?);
+        outln!("{}", scimlens_core::api::json_pretty(&sources)?);
     } else if sources.is_empty() {
         outln!(
             "No sources in {}. Add some with `scimlens import FILE...`.",
@@ -143,7 +147,7 @@ pub async fn entity(args: EntityArgs, workspace: &WorkspacePath) -> anyhow::Resu
     }
     let detail = api::get_entity(&ws, &name).await?;
     if args.format == Some(TextOrJson::Json) {
-        outln!("{}", scimlens_core::report::render::json_pretty(&detail)?);
+        outln!("{}", scimlens_core::api::json_pretty(&detail)?);
     } else {
         out!("{}", entity_text(&detail));
     }
@@ -236,7 +240,7 @@ pub async fn reserved(
     let names = api::add_reserved_names(&ws, &args.add).await?;
     outln!(
         "built-in: {}",
-        scimlens_core::diagnose::classify::BUILT_IN_RESERVED_NAMES.join(", ")
+        scimlens_core::api::BUILT_IN_RESERVED_NAMES.join(", ")
     );
     outln!(
         "added in this workspace: {}",
@@ -269,7 +273,7 @@ async fn import_logs(
         move |p: &ImportProgress| {
             bar.set_length(p.bytes_total);
             bar.set_position(p.bytes_read);
-            bar.set_message(scimlens_core::report::render::terminal_safe(&p.path).into_owned());
+            bar.set_message(scimlens_core::api::terminal_safe(&p.path).into_owned());
             bar.set_prefix(format!("{} records", p.records));
         }
     };

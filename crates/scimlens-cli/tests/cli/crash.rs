@@ -10,7 +10,7 @@
 
 #![cfg(unix)]
 
-#[path = "../../../scimlens-core/tests/core/moto.rs"]
+#[path = "../../../scimlens-core/src/tests/moto.rs"]
 mod moto;
 
 use std::collections::BTreeSet;
@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use scimlens_core::db::Workspace;
+use scimlens_core::api::Workspace;
 
 #[test]
 fn a_fetch_killed_at_any_moment_stores_its_snapshot_whole_or_not_at_all() {

@@ -14,3 +14,28 @@ pub mod logs;
 pub mod views;
 
 pub use logs::*;
+
+// What the operations take and give, and the few tools the shells share with the core.
+pub use crate::atomic::{AtomicFile, write as write_atomically};
+pub use crate::aws::{DEFAULT_CONCURRENCY, DEFAULT_RATE, FetchOptions, FetchProgress};
+pub use crate::cancel::CancelToken;
+pub use crate::compare::{CompareSection, CompareState, MatchKey};
+pub use crate::db::Workspace;
+pub use crate::db::directories::DirectoryInfo;
+pub use crate::db::snapshots::SnapshotInfo;
+pub use crate::db::sources::SourceSummary;
+pub use crate::diagnose::classify::BUILT_IN_RESERVED_NAMES;
+pub use crate::directory::DirectoryIdp;
+pub use crate::error::{AwsErrorKind, Error, ErrorCode, Position, Result};
+pub use crate::generate::{GenStats, generate};
+pub use crate::import::pipeline::{ImportOutcome, ImportProgress};
+pub use crate::model::{Category, EntityKind, EntityStatus, Format};
+pub use crate::report::Report;
+pub use crate::report::pseudonym::new_key as new_pseudonym_key;
+pub use crate::report::render::{ReportFormat, json_pretty, pseudonymize, render, terminal_safe};
+
+/// The renderers of compare, snapshot diffs and preflight for the terminal.
+pub mod render {
+    pub use crate::compare::{diff_text as snapshot_diff_text, render_text as compare_text};
+    pub use crate::preflight::render_text as preflight_text;
+}

@@ -133,6 +133,7 @@ impl RateLimiter {
     }
 
     /// The rate in force now (requests per second).
+    #[cfg(test)]
     pub fn rate(&self) -> f64 {
         self.bucket.lock().expect("rate limiter lock").rate
     }

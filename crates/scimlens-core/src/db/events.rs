@@ -244,7 +244,6 @@ pub async fn correlate(conn: &mut SqliteConnection) -> Result<()> {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TimelineRow {
     pub id: i64,
-    pub source_id: i64,
     pub format: String,
     pub path: String,
     pub seq: i64,

@@ -47,6 +47,7 @@ pub async fn set_in<T: Serialize>(conn: &mut SqliteConnection, key: &str, value:
     Ok(())
 }
 
+#[cfg(any(test, feature = "internals"))]
 pub async fn clear_in(conn: &mut SqliteConnection, key: &str) -> Result<()> {
     sqlx::query("DELETE FROM settings WHERE key = ?")
         .bind(key)

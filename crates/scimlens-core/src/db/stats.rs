@@ -687,6 +687,7 @@ pub async fn fold_all_records(conn: &mut SqliteConnection) -> Result<()> {
 }
 
 /// Marks every entity for the roll-up.
+#[cfg(any(test, feature = "internals"))]
 pub async fn mark_all_dirty(conn: &mut SqliteConnection) -> Result<()> {
     sqlx::query("INSERT OR IGNORE INTO temp.dirty_entities SELECT entity_key FROM entity_stats")
         .execute(&mut *conn)

@@ -445,15 +445,6 @@ impl Mapper {
         &self.targets[i as usize]
     }
 
-    /// True when some row (or the passthrough) can feed `attr`.
-    pub fn maps(&self, attr: Attr) -> bool {
-        self.passthrough
-            || self
-                .rows
-                .iter()
-                .any(|(_, t)| self.targets[*t as usize].attr == attr)
-    }
-
     /// The comparison keys the mapping feeds (for drift: attributes not mapped are not compared).
     pub fn mapped_keys(&self) -> Vec<&str> {
         let mut keys: Vec<&str> = self

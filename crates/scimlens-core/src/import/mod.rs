@@ -18,7 +18,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-pub use crate::input::{Input, MAX_GUNZIP_BYTES, MAX_GUNZIP_RATIO, MAX_HELD_INPUT_BYTES, Tap};
+pub use crate::input::{Input, Tap};
 pub(crate) use crate::input::{
     SNIFF_BYTES, first_object_prefix, has_key, head_text, key_position, one_record_per_line,
 };
@@ -70,13 +70,15 @@ impl Leftovers {
     }
 }
 
-/// A sink that keeps everything in memory; for tests and small one-shot runs.
+/// A sink that keeps everything in memory; for tests and the fuzzer.
+#[cfg(any(test, feature = "internals"))]
 #[derive(Debug, Default)]
 pub struct VecSink {
     pub events: Vec<ProvisioningEvent>,
     pub warnings: Vec<SourceWarning>,
 }
 
+#[cfg(any(test, feature = "internals"))]
 impl EventSink for VecSink {
     fn event(&mut self, event: ProvisioningEvent) -> Result<()> {
         self.events.push(event);
@@ -360,7 +362,8 @@ pub fn run_importer(
     }
 }
 
-/// Detects and imports a file into an in-memory sink (tests, `analyze` on small inputs).
+/// Detects and imports a file into an in-memory sink (tests, the fuzzer).
+#[cfg(any(test, feature = "internals"))]
 pub fn import_path(path: &Path) -> Result<(Format, VecSink)> {
     let format = detect(path)?;
     let mut sink = VecSink::default();

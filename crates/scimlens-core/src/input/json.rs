@@ -135,10 +135,6 @@ impl<R: BufRead> JsonRecords<R> {
         &self.meta
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     fn position(&self) -> Position {
         Position {
             line: Some(self.line),

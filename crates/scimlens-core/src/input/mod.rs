@@ -35,6 +35,8 @@ pub struct Input {
     pub reader: Box<dyn BufRead + Send>,
     /// Size on disk (compressed size for gzip), for progress.
     pub size: u64,
+    /// The file was gzip; read only by tests and the fuzzer, which check detection.
+    #[cfg_attr(not(any(test, feature = "internals")), allow(dead_code))]
     pub gzip: bool,
 }
 

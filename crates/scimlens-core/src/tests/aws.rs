@@ -12,8 +12,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use aws_sdk_identitystore::types::{MemberId, Name};
-use chrono::{TimeZone, Utc};
 use crate::api::identity_store::{self, CompareReq, PreflightReq};
 use crate::aws::{FetchOptions, StaticCredentials};
 use crate::compare::{CompareState, MatchKey, NotProvisionedReason};
@@ -21,6 +19,8 @@ use crate::db::Workspace;
 use crate::error::{AwsErrorKind, Error};
 use crate::import::pipeline::CancelToken;
 use crate::model::{Category, EntityKind};
+use aws_sdk_identitystore::types::{MemberId, Name};
+use chrono::{TimeZone, Utc};
 
 use super::moto::{MEMBERSHIPS, TEAMS, USERS, free_port, sdk_config, seed, start_moto, user_name};
 

@@ -4,11 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use chrono::{TimeZone, Utc};
 use crate::api::identity_store;
 use crate::api::{self, ImportFilesReq};
 use crate::db::Workspace;
 use crate::import::pipeline::CancelToken;
+use chrono::{TimeZone, Utc};
 use sqlx::Connection;
 
 fn fixture(rel: &str) -> PathBuf {

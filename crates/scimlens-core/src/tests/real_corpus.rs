@@ -6,13 +6,13 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{TimeZone, Utc};
 use crate::Error;
 use crate::api::{self, ImportFilesReq};
 use crate::db::Workspace;
 use crate::import::pipeline::{CancelToken, ImportOutcome};
 use crate::model::{Category, EntityKind, EntityStatus, Format};
 use crate::report::{ConnectionFinding, Report, ReportEntity};
+use chrono::{TimeZone, Utc};
 
 fn real(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

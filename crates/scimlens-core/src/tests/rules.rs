@@ -4,7 +4,6 @@
 
 use std::path::PathBuf;
 
-use chrono::{TimeZone, Utc};
 use crate::api::{self, ImportFilesReq};
 use crate::db::Workspace;
 use crate::diagnose::classify::{
@@ -19,6 +18,7 @@ use crate::model::{
     SentAttribute,
 };
 use crate::report::Report;
+use chrono::{TimeZone, Utc};
 
 fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 2, 9, 0, 0).unwrap()

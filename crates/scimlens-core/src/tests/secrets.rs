@@ -5,12 +5,12 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{TimeZone, Utc};
 use crate::api::{self, ImportFilesReq};
 use crate::db::Workspace;
 use crate::db::evidence;
 use crate::import::pipeline::CancelToken;
 use crate::report::render::{ReportFormat, render};
+use chrono::{TimeZone, Utc};
 
 const SCIM_TOKEN: &str = "Kx7Qp2Lm9Vt4Rz8Wn3Ys6Bd1Fh5Gj0Ca2Ue7Io4Pl9Mk3Nb8Vc1Xz6Sd5Af";
 const BASIC: &str = "c2NpbWxlbnM6aHVudGVyMi1wbGFudGVk";

@@ -7,11 +7,11 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use chrono::{TimeZone, Utc};
 use crate::api::{self, ImportFilesReq};
 use crate::db::Workspace;
 use crate::import::pipeline::CancelToken;
 use crate::report::Report;
+use chrono::{TimeZone, Utc};
 use serde_json::Value;
 
 /// Where a file's records are, which decides how it can be rewritten.

@@ -5,11 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use chrono::{TimeZone, Utc};
 use crate::api::{self, ImportFilesReq};
 use crate::db::{self, Workspace};
 use crate::import::pipeline::CancelToken;
 use crate::{Error, ErrorCode};
+use chrono::{TimeZone, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{Connection, Executor};
 

@@ -187,11 +187,11 @@ fn unknown_fields_are_counted_as_a_warning_not_an_error() {
 
 #[tokio::test]
 async fn a_quarantined_job_status_is_a_connection_finding_and_explains_the_silent_gap() {
-    use chrono::TimeZone;
     use crate::api::{self, ImportFilesReq};
     use crate::db::Workspace;
     use crate::import::pipeline::{CancelToken, ImportOutcome};
     use crate::model::Category;
+    use chrono::TimeZone;
 
     let dir = tempfile::tempdir().unwrap();
     let ws = Workspace::open(&dir.path().join("ws.sqlite"))
@@ -268,10 +268,10 @@ async fn records_of_the_same_time_decide_alike_in_either_order() {
     // Regression: at equal timestamps the earlier record in the file won, so the Elastic test
     // data's failure and success of one user in the same second read `resolved` oldest first
     // and `failing` newest first.
-    use chrono::TimeZone;
     use crate::api::{self, ImportFilesReq};
     use crate::db::Workspace;
     use crate::import::pipeline::CancelToken;
+    use chrono::TimeZone;
 
     let text = std::fs::read_to_string(fixture(
         "real/entra-diagnostic/elastic-provisioninglogs-raw.log",
@@ -307,8 +307,7 @@ async fn records_of_the_same_time_decide_alike_in_either_order() {
     assert!(
         seen[0]
             .iter()
-            .any(|(n, s, _)| n.starts_with("tlou@")
-                && *s == crate::model::EntityStatus::Failing),
+            .any(|(n, s, _)| n.starts_with("tlou@") && *s == crate::model::EntityStatus::Failing),
         "a failure and a success in the same instant prove no resolution: {:?}",
         seen[0]
     );

@@ -3,13 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{TimeZone, Utc};
 use crate::api::{self, ImportFilesReq};
 use crate::db::Workspace;
 use crate::import::pipeline::{CancelToken, ImportOutcome};
 use crate::model::{Category, EntityStatus};
 use crate::report::Report;
 use crate::{Error, ErrorCode};
+use chrono::{TimeZone, Utc};
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
