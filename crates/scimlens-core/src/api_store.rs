@@ -11,7 +11,7 @@ use ts_rs::TS;
 
 use crate::api;
 use crate::aws::{FetchOptions, FetchPhase, FetchProgress, FetchStats};
-use crate::compare::{self, CompareOptions, LogIndex, MatchKey, SnapshotDiff};
+use crate::compare::{self, CompareInputs, CompareOptions, LogIndex, MatchKey, SnapshotDiff};
 use crate::diagnose;
 use crate::directory::mapping::AttributeMapping;
 use crate::directory::{self, DirectoryIdp};
@@ -395,9 +395,16 @@ pub async fn compare_store(ws: &Workspace, req: &CompareReq, now: DateTime<Utc>)
         include_in_sync: req.include_in_sync,
     };
     let section = tokio::task::spawn_blocking(move || {
-        compare::compare(
-            &directory, &dir_info, &mapping, &snap, &snap_info, &logs, &rules, &opts,
-        )
+        let inputs = CompareInputs {
+            directory: &directory,
+            directory_info: &dir_info,
+            mapping: &mapping,
+            snapshot: &snap,
+            snapshot_info: &snap_info,
+            logs: &logs,
+            rules: &rules,
+        };
+        compare::compare(&inputs, &opts)
     })
     .await
     .map_err(|e| Error::InvalidArgument(format!("the comparison failed: {e}")))?;

@@ -1,0 +1,156 @@
+//! Groups: matched by externalId, then displayName; Control Tower's groups and reserved names
+//! explain a store group the IdP cannot create, and nesting explains one it does not send.
+
+use std::collections::BTreeMap;
+
+use super::MatchKey;
+use super::evidence::Placement;
+use super::matching::{IdpSide, ObjectKind, StoreSide};
+use super::memberships::Structure;
+use crate::diagnose::Rules;
+use crate::directory::mapping::{Attr, Mapped, Mapper};
+use crate::model::EntityKind;
+use crate::snapshot::StoreGroup;
+
+/// Groups AWS Control Tower creates directly in the store [seen]; they collide with IdP groups.
+pub const CONTROL_TOWER_GROUPS: [&str; 8] = [
+    "AWSControlTowerAdmins",
+    "AWSSecurityAuditors",
+    "AWSServiceCatalogAdmins",
+    "AWSAccountFactory",
+    "AWSLogArchiveAdmins",
+    "AWSLogArchiveViewers",
+    "AWSAuditAccountAdmins",
+    "AWSSecurityAuditPowerUsers",
+];
+
+/// The order groups are matched in (not configurable).
+pub(super) const GROUP_MATCH_ORDER: [MatchKey; 2] = [MatchKey::ExternalId, MatchKey::DisplayName];
+
+/// Groups, with the reserved names and the directory's structure.
+pub(super) struct Groups<'a> {
+    pub rules: &'a Rules,
+    pub structure: &'a Structure<'a>,
+}
+
+impl ObjectKind for Groups<'_> {
+    type Store = StoreGroup;
+    const KIND: EntityKind = EntityKind::Group;
+    const MATCH_KEYS: &'static [MatchKey] = &GROUP_MATCH_ORDER;
+
+    fn idp_side<'a>(mapped: Mapped<'a>, mapper: &Mapper) -> IdpSide<'a> {
+        IdpSide {
+            name: mapped.first(mapper, Attr::DisplayName),
+            display_name: mapped.first(mapper, Attr::DisplayName),
+            external_id: mapped.first(mapper, Attr::ExternalId),
+            email: None,
+            mapped,
+        }
+    }
+
+    fn store_side(g: &StoreGroup) -> StoreSide<'_> {
+        StoreSide {
+            id: &g.group_id,
+            name: g.display_name.as_deref(),
+            display_name: g.display_name.as_deref(),
+            email: None,
+            external_ids: &g.external_ids,
+            first_external_id: g.first_external_id(),
+        }
+    }
+
+    fn store_values(g: &StoreGroup) -> BTreeMap<&'static str, Vec<String>> {
+        store_group_values(g)
+    }
+
+    /// A group is reported as matched by externalId whenever the two ids agree (ASCII case
+    /// aside), whichever key found it.
+    fn reported_key(&self, idp: &IdpSide<'_>, g: &StoreSide<'_>, _found_by: MatchKey) -> MatchKey {
+        if idp
+            .external_id
+            .is_some_and(|e| g.external_ids.iter().any(|x| x.id.eq_ignore_ascii_case(e)))
+        {
+            MatchKey::ExternalId
+        } else {
+            MatchKey::DisplayName
+        }
+    }
+
+    fn unmanaged_detail(&self, idp: &IdpSide<'_>, _by: MatchKey) -> String {
+        let control_tower = CONTROL_TOWER_GROUPS
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(idp.name.unwrap_or_default()))
+            || idp.name.is_some_and(|n| self.rules.is_reserved(n));
+        if control_tower {
+            "AWS has a group of this name created outside SCIM by AWS Control Tower: the IdP's \
+             group of the same name fails with a duplicate (409); rename the IdP group"
+                .to_string()
+        } else {
+            "AWS has a group of this name but no ExternalIds: created outside SCIM; the IdP's \
+             create fails with a duplicate (409) until it is deleted or renamed"
+                .to_string()
+        }
+    }
+
+    fn placement(&self, idp: &IdpSide<'_>) -> Placement {
+        let id = idp.mapped.idp_id.unwrap_or_default();
+        let is_assigned = self.structure.assigned.as_ref().map(|a| a.contains(id));
+        Placement {
+            nested_only: self.structure.parents_of.contains_key(id) && is_assigned != Some(true),
+            not_assigned: is_assigned == Some(false),
+        }
+    }
+
+    fn nesting_detail(&self, idp: &IdpSide<'_>) -> String {
+        let s = self.structure;
+        let parents: Vec<String> = s
+            .parents_of
+            .get(idp.mapped.idp_id.unwrap_or_default())
+            .into_iter()
+            .flatten()
+            .map(|p| s.group_name(p))
+            .collect();
+        format!(
+            "nested inside {} and not assigned itself: Entra provisions assigned groups (and their direct \
+             members) only",
+            parents.join(", ")
+        )
+    }
+
+    fn unmatched_detail(&self, g: &StoreSide<'_>) -> String {
+        let name = g.name.unwrap_or(g.id);
+        let control_tower = CONTROL_TOWER_GROUPS
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(name));
+        match (g.first_external_id, control_tower) {
+            (None, true) => "created by AWS Control Tower, not by the IdP".to_string(),
+            (None, false) => {
+                "no ExternalIds: created outside SCIM (console, API or Control Tower)".to_string()
+            }
+            (Some(ext), _) => format!(
+                "has externalId {ext} but no group in the IdP export matches: deleted or unassigned in the IdP, \
+                 or the export is incomplete"
+            ),
+        }
+    }
+}
+
+fn store_group_values(g: &StoreGroup) -> BTreeMap<&'static str, Vec<String>> {
+    let mut out: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+    if let Some(v) = g.display_name.clone().filter(|v| !v.trim().is_empty()) {
+        out.insert("displayName", vec![v]);
+    }
+    if let Some(v) = g.description.clone().filter(|v| !v.trim().is_empty()) {
+        out.insert("description", vec![v]);
+    }
+    let ids: Vec<String> = g
+        .external_ids
+        .iter()
+        .map(|e| e.id.clone())
+        .filter(|i| !i.is_empty())
+        .collect();
+    if !ids.is_empty() {
+        out.insert("externalId", ids);
+    }
+    out
+}

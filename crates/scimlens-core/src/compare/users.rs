@@ -1,0 +1,194 @@
+//! Users: matched by externalId, then userName, then primary email unless the workspace sets
+//! another order; an IdP user the store lacks may be reachable only through a nested group.
+
+use std::collections::BTreeMap;
+
+use super::MatchKey;
+use super::evidence::Placement;
+use super::matching::{IdpSide, Matching, ObjectKind, StoreSide};
+use super::memberships::Structure;
+use crate::directory::mapping::{Attr, Mapped, Mapper};
+use crate::model::EntityKind;
+use crate::snapshot::{StoreUser, primary_value};
+
+/// Users, with the directory's structure for the reasons a user is not provisioned.
+pub(super) struct Users<'a> {
+    pub structure: &'a Structure<'a>,
+}
+
+impl ObjectKind for Users<'_> {
+    type Store = StoreUser;
+    const KIND: EntityKind = EntityKind::User;
+    // Every key of the default order; a workspace may reorder them, never add displayName.
+    const MATCH_KEYS: &'static [MatchKey] = &MatchKey::USER_DEFAULT;
+
+    fn idp_side<'a>(mapped: Mapped<'a>, mapper: &Mapper) -> IdpSide<'a> {
+        IdpSide {
+            name: mapped.first(mapper, Attr::UserName),
+            display_name: mapped.first(mapper, Attr::DisplayName),
+            external_id: mapped.first(mapper, Attr::ExternalId),
+            email: mapped.primary_email(mapper),
+            mapped,
+        }
+    }
+
+    fn store_side(u: &StoreUser) -> StoreSide<'_> {
+        StoreSide {
+            id: &u.user_id,
+            name: u.user_name.as_deref(),
+            display_name: u.display_name.as_deref(),
+            email: u.primary_email(),
+            external_ids: &u.external_ids,
+            first_external_id: u.first_external_id(),
+        }
+    }
+
+    fn store_values(u: &StoreUser) -> BTreeMap<&'static str, Vec<String>> {
+        store_user_values(u)
+    }
+
+    fn unmanaged_detail(&self, _idp: &IdpSide<'_>, by: MatchKey) -> String {
+        format!(
+            "AWS has a user with the same {} but no ExternalIds: created outside SCIM (console, \
+             API, JIT or Control Tower); the IdP's create fails with 409 until it is deleted or \
+             given the IdP's externalId",
+            by.as_str()
+        )
+    }
+
+    fn placement(&self, idp: &IdpSide<'_>) -> Placement {
+        let Structure {
+            direct_groups_of,
+            parents_of,
+            assigned,
+            ..
+        } = self.structure;
+        let id = idp.mapped.idp_id.unwrap_or_default();
+        let directly_assigned = assigned.as_ref().is_some_and(|a| a.contains(id));
+        let nested_only = direct_groups_of.get(id).is_some_and(|gs| {
+            !gs.is_empty()
+                && gs.iter().all(|g| parents_of.contains_key(g))
+                && !assigned
+                    .as_ref()
+                    .is_some_and(|a| gs.iter().any(|g| a.contains(g)))
+        }) && !directly_assigned;
+        let not_assigned = assigned.as_ref().is_some_and(|a| {
+            !a.contains(id)
+                && !direct_groups_of
+                    .get(id)
+                    .is_some_and(|gs| gs.iter().any(|g| a.contains(g)))
+        });
+        Placement {
+            nested_only,
+            not_assigned,
+        }
+    }
+
+    fn nesting_detail(&self, idp: &IdpSide<'_>) -> String {
+        let s = self.structure;
+        let via: Vec<String> = idp
+            .mapped
+            .idp_id
+            .and_then(|id| s.direct_groups_of.get(id))
+            .into_iter()
+            .flatten()
+            .map(|g| {
+                let parents: Vec<String> = s
+                    .parents_of
+                    .get(g)
+                    .into_iter()
+                    .flatten()
+                    .map(|p| s.group_name(p))
+                    .collect();
+                format!("{} (inside {})", s.group_name(g), parents.join(", "))
+            })
+            .collect();
+        format!(
+            "member only of nested group(s): {}; Entra provisions direct members of assigned groups only",
+            via.join("; ")
+        )
+    }
+
+    fn unmatched_detail(&self, u: &StoreSide<'_>) -> String {
+        match u.first_external_id {
+            None => "no ExternalIds: created outside SCIM (console, API, JIT or Control Tower)"
+                .to_string(),
+            Some(ext) => format!(
+                "has externalId {ext} but no user in the IdP export matches: deleted or unassigned in the IdP \
+                 (AWS keeps users the IdP stops managing), or the export is incomplete"
+            ),
+        }
+    }
+}
+
+/// A warning for every IdP user that matched an AWS user another IdP user had matched first.
+pub(super) fn shared_match_warnings(
+    matching: &Matching,
+    users: &[IdpSide<'_>],
+    store: &[StoreUser],
+) -> Vec<String> {
+    matching
+        .shared
+        .iter()
+        .map(|m| {
+            let su = &store[m.store];
+            format!(
+                "IdP users {} and {} both match AWS user {} (by {}): only the first is compared",
+                users[m.first].label(),
+                users[m.second].label(),
+                su.user_name.as_deref().unwrap_or(&su.user_id),
+                m.key.as_str()
+            )
+        })
+        .collect()
+}
+
+/// A store user's values under the comparison keys the mapping uses (`emails.value`, ...).
+pub fn store_user_values(u: &StoreUser) -> BTreeMap<&'static str, Vec<String>> {
+    let mut out: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+    let mut put = |k: &'static str, v: Option<&String>| {
+        if let Some(v) = v.filter(|v| !v.trim().is_empty()) {
+            out.entry(k).or_default().push(v.clone());
+        }
+    };
+    put("userName", u.user_name.as_ref());
+    put("displayName", u.display_name.as_ref());
+    if let Some(n) = &u.name {
+        put("name.givenName", n.given_name.as_ref());
+        put("name.familyName", n.family_name.as_ref());
+        put("name.formatted", n.formatted.as_ref());
+        put("name.middleName", n.middle_name.as_ref());
+        put("name.honorificPrefix", n.honorific_prefix.as_ref());
+        put("name.honorificSuffix", n.honorific_suffix.as_ref());
+    }
+    for e in &u.external_ids {
+        put("externalId", Some(&e.id));
+    }
+    put("nickName", u.nick_name.as_ref());
+    put("profileUrl", u.profile_url.as_ref());
+    put("title", u.title.as_ref());
+    put("userType", u.user_type.as_ref());
+    put("preferredLanguage", u.preferred_language.as_ref());
+    put("locale", u.locale.as_ref());
+    put("timezone", u.timezone.as_ref());
+    for e in &u.emails {
+        put("emails.value", e.value.as_ref());
+    }
+    for p in &u.phone_numbers {
+        put("phoneNumbers.value", p.value.as_ref());
+    }
+    for a in &u.addresses {
+        put("addresses.streetAddress", a.street_address.as_ref());
+        put("addresses.locality", a.locality.as_ref());
+        put("addresses.region", a.region.as_ref());
+        put("addresses.postalCode", a.postal_code.as_ref());
+        put("addresses.country", a.country.as_ref());
+        put("addresses.formatted", a.formatted.as_ref());
+    }
+    out
+}
+
+/// The primary email of a store user's values (for callers outside this module).
+pub fn store_primary_email(u: &StoreUser) -> Option<&str> {
+    primary_value(&u.emails)
+}
