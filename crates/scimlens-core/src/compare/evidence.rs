@@ -154,3 +154,114 @@ pub(super) fn not_provisioned_reason(
             .to_string(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{logged, logs};
+    use super::*;
+
+    fn reason(
+        ev: Option<&LoggedEntity>,
+        logs: &LogIndex,
+        placement: Placement,
+    ) -> (NotProvisionedReason, String) {
+        not_provisioned_reason(ev, logs, placement, || "nested".to_string())
+    }
+
+    #[test]
+    fn the_log_index_finds_an_object_by_any_of_its_ids_then_by_name_in_any_case() {
+        let mut ana = logged(EntityKind::User, "00u1", "Ana@Example.com", "ok", 0);
+        ana.target_id = Some("aws-1".into());
+        let index = logs(vec![ana], &[]);
+        let key = |ids: &[Option<&str>], name| {
+            index
+                .find(EntityKind::User, ids, name)
+                .map(|e| e.entity_key.clone())
+        };
+        assert_eq!(
+            key(&[None, Some("aws-1")], None).as_deref(),
+            Some("user:Ana@Example.com")
+        );
+        assert_eq!(
+            key(&[Some("nope")], Some("ana@example.com")).as_deref(),
+            Some("user:Ana@Example.com")
+        );
+        assert_eq!(
+            key(&[Some("00u1")], None).as_deref(),
+            Some("user:Ana@Example.com")
+        );
+        assert_eq!(
+            index.find(EntityKind::Group, &[Some("00u1")], None),
+            None,
+            "kinds apart"
+        );
+    }
+
+    #[test]
+    fn a_failed_attempt_names_the_category_the_message_and_the_entity_to_open() {
+        let e = logged(EntityKind::User, "00u1", "ana", "failing", 1);
+        let (why, detail) = reason(Some(&e), &logs(vec![], &[]), Placement::default());
+        assert_eq!(why, NotProvisionedReason::Failed);
+        assert_eq!(
+            detail,
+            "the IdP tried and failed: DUPLICATE_CONFLICT: userName already exists (see `scimlens entity user:ana`)"
+        );
+    }
+
+    #[test]
+    fn an_idp_skip_means_not_assigned_unless_it_only_skipped_a_redundant_export() {
+        let e = logged(EntityKind::User, "00u1", "ana", "ok", 0);
+        let skipped = logs(vec![], &[("user:ana", "NotEffectivelyEntitled")]);
+        let (why, detail) = reason(Some(&e), &skipped, Placement::default());
+        assert_eq!(why, NotProvisionedReason::NotAssigned);
+        assert_eq!(
+            detail,
+            "the IdP skipped it (NotEffectivelyEntitled): not assigned to the AWS app or out of scope"
+        );
+        let redundant = logs(vec![], &[("user:ana", "RedundantExport")]);
+        assert_eq!(
+            reason(Some(&e), &redundant, Placement::default()).0,
+            NotProvisionedReason::DeletedInStore
+        );
+    }
+
+    #[test]
+    fn a_logged_success_the_store_lacks_means_deleted_in_store() {
+        let e = logged(EntityKind::Group, "g1", "Engineering", "ok", 0);
+        let (why, detail) = reason(Some(&e), &logs(vec![], &[]), Placement::default());
+        assert_eq!(why, NotProvisionedReason::DeletedInStore);
+        assert!(detail.starts_with("the log shows it provisioned, but the store does not have it"));
+    }
+
+    #[test]
+    fn without_log_evidence_nesting_is_told_before_assignment() {
+        let both = Placement {
+            nested_only: true,
+            not_assigned: true,
+        };
+        assert_eq!(
+            reason(None, &LogIndex::default(), both),
+            (NotProvisionedReason::NestedGroupOnly, "nested".to_string())
+        );
+        let unassigned = Placement {
+            not_assigned: true,
+            ..Placement::default()
+        };
+        assert_eq!(
+            reason(None, &LogIndex::default(), unassigned).0,
+            NotProvisionedReason::NotAssigned
+        );
+    }
+
+    #[test]
+    fn logs_that_never_mention_it_mean_never_attempted_and_no_logs_mean_unknown() {
+        let quiet = logs(vec![], &[]);
+        assert_eq!(
+            reason(None, &quiet, Placement::default()).0,
+            NotProvisionedReason::NeverAttempted
+        );
+        let (why, detail) = reason(None, &LogIndex::default(), Placement::default());
+        assert_eq!(why, NotProvisionedReason::Unknown);
+        assert!(detail.contains("import the IdP's provisioning logs"));
+    }
+}

@@ -154,3 +154,172 @@ fn store_group_values(g: &StoreGroup) -> BTreeMap<&'static str, Vec<String>> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{
+        Case, assigned, directory, entry, member, okta_group, row, snapshot, store_group,
+    };
+    use super::super::{CompareState, MatchKey, NotProvisionedReason};
+    use super::*;
+    use crate::directory::{Directory, DirectoryEntry, DirectoryIdp, MemberKind};
+    use crate::snapshot::StoreSnapshot;
+
+    fn okta(groups: Vec<DirectoryEntry>) -> Directory {
+        directory(DirectoryIdp::Okta, Vec::new(), groups)
+    }
+
+    fn store(groups: Vec<StoreGroup>) -> StoreSnapshot {
+        snapshot(Vec::new(), groups, Vec::new())
+    }
+
+    #[test]
+    fn a_group_is_matched_by_external_id_before_display_name() {
+        let c = Case::new(
+            okta(vec![okta_group("00g1", "Engineering")]),
+            store(vec![
+                store_group("sg-name", "Engineering", Some("00g9")),
+                store_group("sg-ext", "Engineering (old)", Some("00g1")),
+            ]),
+        )
+        .run();
+        let eng = row(&c, "Engineering");
+        assert_eq!(eng.matched_by, Some(MatchKey::ExternalId));
+        assert_eq!(
+            eng.store.as_ref().and_then(|s| s.id.as_deref()),
+            Some("sg-ext")
+        );
+        assert_eq!(eng.differences[0].attribute, "displayName");
+        let other = c
+            .entities
+            .iter()
+            .find(|e| e.store.as_ref().and_then(|s| s.id.as_deref()) == Some("sg-name"))
+            .expect("the group no IdP group matched");
+        assert_eq!(other.state, CompareState::UnmanagedInStore);
+        assert!(
+            other
+                .detail
+                .as_deref()
+                .is_some_and(|d| d.starts_with("has externalId 00g9"))
+        );
+    }
+
+    #[test]
+    fn a_group_display_name_matches_whatever_its_case() {
+        let c = Case::new(
+            okta(vec![entry("00g1", &[("name", "Engineering")])]),
+            store(vec![store_group("sg1", "ENGINEERING", Some("x-1"))]),
+        )
+        .run();
+        let eng = row(&c, "Engineering");
+        assert_eq!(eng.matched_by, Some(MatchKey::DisplayName));
+        assert_eq!(
+            eng.state,
+            CompareState::Drift,
+            "displayName differs in case"
+        );
+    }
+
+    #[test]
+    fn an_aws_group_of_the_same_name_without_external_ids_is_unmanaged() {
+        let c = Case::new(
+            okta(vec![okta_group("00g1", "Engineering")]),
+            store(vec![store_group("sg1", "Engineering", None)]),
+        )
+        .run();
+        let eng = row(&c, "Engineering");
+        assert_eq!(eng.state, CompareState::UnmanagedInStore);
+        assert!(
+            eng.detail
+                .as_deref()
+                .is_some_and(|d| d.starts_with("AWS has a group of this name but no ExternalIds")),
+            "{eng:?}"
+        );
+    }
+
+    #[test]
+    fn an_idp_group_named_like_a_control_tower_group_is_told_to_be_renamed() {
+        let c = Case::new(
+            okta(vec![okta_group("00g1", "awscontroltoweradmins")]),
+            store(vec![store_group("sg1", "AWSControlTowerAdmins", None)]),
+        )
+        .run();
+        let detail = row(&c, "awscontroltoweradmins")
+            .detail
+            .clone()
+            .unwrap_or_default();
+        assert!(
+            detail.contains("by AWS Control Tower") && detail.ends_with("rename the IdP group")
+        );
+    }
+
+    #[test]
+    fn a_group_named_in_the_workspace_reserved_list_is_told_to_be_renamed_too() {
+        let mut case = Case::new(
+            okta(vec![okta_group("00g1", "Platform")]),
+            store(vec![store_group("sg1", "Platform", None)]),
+        );
+        case.rules = Rules::new(&["platform".to_string()]);
+        let c = case.run();
+        assert!(
+            row(&c, "Platform")
+                .detail
+                .as_deref()
+                .is_some_and(|d| d.ends_with("rename the IdP group"))
+        );
+    }
+
+    #[test]
+    fn an_aws_group_control_tower_created_is_unmanaged_and_says_who_made_it() {
+        let c = Case::new(
+            okta(Vec::new()),
+            store(vec![
+                store_group("sg1", "AWSSecurityAuditors", None),
+                store_group("sg2", "Console Admins", None),
+            ]),
+        )
+        .run();
+        assert_eq!(
+            row(&c, "AWSSecurityAuditors").detail.as_deref(),
+            Some("created by AWS Control Tower, not by the IdP")
+        );
+        assert_eq!(
+            row(&c, "Console Admins").detail.as_deref(),
+            Some("no ExternalIds: created outside SCIM (console, API or Control Tower)")
+        );
+        assert_eq!(c.groups.unmanaged_in_store, 2);
+    }
+
+    #[test]
+    fn a_nested_group_not_assigned_itself_is_not_provisioned_because_of_nesting() {
+        let mut dir = directory(
+            DirectoryIdp::Okta,
+            Vec::new(),
+            vec![
+                okta_group("g-eng", "Engineering"),
+                okta_group("g-con", "Contractors"),
+                okta_group("g-ops", "Operations"),
+            ],
+        );
+        dir.members = vec![member("g-eng", "g-con", MemberKind::Group)];
+        dir.assignments = assigned(&["g-eng"]);
+        let c = Case::new(dir, store(Vec::new())).run();
+        let con = row(&c, "Contractors");
+        assert_eq!(con.reason, Some(NotProvisionedReason::NestedGroupOnly));
+        assert_eq!(
+            con.detail.as_deref(),
+            Some(
+                "nested inside Engineering and not assigned itself: Entra provisions assigned groups (and \
+                 their direct members) only"
+            )
+        );
+        assert_eq!(
+            row(&c, "Operations").reason,
+            Some(NotProvisionedReason::NotAssigned)
+        );
+        assert_eq!(
+            row(&c, "Engineering").reason,
+            Some(NotProvisionedReason::Unknown)
+        );
+    }
+}

@@ -488,3 +488,393 @@ fn differences(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{
+        Case, directory, entry, logged, logs, okta_user, row, snapshot, store_user,
+    };
+    use super::super::{
+        AttributeDiff, CompareSection, CompareState, MatchKey, NotProvisionedReason,
+    };
+    use crate::directory::DirectoryIdp;
+    use crate::directory::{Directory, DirectoryEntry};
+    use crate::model::{Category, EntityKind, EntityStatus};
+    use crate::snapshot::StoreUser;
+
+    fn okta(users: Vec<DirectoryEntry>) -> Directory {
+        directory(DirectoryIdp::Okta, users, Vec::new())
+    }
+
+    #[test]
+    fn a_user_is_matched_by_external_id_before_user_name_and_email() {
+        let c = Case::new(
+            okta(vec![okta_user(
+                "00u1",
+                "ana@example.com",
+                "ana@example.com",
+            )]),
+            snapshot(
+                vec![
+                    store_user(
+                        "s-name",
+                        "ANA@example.com",
+                        Some("00u9"),
+                        Some("x@example.com"),
+                    ),
+                    store_user(
+                        "s-ext",
+                        "ana.old@example.com",
+                        Some("00u1"),
+                        Some("ana@example.com"),
+                    ),
+                ],
+                Vec::new(),
+                Vec::new(),
+            ),
+        )
+        .run();
+        let ana = row(&c, "ana@example.com");
+        assert_eq!(ana.matched_by, Some(MatchKey::ExternalId));
+        assert_eq!(
+            ana.store.as_ref().and_then(|s| s.id.as_deref()),
+            Some("s-ext")
+        );
+        assert_eq!(
+            row(&c, "ANA@example.com").state,
+            CompareState::UnmanagedInStore
+        );
+    }
+
+    #[test]
+    fn a_user_name_matches_whatever_its_case_and_surrounding_spaces() {
+        let c = Case::new(
+            okta(vec![entry("00u1", &[("login", "Ana@Example.com")])]),
+            snapshot(
+                vec![store_user("s1", " ana@example.com ", None, None)],
+                Vec::new(),
+                Vec::new(),
+            ),
+        )
+        .run();
+        let ana = row(&c, "Ana@Example.com");
+        assert_eq!(ana.matched_by, Some(MatchKey::UserName));
+        assert_eq!(ana.store.as_ref().and_then(|s| s.id.as_deref()), Some("s1"));
+    }
+
+    #[test]
+    fn the_primary_email_matches_when_external_id_and_user_name_do_not() {
+        let c = Case::new(
+            okta(vec![okta_user("00u1", "ana", "Ana.Smith@Example.com")]),
+            snapshot(
+                vec![store_user(
+                    "s1",
+                    "asmith",
+                    Some("00u7"),
+                    Some("ana.smith@example.com"),
+                )],
+                Vec::new(),
+                Vec::new(),
+            ),
+        )
+        .run();
+        let ana = row(&c, "ana");
+        assert_eq!(ana.matched_by, Some(MatchKey::Email));
+        assert_eq!(ana.state, CompareState::Drift);
+        let attributes: Vec<&str> = ana
+            .differences
+            .iter()
+            .map(|d| d.attribute.as_str())
+            .collect();
+        assert_eq!(
+            attributes,
+            ["externalId", "userName"],
+            "emails differ only in case"
+        );
+        assert!(
+            ana.differences[0]
+                .note
+                .as_deref()
+                .is_some_and(|n| n.starts_with("linked to another IdP object")),
+            "{:?}",
+            ana.differences[0]
+        );
+    }
+
+    #[test]
+    fn the_workspace_match_order_decides_which_key_wins() {
+        let mut case = Case::new(
+            okta(vec![entry(
+                "00u1",
+                &[("login", "ana"), ("email", "ana@example.com")],
+            )]),
+            snapshot(
+                vec![
+                    store_user("s-name", "ana", None, Some("x@example.com")),
+                    store_user("s-mail", "someone", None, Some("ana@example.com")),
+                ],
+                Vec::new(),
+                Vec::new(),
+            ),
+        );
+        let store_id = |c: &CompareSection| {
+            let ana = row(c, "ana");
+            (
+                ana.store.as_ref().and_then(|s| s.id.clone()),
+                ana.matched_by,
+            )
+        };
+        assert_eq!(
+            store_id(&case.run()),
+            (Some("s-name".into()), Some(MatchKey::UserName))
+        );
+        case.opts.match_order = vec![MatchKey::Email, MatchKey::UserName];
+        assert_eq!(
+            store_id(&case.run()),
+            (Some("s-mail".into()), Some(MatchKey::Email))
+        );
+    }
+
+    #[test]
+    fn a_display_name_in_the_user_match_order_is_passed_over() {
+        let mut case = Case::new(
+            okta(vec![entry(
+                "00u1",
+                &[("login", "ana"), ("displayName", "Ana Smith")],
+            )]),
+            snapshot(
+                vec![
+                    StoreUser {
+                        display_name: Some("Ana Smith".into()),
+                        ..store_user("s-display", "other", None, None)
+                    },
+                    store_user("s-name", "ana", None, None),
+                ],
+                Vec::new(),
+                Vec::new(),
+            ),
+        );
+        case.opts.match_order = vec![MatchKey::DisplayName, MatchKey::UserName];
+        let c = case.run();
+        let ana = row(&c, "ana");
+        assert_eq!(ana.matched_by, Some(MatchKey::UserName));
+        assert_eq!(
+            ana.store.as_ref().and_then(|s| s.id.as_deref()),
+            Some("s-name")
+        );
+    }
+
+    #[test]
+    fn a_user_whose_mapped_attributes_agree_is_in_sync_and_listed_only_when_asked() {
+        let mut case = Case::new(
+            okta(vec![okta_user(
+                "00u1",
+                "ana@example.com",
+                "ana@example.com",
+            )]),
+            snapshot(
+                vec![store_user(
+                    "s1",
+                    "ana@example.com",
+                    Some("00u1"),
+                    Some("ana@example.com"),
+                )],
+                Vec::new(),
+                Vec::new(),
+            ),
+        );
+        let c = case.run();
+        let ana = row(&c, "ana@example.com");
+        assert_eq!(ana.state, CompareState::InSync);
+        assert_eq!((ana.detail.as_ref(), ana.fix.as_ref()), (None, None));
+        assert_eq!(c.users.in_sync, 1);
+        case.opts.include_in_sync = false;
+        let c = case.run();
+        assert!(c.entities.is_empty(), "{:#?}", c.entities);
+        assert_eq!(c.users.in_sync, 1, "in-sync users are still counted");
+    }
+
+    #[test]
+    fn a_user_whose_title_differs_is_drift_with_the_idp_value_beside_the_aws_value() {
+        let mut ana = okta_user("00u1", "ana@example.com", "ana@example.com");
+        ana.push("title", "Engineer");
+        let c = Case::new(
+            okta(vec![ana]),
+            snapshot(
+                vec![StoreUser {
+                    title: Some("Manager".into()),
+                    ..store_user(
+                        "s1",
+                        "ana@example.com",
+                        Some("00u1"),
+                        Some("ana@example.com"),
+                    )
+                }],
+                Vec::new(),
+                Vec::new(),
+            ),
+        )
+        .run();
+        let ana = row(&c, "ana@example.com");
+        assert_eq!(ana.state, CompareState::Drift);
+        assert_eq!(
+            ana.differences,
+            [AttributeDiff {
+                attribute: "title".into(),
+                idp: Some("Engineer".into()),
+                store: Some("Manager".into()),
+                note: None,
+            }]
+        );
+        assert_eq!(ana.detail.as_deref(), Some("1 attribute(s) differ: title"));
+        assert!(ana.fix.is_some());
+        assert_eq!(c.users.drift, 1);
+    }
+
+    #[test]
+    fn a_value_entra_no_longer_sends_is_drift_noting_that_aws_keeps_the_old_one() {
+        let entra = directory(
+            DirectoryIdp::Entra,
+            vec![entry(
+                "e1",
+                &[
+                    ("userPrincipalName", "ana@example.com"),
+                    ("mailNickname", "ana"),
+                ],
+            )],
+            Vec::new(),
+        );
+        let c = Case::new(
+            entra,
+            snapshot(
+                vec![StoreUser {
+                    title: Some("Manager".into()),
+                    ..store_user("s1", "ana@example.com", Some("ana"), None)
+                }],
+                Vec::new(),
+                Vec::new(),
+            ),
+        )
+        .run();
+        let title = &row(&c, "ana@example.com").differences[0];
+        assert_eq!(
+            (title.attribute.as_str(), title.idp.as_deref()),
+            ("title", None)
+        );
+        assert!(
+            title
+                .note
+                .as_deref()
+                .is_some_and(|n| n.contains("Entra does not clear")),
+            "{title:?}"
+        );
+    }
+
+    #[test]
+    fn a_missing_user_the_log_saw_fail_carries_the_log_evidence_and_its_fix() {
+        let mut case = Case::new(
+            okta(vec![okta_user(
+                "00u1",
+                "ana@example.com",
+                "ana@example.com",
+            )]),
+            snapshot(Vec::new(), Vec::new(), Vec::new()),
+        );
+        case.logs = logs(
+            vec![logged(
+                EntityKind::User,
+                "00u1",
+                "ana@example.com",
+                "failing",
+                2,
+            )],
+            &[],
+        );
+        let c = case.run();
+        let ana = row(&c, "ana@example.com");
+        assert_eq!(ana.state, CompareState::NotProvisioned);
+        assert_eq!(ana.reason, Some(NotProvisionedReason::Failed));
+        assert_eq!(
+            ana.fix.as_deref(),
+            Some("delete the AWS user created by hand")
+        );
+        let ev = ana.evidence.as_ref().expect("evidence from the log");
+        assert_eq!(
+            (ev.entity_key.as_str(), ev.status, ev.category, ev.failures),
+            (
+                "user:ana@example.com",
+                EntityStatus::Failing,
+                Some(Category::DuplicateConflict),
+                2
+            )
+        );
+        assert_eq!(c.users.not_provisioned, 1);
+    }
+
+    #[test]
+    fn an_aws_user_no_idp_user_matches_is_unmanaged_and_named_by_its_user_name() {
+        let c = Case::new(
+            okta(Vec::new()),
+            snapshot(
+                vec![
+                    store_user("s1", "console.admin", None, None),
+                    store_user("s2", "gone@example.com", Some("00u5"), None),
+                ],
+                Vec::new(),
+                Vec::new(),
+            ),
+        )
+        .run();
+        assert_eq!(c.users.unmanaged_in_store, 2);
+        let admin = row(&c, "console.admin");
+        assert_eq!(admin.state, CompareState::UnmanagedInStore);
+        assert!(admin.idp.is_none() && admin.matched_by.is_none());
+        assert!(
+            admin
+                .detail
+                .as_deref()
+                .is_some_and(|d| d.starts_with("no ExternalIds"))
+        );
+        let gone = row(&c, "gone@example.com");
+        assert!(
+            gone.detail
+                .as_deref()
+                .is_some_and(|d| d.starts_with("has externalId 00u5")),
+            "{gone:?}"
+        );
+    }
+
+    #[test]
+    fn rows_list_problems_first_by_state_then_kind_then_name() {
+        let c = Case::new(
+            okta(vec![
+                okta_user("00u2", "bob@example.com", "bob@example.com"),
+                okta_user("00u1", "ana@example.com", "ana@example.com"),
+                okta_user("00u3", "cy@example.com", "cy@example.com"),
+            ]),
+            snapshot(
+                vec![
+                    store_user("s3", "cy@example.com", Some("00u3"), Some("cy@example.com")),
+                    store_user("s9", "zed", None, None),
+                ],
+                Vec::new(),
+                Vec::new(),
+            ),
+        )
+        .run();
+        let order: Vec<(&str, CompareState)> = c
+            .entities
+            .iter()
+            .map(|e| (e.name.as_str(), e.state))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("ana@example.com", CompareState::NotProvisioned),
+                ("bob@example.com", CompareState::NotProvisioned),
+                ("zed", CompareState::UnmanagedInStore),
+                ("cy@example.com", CompareState::InSync),
+            ]
+        );
+    }
+}

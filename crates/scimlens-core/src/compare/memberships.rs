@@ -279,3 +279,176 @@ pub(super) fn compare_memberships(
         warning: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{
+        Case, directory, member, okta_group, okta_user, snapshot, store_group, store_member,
+        store_user,
+    };
+    use super::super::{
+        CompareSection, CompareState, MembershipComparison, NestedGroup, StateCounts,
+    };
+    use crate::directory::{DirectoryIdp, MemberKind};
+
+    /// Engineering holds Ana, Bob and Eve directly and Contractors (holding Cy) as a member.
+    /// In AWS, Engineering holds Ana, Cy (flattened) and Dan (added by hand); Bob is in AWS
+    /// but not in the group, Eve not in AWS at all.
+    fn case() -> Case {
+        let mut dir = directory(
+            DirectoryIdp::Okta,
+            vec![
+                okta_user("u1", "ana", "ana@example.com"),
+                okta_user("u2", "bob", "bob@example.com"),
+                okta_user("u3", "cy", "cy@example.com"),
+                okta_user("u5", "eve", "eve@example.com"),
+            ],
+            vec![
+                okta_group("g1", "Engineering"),
+                okta_group("g2", "Contractors"),
+            ],
+        );
+        dir.members = vec![
+            member("g1", "u1", MemberKind::User),
+            member("g1", "u2", MemberKind::User),
+            member("g1", "u5", MemberKind::User),
+            member("g1", "g2", MemberKind::Group),
+            member("g2", "u3", MemberKind::User),
+        ];
+        let store = snapshot(
+            vec![
+                store_user("s1", "ana", Some("u1"), Some("ana@example.com")),
+                store_user("s2", "bob", Some("u2"), Some("bob@example.com")),
+                store_user("s3", "cy", Some("u3"), Some("cy@example.com")),
+                store_user("s4", "dan", None, None),
+            ],
+            vec![store_group("sg1", "Engineering", Some("g1"))],
+            vec![
+                store_member("sg1", "s1"),
+                store_member("sg1", "s3"),
+                store_member("sg1", "s4"),
+            ],
+        );
+        Case::new(dir, store)
+    }
+
+    fn membership<'c>(c: &'c CompareSection, member: &str) -> &'c MembershipComparison {
+        c.membership_differences
+            .iter()
+            .find(|m| m.member == member)
+            .unwrap_or_else(|| {
+                panic!(
+                    "no membership of {member} in {:#?}",
+                    c.membership_differences
+                )
+            })
+    }
+
+    #[test]
+    fn each_direct_member_and_each_aws_member_of_a_matched_group_is_counted_once() {
+        let c = case().run();
+        assert_eq!(
+            c.memberships,
+            Some(StateCounts {
+                in_sync: 1,
+                drift: 0,
+                not_provisioned: 2,
+                unmanaged_in_store: 2,
+            })
+        );
+        assert_eq!(
+            c.membership_differences.len(),
+            4,
+            "ana is in sync and not listed"
+        );
+    }
+
+    #[test]
+    fn a_direct_member_missing_from_the_aws_group_is_not_provisioned() {
+        let c = case().run();
+        let bob = membership(&c, "bob");
+        assert_eq!(bob.state, CompareState::NotProvisioned);
+        assert_eq!(
+            bob.detail,
+            "a direct member in the IdP, not a member in AWS"
+        );
+        assert_eq!(bob.member_store_id.as_deref(), Some("s2"));
+        let eve = membership(&c, "eve");
+        assert_eq!(
+            eve.detail,
+            "a direct member in the IdP; the user is not in AWS"
+        );
+        assert_eq!(eve.member_store_id, None);
+    }
+
+    #[test]
+    fn an_aws_member_the_idp_holds_only_through_a_nested_group_is_flagged_nested() {
+        let c = case().run();
+        let cy = membership(&c, "cy");
+        assert_eq!(
+            (cy.state, cy.nested),
+            (CompareState::UnmanagedInStore, true)
+        );
+        assert!(cy.detail.contains("only through a nested group"), "{cy:?}");
+        assert_eq!(cy.member_idp_id.as_deref(), Some("u3"));
+    }
+
+    #[test]
+    fn an_aws_member_the_idp_does_not_hold_is_unmanaged_and_named_by_its_aws_user_name() {
+        let c = case().run();
+        let dan = membership(&c, "dan");
+        assert_eq!(
+            (dan.state, dan.nested),
+            (CompareState::UnmanagedInStore, false)
+        );
+        assert_eq!(
+            (dan.group.as_str(), dan.member_idp_id.as_deref()),
+            ("Engineering", None)
+        );
+        assert!(
+            dan.detail
+                .starts_with("a member in AWS but not a member in the IdP")
+        );
+    }
+
+    #[test]
+    fn a_nested_group_counts_the_users_that_reach_its_parent_only_through_it() {
+        let c = case().run();
+        assert_eq!(
+            c.nested_groups,
+            [NestedGroup {
+                parent: "Engineering".into(),
+                child: "Contractors".into(),
+                members_only_through_child: 1,
+                detail: "Contractors is a member of Engineering: Entra provisions direct members only, so 1 \
+                         user(s) of Contractors are not members of Engineering in AWS (AD sync would flatten them)"
+                    .into(),
+            }]
+        );
+    }
+
+    #[test]
+    fn memberships_are_not_compared_when_the_snapshot_has_no_membership_data() {
+        let mut case = case();
+        case.snapshot.memberships_known = false;
+        let c = case.run();
+        assert_eq!(c.memberships, None);
+        assert!(c.membership_differences.is_empty());
+        assert_eq!(
+            c.warnings,
+            ["the store snapshot has no membership data: memberships are not compared"]
+        );
+    }
+
+    #[test]
+    fn memberships_are_not_compared_when_the_export_lists_no_members() {
+        let mut case = case();
+        case.directory.members.clear();
+        let c = case.run();
+        assert_eq!(c.memberships, None);
+        assert_eq!(
+            c.warnings,
+            ["the directory export has no group members: memberships are not compared"]
+        );
+    }
+}

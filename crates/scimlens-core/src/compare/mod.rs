@@ -23,6 +23,8 @@ use crate::store::directories::DirectoryInfo;
 use crate::store::snapshots::SnapshotInfo;
 
 mod evidence;
+#[cfg(test)]
+mod fixtures;
 mod groups;
 mod matching;
 mod memberships;

@@ -156,3 +156,125 @@ pub fn diff_snapshots(
         memberships_removed: removed,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{snapshot, snapshot_info, store_group, store_member, store_user};
+    use super::*;
+    use crate::snapshot::StoreGroup;
+
+    fn diff(from: &StoreSnapshot, to: &StoreSnapshot) -> SnapshotDiff {
+        diff_snapshots(from, &snapshot_info(1), to, &snapshot_info(2))
+    }
+
+    fn names(sides: &[SideRef]) -> Vec<&str> {
+        sides.iter().filter_map(|s| s.name.as_deref()).collect()
+    }
+
+    #[test]
+    fn users_added_removed_and_changed_are_listed_and_the_unchanged_counted() {
+        let from = snapshot(
+            vec![
+                store_user("s1", "ana", Some("u1"), Some("ana@example.com")),
+                store_user("s2", "bob", Some("u2"), None),
+                store_user("s3", "cy", None, None),
+            ],
+            Vec::new(),
+            Vec::new(),
+        );
+        let to = snapshot(
+            vec![
+                store_user("s1", "ana", Some("u1"), Some("ana@new.example.com")),
+                store_user("s3", "cy", None, None),
+                store_user("s4", "dan", None, None),
+            ],
+            Vec::new(),
+            Vec::new(),
+        );
+        let d = diff(&from, &to);
+        assert_eq!(names(&d.users.added), ["dan"]);
+        assert_eq!(names(&d.users.removed), ["bob"]);
+        assert_eq!(d.users.unchanged, 1);
+        let [ana] = d.users.changed.as_slice() else {
+            panic!("one changed user: {:#?}", d.users.changed)
+        };
+        assert_eq!(ana.object.name.as_deref(), Some("ana"));
+        assert_eq!(
+            ana.differences,
+            [AttributeDiff {
+                attribute: "emails.value".into(),
+                idp: Some("ana@example.com".into()),
+                store: Some("ana@new.example.com".into()),
+                note: None,
+            }],
+            "`idp` holds the older value, `store` the newer"
+        );
+    }
+
+    #[test]
+    fn a_group_description_set_since_the_older_snapshot_is_a_change() {
+        let from = snapshot(
+            Vec::new(),
+            vec![store_group("g1", "Engineering", Some("x"))],
+            Vec::new(),
+        );
+        let to = snapshot(
+            Vec::new(),
+            vec![StoreGroup {
+                description: Some("Builds things".into()),
+                ..store_group("g1", "Engineering", Some("x"))
+            }],
+            Vec::new(),
+        );
+        let d = diff(&from, &to);
+        let changed = &d.groups.changed[0];
+        assert_eq!(
+            (
+                changed.differences[0].attribute.as_str(),
+                changed.differences[0].idp.as_deref()
+            ),
+            ("description", None)
+        );
+    }
+
+    #[test]
+    fn memberships_added_and_removed_are_named_by_user_and_group() {
+        let users = vec![
+            store_user("s1", "ana", None, None),
+            store_user("s2", "bob", None, None),
+        ];
+        let groups = vec![store_group("g1", "Engineering", None)];
+        let from = snapshot(
+            users.clone(),
+            groups.clone(),
+            vec![store_member("g1", "s1")],
+        );
+        let to = snapshot(users, groups, vec![store_member("g1", "s2")]);
+        let d = diff(&from, &to);
+        assert!(d.memberships_compared);
+        let label = |m: &[MembershipRef]| -> Vec<(Option<String>, Option<String>)> {
+            m.iter()
+                .map(|m| (m.user.clone(), m.group.clone()))
+                .collect()
+        };
+        let engineering = Some("Engineering".to_string());
+        assert_eq!(
+            label(&d.memberships_added),
+            [(Some("bob".into()), engineering.clone())]
+        );
+        assert_eq!(
+            label(&d.memberships_removed),
+            [(Some("ana".into()), engineering)]
+        );
+    }
+
+    #[test]
+    fn memberships_are_not_compared_when_a_snapshot_lacks_them() {
+        let from = snapshot(Vec::new(), Vec::new(), vec![store_member("g1", "s1")]);
+        let mut to = from.clone();
+        to.memberships_known = false;
+        let d = diff(&from, &to);
+        assert!(!d.memberships_compared);
+        assert!(d.memberships_added.is_empty() && d.memberships_removed.is_empty());
+    }
+}

@@ -192,3 +192,137 @@ pub fn store_user_values(u: &StoreUser) -> BTreeMap<&'static str, Vec<String>> {
 pub fn store_primary_email(u: &StoreUser) -> Option<&str> {
     primary_value(&u.emails)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{
+        Case, assigned, directory, entry, member, okta_group, okta_user, row, snapshot, store_user,
+    };
+    use super::super::{CompareState, MatchKey, NotProvisionedReason};
+    use super::*;
+    use crate::directory::{DirectoryIdp, MemberKind};
+    use crate::snapshot::StoreValue;
+
+    #[test]
+    fn two_idp_users_on_one_aws_user_compare_only_the_first_and_warn() {
+        let c = Case::new(
+            directory(
+                DirectoryIdp::Okta,
+                vec![
+                    entry("00u1", &[("login", "ana")]),
+                    entry("00u2", &[("login", "ANA")]),
+                ],
+                Vec::new(),
+            ),
+            snapshot(
+                vec![store_user("s1", "ana", None, None)],
+                Vec::new(),
+                Vec::new(),
+            ),
+        )
+        .run();
+        assert_eq!(row(&c, "ana").matched_by, Some(MatchKey::UserName));
+        assert_eq!(row(&c, "ANA").state, CompareState::NotProvisioned);
+        assert_eq!(
+            c.warnings[0],
+            "IdP users ana and ANA both match AWS user ana (by userName): only the first is compared"
+        );
+    }
+
+    #[test]
+    fn an_aws_user_without_external_ids_found_by_user_name_is_unmanaged_not_drift() {
+        let c = Case::new(
+            directory(
+                DirectoryIdp::Okta,
+                vec![okta_user("00u1", "ana", "ana@example.com")],
+                Vec::new(),
+            ),
+            snapshot(
+                vec![store_user("s1", "ana", None, None)],
+                Vec::new(),
+                Vec::new(),
+            ),
+        )
+        .run();
+        let ana = row(&c, "ana");
+        assert_eq!(ana.state, CompareState::UnmanagedInStore);
+        assert_eq!(ana.matched_by, Some(MatchKey::UserName));
+        assert!(ana.differences.is_empty());
+        assert!(
+            ana.detail.as_deref().is_some_and(
+                |d| d.starts_with("AWS has a user with the same userName but no ExternalIds")
+            ),
+            "{ana:?}"
+        );
+        assert_eq!(c.users.unmanaged_in_store, 1);
+    }
+
+    /// Ana is a member of Contractors only, a group nested in Engineering; Bob of no group.
+    fn nested_case(assignments: &[&str]) -> Case {
+        let mut dir = directory(
+            DirectoryIdp::Okta,
+            vec![
+                okta_user("00u1", "ana", "ana@example.com"),
+                okta_user("00u2", "bob", "bob@example.com"),
+            ],
+            vec![
+                okta_group("g-eng", "Engineering"),
+                okta_group("g-con", "Contractors"),
+            ],
+        );
+        dir.members = vec![
+            member("g-eng", "g-con", MemberKind::Group),
+            member("g-con", "00u1", MemberKind::User),
+        ];
+        dir.assignments = assigned(assignments);
+        Case::new(dir, snapshot(Vec::new(), Vec::new(), Vec::new()))
+    }
+
+    #[test]
+    fn a_user_only_in_a_nested_group_is_not_provisioned_because_of_nesting() {
+        let c = nested_case(&["g-eng"]).run();
+        let ana = row(&c, "ana");
+        assert_eq!(ana.reason, Some(NotProvisionedReason::NestedGroupOnly));
+        assert_eq!(
+            ana.detail.as_deref(),
+            Some(
+                "member only of nested group(s): Contractors (inside Engineering); Entra provisions direct \
+                 members of assigned groups only"
+            )
+        );
+    }
+
+    #[test]
+    fn a_user_assigned_directly_is_not_blamed_on_nesting() {
+        let c = nested_case(&["g-eng", "00u1"]).run();
+        assert_eq!(row(&c, "ana").reason, Some(NotProvisionedReason::Unknown));
+    }
+
+    #[test]
+    fn a_user_neither_assigned_nor_in_an_assigned_group_is_not_assigned() {
+        let c = nested_case(&["g-eng"]).run();
+        let bob = row(&c, "bob");
+        assert_eq!(bob.reason, Some(NotProvisionedReason::NotAssigned));
+        assert_eq!(
+            bob.detail.as_deref(),
+            Some("not assigned to the AWS app, directly or through a group")
+        );
+    }
+
+    #[test]
+    fn a_store_user_values_skip_blank_attributes_and_keep_every_email() {
+        let mut u = store_user("s1", "ana", Some("00u1"), Some("ana@example.com"));
+        u.title = Some("  ".into());
+        u.emails.push(StoreValue {
+            value: Some("ana@old.example.com".into()),
+            ..Default::default()
+        });
+        let values = store_user_values(&u);
+        assert_eq!(values.get("title"), None);
+        assert_eq!(
+            values["emails.value"],
+            ["ana@example.com", "ana@old.example.com"]
+        );
+        assert_eq!(store_primary_email(&u), Some("ana@example.com"));
+    }
+}
