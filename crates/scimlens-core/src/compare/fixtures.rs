@@ -212,6 +212,22 @@ impl Case {
         }
     }
 
+    /// Okta users beside AWS users; no groups on either side.
+    pub fn users(users: Vec<DirectoryEntry>, store: Vec<StoreUser>) -> Case {
+        Case::new(
+            directory(DirectoryIdp::Okta, users, Vec::new()),
+            snapshot(store, Vec::new(), Vec::new()),
+        )
+    }
+
+    /// Okta groups beside AWS groups; no users on either side.
+    pub fn groups(groups: Vec<DirectoryEntry>, store: Vec<StoreGroup>) -> Case {
+        Case::new(
+            directory(DirectoryIdp::Okta, Vec::new(), groups),
+            snapshot(Vec::new(), store, Vec::new()),
+        )
+    }
+
     pub fn run(&self) -> CompareSection {
         let idp = self
             .directory
@@ -242,6 +258,11 @@ impl Case {
         };
         super::compare(&inputs, &self.opts)
     }
+}
+
+/// The AWS id of the store object a row's IdP object matched.
+pub fn store_id(e: &EntityComparison) -> Option<&str> {
+    e.store.as_ref().and_then(|s| s.id.as_deref())
 }
 
 /// The row named `name`; the test fails when there is none.

@@ -158,42 +158,30 @@ fn store_group_values(g: &StoreGroup) -> BTreeMap<&'static str, Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::super::fixtures::{
-        Case, assigned, directory, entry, member, okta_group, row, snapshot, store_group,
+        Case, assigned, directory, entry, member, okta_group, row, snapshot, store_group, store_id,
     };
     use super::super::{CompareState, MatchKey, NotProvisionedReason};
     use super::*;
-    use crate::directory::{Directory, DirectoryEntry, DirectoryIdp, MemberKind};
-    use crate::snapshot::StoreSnapshot;
-
-    fn okta(groups: Vec<DirectoryEntry>) -> Directory {
-        directory(DirectoryIdp::Okta, Vec::new(), groups)
-    }
-
-    fn store(groups: Vec<StoreGroup>) -> StoreSnapshot {
-        snapshot(Vec::new(), groups, Vec::new())
-    }
+    use crate::directory::{DirectoryIdp, MemberKind};
 
     #[test]
     fn a_group_is_matched_by_external_id_before_display_name() {
-        let c = Case::new(
-            okta(vec![okta_group("00g1", "Engineering")]),
-            store(vec![
+        let c = Case::groups(
+            vec![okta_group("00g1", "Engineering")],
+            vec![
                 store_group("sg-name", "Engineering", Some("00g9")),
                 store_group("sg-ext", "Engineering (old)", Some("00g1")),
-            ]),
+            ],
         )
         .run();
         let eng = row(&c, "Engineering");
         assert_eq!(eng.matched_by, Some(MatchKey::ExternalId));
-        assert_eq!(
-            eng.store.as_ref().and_then(|s| s.id.as_deref()),
-            Some("sg-ext")
-        );
+        assert_eq!(store_id(eng), Some("sg-ext"));
         assert_eq!(eng.differences[0].attribute, "displayName");
         let other = c
             .entities
             .iter()
-            .find(|e| e.store.as_ref().and_then(|s| s.id.as_deref()) == Some("sg-name"))
+            .find(|e| store_id(e) == Some("sg-name"))
             .expect("the group no IdP group matched");
         assert_eq!(other.state, CompareState::UnmanagedInStore);
         assert!(
@@ -206,9 +194,9 @@ mod tests {
 
     #[test]
     fn a_group_display_name_matches_whatever_its_case() {
-        let c = Case::new(
-            okta(vec![entry("00g1", &[("name", "Engineering")])]),
-            store(vec![store_group("sg1", "ENGINEERING", Some("x-1"))]),
+        let c = Case::groups(
+            vec![entry("00g1", &[("name", "Engineering")])],
+            vec![store_group("sg1", "ENGINEERING", Some("x-1"))],
         )
         .run();
         let eng = row(&c, "Engineering");
@@ -222,9 +210,9 @@ mod tests {
 
     #[test]
     fn an_aws_group_of_the_same_name_without_external_ids_is_unmanaged() {
-        let c = Case::new(
-            okta(vec![okta_group("00g1", "Engineering")]),
-            store(vec![store_group("sg1", "Engineering", None)]),
+        let c = Case::groups(
+            vec![okta_group("00g1", "Engineering")],
+            vec![store_group("sg1", "Engineering", None)],
         )
         .run();
         let eng = row(&c, "Engineering");
@@ -239,9 +227,9 @@ mod tests {
 
     #[test]
     fn an_idp_group_named_like_a_control_tower_group_is_told_to_be_renamed() {
-        let c = Case::new(
-            okta(vec![okta_group("00g1", "awscontroltoweradmins")]),
-            store(vec![store_group("sg1", "AWSControlTowerAdmins", None)]),
+        let c = Case::groups(
+            vec![okta_group("00g1", "awscontroltoweradmins")],
+            vec![store_group("sg1", "AWSControlTowerAdmins", None)],
         )
         .run();
         let detail = row(&c, "awscontroltoweradmins")
@@ -255,9 +243,9 @@ mod tests {
 
     #[test]
     fn a_group_named_in_the_workspace_reserved_list_is_told_to_be_renamed_too() {
-        let mut case = Case::new(
-            okta(vec![okta_group("00g1", "Platform")]),
-            store(vec![store_group("sg1", "Platform", None)]),
+        let mut case = Case::groups(
+            vec![okta_group("00g1", "Platform")],
+            vec![store_group("sg1", "Platform", None)],
         );
         case.rules = Rules::new(&["platform".to_string()]);
         let c = case.run();
@@ -271,12 +259,12 @@ mod tests {
 
     #[test]
     fn an_aws_group_control_tower_created_is_unmanaged_and_says_who_made_it() {
-        let c = Case::new(
-            okta(Vec::new()),
-            store(vec![
+        let c = Case::groups(
+            Vec::new(),
+            vec![
                 store_group("sg1", "AWSSecurityAuditors", None),
                 store_group("sg2", "Console Admins", None),
-            ]),
+            ],
         )
         .run();
         assert_eq!(
@@ -303,7 +291,7 @@ mod tests {
         );
         dir.members = vec![member("g-eng", "g-con", MemberKind::Group)];
         dir.assignments = assigned(&["g-eng"]);
-        let c = Case::new(dir, store(Vec::new())).run();
+        let c = Case::new(dir, snapshot(Vec::new(), Vec::new(), Vec::new())).run();
         let con = row(&c, "Contractors");
         assert_eq!(con.reason, Some(NotProvisionedReason::NestedGroupOnly));
         assert_eq!(

@@ -492,54 +492,38 @@ fn differences(
 #[cfg(test)]
 mod tests {
     use super::super::fixtures::{
-        Case, directory, entry, logged, logs, okta_user, row, snapshot, store_user,
+        Case, directory, entry, logged, logs, okta_user, row, snapshot, store_id, store_user,
     };
     use super::super::{
         AttributeDiff, CompareSection, CompareState, MatchKey, NotProvisionedReason,
     };
     use crate::directory::DirectoryIdp;
-    use crate::directory::{Directory, DirectoryEntry};
     use crate::model::{Category, EntityKind, EntityStatus};
     use crate::snapshot::StoreUser;
 
-    fn okta(users: Vec<DirectoryEntry>) -> Directory {
-        directory(DirectoryIdp::Okta, users, Vec::new())
-    }
-
     #[test]
     fn a_user_is_matched_by_external_id_before_user_name_and_email() {
-        let c = Case::new(
-            okta(vec![okta_user(
-                "00u1",
-                "ana@example.com",
-                "ana@example.com",
-            )]),
-            snapshot(
-                vec![
-                    store_user(
-                        "s-name",
-                        "ANA@example.com",
-                        Some("00u9"),
-                        Some("x@example.com"),
-                    ),
-                    store_user(
-                        "s-ext",
-                        "ana.old@example.com",
-                        Some("00u1"),
-                        Some("ana@example.com"),
-                    ),
-                ],
-                Vec::new(),
-                Vec::new(),
-            ),
+        let c = Case::users(
+            vec![okta_user("00u1", "ana@example.com", "ana@example.com")],
+            vec![
+                store_user(
+                    "s-name",
+                    "ANA@example.com",
+                    Some("00u9"),
+                    Some("x@example.com"),
+                ),
+                store_user(
+                    "s-ext",
+                    "ana.old@example.com",
+                    Some("00u1"),
+                    Some("ana@example.com"),
+                ),
+            ],
         )
         .run();
         let ana = row(&c, "ana@example.com");
         assert_eq!(ana.matched_by, Some(MatchKey::ExternalId));
-        assert_eq!(
-            ana.store.as_ref().and_then(|s| s.id.as_deref()),
-            Some("s-ext")
-        );
+        assert_eq!(store_id(ana), Some("s-ext"));
         assert_eq!(
             row(&c, "ANA@example.com").state,
             CompareState::UnmanagedInStore
@@ -548,34 +532,26 @@ mod tests {
 
     #[test]
     fn a_user_name_matches_whatever_its_case_and_surrounding_spaces() {
-        let c = Case::new(
-            okta(vec![entry("00u1", &[("login", "Ana@Example.com")])]),
-            snapshot(
-                vec![store_user("s1", " ana@example.com ", None, None)],
-                Vec::new(),
-                Vec::new(),
-            ),
+        let c = Case::users(
+            vec![entry("00u1", &[("login", "Ana@Example.com")])],
+            vec![store_user("s1", " ana@example.com ", None, None)],
         )
         .run();
         let ana = row(&c, "Ana@Example.com");
         assert_eq!(ana.matched_by, Some(MatchKey::UserName));
-        assert_eq!(ana.store.as_ref().and_then(|s| s.id.as_deref()), Some("s1"));
+        assert_eq!(store_id(ana), Some("s1"));
     }
 
     #[test]
     fn the_primary_email_matches_when_external_id_and_user_name_do_not() {
-        let c = Case::new(
-            okta(vec![okta_user("00u1", "ana", "Ana.Smith@Example.com")]),
-            snapshot(
-                vec![store_user(
-                    "s1",
-                    "asmith",
-                    Some("00u7"),
-                    Some("ana.smith@example.com"),
-                )],
-                Vec::new(),
-                Vec::new(),
-            ),
+        let c = Case::users(
+            vec![okta_user("00u1", "ana", "Ana.Smith@Example.com")],
+            vec![store_user(
+                "s1",
+                "asmith",
+                Some("00u7"),
+                Some("ana.smith@example.com"),
+            )],
         )
         .run();
         let ana = row(&c, "ana");
@@ -603,19 +579,15 @@ mod tests {
 
     #[test]
     fn the_workspace_match_order_decides_which_key_wins() {
-        let mut case = Case::new(
-            okta(vec![entry(
+        let mut case = Case::users(
+            vec![entry(
                 "00u1",
                 &[("login", "ana"), ("email", "ana@example.com")],
-            )]),
-            snapshot(
-                vec![
-                    store_user("s-name", "ana", None, Some("x@example.com")),
-                    store_user("s-mail", "someone", None, Some("ana@example.com")),
-                ],
-                Vec::new(),
-                Vec::new(),
-            ),
+            )],
+            vec![
+                store_user("s-name", "ana", None, Some("x@example.com")),
+                store_user("s-mail", "someone", None, Some("ana@example.com")),
+            ],
         );
         let store_id = |c: &CompareSection| {
             let ana = row(c, "ana");
@@ -637,51 +609,36 @@ mod tests {
 
     #[test]
     fn a_display_name_in_the_user_match_order_is_passed_over() {
-        let mut case = Case::new(
-            okta(vec![entry(
+        let mut case = Case::users(
+            vec![entry(
                 "00u1",
                 &[("login", "ana"), ("displayName", "Ana Smith")],
-            )]),
-            snapshot(
-                vec![
-                    StoreUser {
-                        display_name: Some("Ana Smith".into()),
-                        ..store_user("s-display", "other", None, None)
-                    },
-                    store_user("s-name", "ana", None, None),
-                ],
-                Vec::new(),
-                Vec::new(),
-            ),
+            )],
+            vec![
+                StoreUser {
+                    display_name: Some("Ana Smith".into()),
+                    ..store_user("s-display", "other", None, None)
+                },
+                store_user("s-name", "ana", None, None),
+            ],
         );
         case.opts.match_order = vec![MatchKey::DisplayName, MatchKey::UserName];
         let c = case.run();
         let ana = row(&c, "ana");
         assert_eq!(ana.matched_by, Some(MatchKey::UserName));
-        assert_eq!(
-            ana.store.as_ref().and_then(|s| s.id.as_deref()),
-            Some("s-name")
-        );
+        assert_eq!(store_id(ana), Some("s-name"));
     }
 
     #[test]
     fn a_user_whose_mapped_attributes_agree_is_in_sync_and_listed_only_when_asked() {
-        let mut case = Case::new(
-            okta(vec![okta_user(
-                "00u1",
+        let mut case = Case::users(
+            vec![okta_user("00u1", "ana@example.com", "ana@example.com")],
+            vec![store_user(
+                "s1",
                 "ana@example.com",
-                "ana@example.com",
-            )]),
-            snapshot(
-                vec![store_user(
-                    "s1",
-                    "ana@example.com",
-                    Some("00u1"),
-                    Some("ana@example.com"),
-                )],
-                Vec::new(),
-                Vec::new(),
-            ),
+                Some("00u1"),
+                Some("ana@example.com"),
+            )],
         );
         let c = case.run();
         let ana = row(&c, "ana@example.com");
@@ -698,21 +655,17 @@ mod tests {
     fn a_user_whose_title_differs_is_drift_with_the_idp_value_beside_the_aws_value() {
         let mut ana = okta_user("00u1", "ana@example.com", "ana@example.com");
         ana.push("title", "Engineer");
-        let c = Case::new(
-            okta(vec![ana]),
-            snapshot(
-                vec![StoreUser {
-                    title: Some("Manager".into()),
-                    ..store_user(
-                        "s1",
-                        "ana@example.com",
-                        Some("00u1"),
-                        Some("ana@example.com"),
-                    )
-                }],
-                Vec::new(),
-                Vec::new(),
-            ),
+        let c = Case::users(
+            vec![ana],
+            vec![StoreUser {
+                title: Some("Manager".into()),
+                ..store_user(
+                    "s1",
+                    "ana@example.com",
+                    Some("00u1"),
+                    Some("ana@example.com"),
+                )
+            }],
         )
         .run();
         let ana = row(&c, "ana@example.com");
@@ -772,13 +725,9 @@ mod tests {
 
     #[test]
     fn a_missing_user_the_log_saw_fail_carries_the_log_evidence_and_its_fix() {
-        let mut case = Case::new(
-            okta(vec![okta_user(
-                "00u1",
-                "ana@example.com",
-                "ana@example.com",
-            )]),
-            snapshot(Vec::new(), Vec::new(), Vec::new()),
+        let mut case = Case::users(
+            vec![okta_user("00u1", "ana@example.com", "ana@example.com")],
+            Vec::new(),
         );
         case.logs = logs(
             vec![logged(
@@ -813,16 +762,12 @@ mod tests {
 
     #[test]
     fn an_aws_user_no_idp_user_matches_is_unmanaged_and_named_by_its_user_name() {
-        let c = Case::new(
-            okta(Vec::new()),
-            snapshot(
-                vec![
-                    store_user("s1", "console.admin", None, None),
-                    store_user("s2", "gone@example.com", Some("00u5"), None),
-                ],
-                Vec::new(),
-                Vec::new(),
-            ),
+        let c = Case::users(
+            Vec::new(),
+            vec![
+                store_user("s1", "console.admin", None, None),
+                store_user("s2", "gone@example.com", Some("00u5"), None),
+            ],
         )
         .run();
         assert_eq!(c.users.unmanaged_in_store, 2);
@@ -846,20 +791,16 @@ mod tests {
 
     #[test]
     fn rows_list_problems_first_by_state_then_kind_then_name() {
-        let c = Case::new(
-            okta(vec![
+        let c = Case::users(
+            vec![
                 okta_user("00u2", "bob@example.com", "bob@example.com"),
                 okta_user("00u1", "ana@example.com", "ana@example.com"),
                 okta_user("00u3", "cy@example.com", "cy@example.com"),
-            ]),
-            snapshot(
-                vec![
-                    store_user("s3", "cy@example.com", Some("00u3"), Some("cy@example.com")),
-                    store_user("s9", "zed", None, None),
-                ],
-                Vec::new(),
-                Vec::new(),
-            ),
+            ],
+            vec![
+                store_user("s3", "cy@example.com", Some("00u3"), Some("cy@example.com")),
+                store_user("s9", "zed", None, None),
+            ],
         )
         .run();
         let order: Vec<(&str, CompareState)> = c

@@ -205,20 +205,12 @@ mod tests {
 
     #[test]
     fn two_idp_users_on_one_aws_user_compare_only_the_first_and_warn() {
-        let c = Case::new(
-            directory(
-                DirectoryIdp::Okta,
-                vec![
-                    entry("00u1", &[("login", "ana")]),
-                    entry("00u2", &[("login", "ANA")]),
-                ],
-                Vec::new(),
-            ),
-            snapshot(
-                vec![store_user("s1", "ana", None, None)],
-                Vec::new(),
-                Vec::new(),
-            ),
+        let c = Case::users(
+            vec![
+                entry("00u1", &[("login", "ana")]),
+                entry("00u2", &[("login", "ANA")]),
+            ],
+            vec![store_user("s1", "ana", None, None)],
         )
         .run();
         assert_eq!(row(&c, "ana").matched_by, Some(MatchKey::UserName));
@@ -231,17 +223,9 @@ mod tests {
 
     #[test]
     fn an_aws_user_without_external_ids_found_by_user_name_is_unmanaged_not_drift() {
-        let c = Case::new(
-            directory(
-                DirectoryIdp::Okta,
-                vec![okta_user("00u1", "ana", "ana@example.com")],
-                Vec::new(),
-            ),
-            snapshot(
-                vec![store_user("s1", "ana", None, None)],
-                Vec::new(),
-                Vec::new(),
-            ),
+        let c = Case::users(
+            vec![okta_user("00u1", "ana", "ana@example.com")],
+            vec![store_user("s1", "ana", None, None)],
         )
         .run();
         let ana = row(&c, "ana");
