@@ -128,14 +128,18 @@ impl<'s> StoreSide<'s> {
     }
 }
 
-/// The directory's entries of one kind through the mapping. The whole kind is mapped before any
-/// is read, so a passthrough mapping knows every attribute first.
+/// The directory's entries of one kind through the mapping.
 pub(super) fn read<'a, K: ObjectKind>(
     entries: &'a [DirectoryEntry],
     mapper: &mut Mapper,
 ) -> Vec<IdpSide<'a>> {
-    let mapped: Vec<Mapped<'a>> = entries.iter().map(|e| mapper.map(e)).collect();
-    mapped.into_iter().map(|m| K::idp_side(m, mapper)).collect()
+    entries
+        .iter()
+        .map(|e| {
+            let mapped = mapper.map(e);
+            K::idp_side(mapped, mapper)
+        })
+        .collect()
 }
 
 /// Who matched whom.
@@ -157,6 +161,7 @@ pub(super) struct Match {
     pub key: MatchKey,
 }
 
+/// IdP object `second` found store object `store` by `key`, but IdP object `first` had it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct SharedMatch {
     pub first: usize,
@@ -172,7 +177,7 @@ fn lower(s: &str) -> String {
 /// Matches IdP objects to store objects: for each IdP object, the keys in `order`; the first
 /// key whose value (trimmed, case-insensitive) finds a store object not matched yet wins. A value
 /// two store objects hold finds the first of them.
-pub(super) fn match_objects<K: ObjectKind>(
+fn match_objects<K: ObjectKind>(
     idp: &[IdpSide<'_>],
     store: &[K::Store],
     order: &[MatchKey],
