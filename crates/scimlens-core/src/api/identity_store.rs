@@ -12,7 +12,7 @@ use ts_rs::TS;
 use crate::api;
 use crate::aws::{FetchOptions, FetchPhase, FetchProgress, FetchStats};
 use crate::cancel::CancelToken;
-use crate::compare::{self, CompareOptions, LogIndex, MatchKey, SnapshotDiff};
+use crate::compare::{self, CompareInputs, CompareOptions, LogIndex, MatchKey, SnapshotDiff};
 use crate::db::directories::{self, DirectoryInfo};
 use crate::db::snapshots::{self, SnapshotInfo, SnapshotMeta, SnapshotOrigin};
 use crate::db::{Workspace, log_links, settings};
@@ -394,9 +394,16 @@ pub async fn compare_store(ws: &Workspace, req: &CompareReq, now: DateTime<Utc>)
         include_in_sync: req.include_in_sync,
     };
     let section = tokio::task::spawn_blocking(move || {
-        compare::compare(
-            &directory, &dir_info, &mapping, &snap, &snap_info, &logs, &rules, &opts,
-        )
+        let inputs = CompareInputs {
+            directory: &directory,
+            directory_info: &dir_info,
+            mapping: &mapping,
+            snapshot: &snap,
+            snapshot_info: &snap_info,
+            logs: &logs,
+            rules: &rules,
+        };
+        compare::compare(&inputs, &opts)
     })
     .await
     .map_err(|e| Error::internal("the comparison", e))?;
