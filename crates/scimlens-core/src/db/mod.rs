@@ -293,6 +293,13 @@ pub(crate) async fn begin_immediate(conn: &mut sqlx::SqliteConnection) -> Result
     }
 }
 
+/// Ends a transaction started with [`begin_immediate`]: `COMMIT` when `keep`, else `ROLLBACK`.
+pub(crate) async fn end_immediate(conn: &mut sqlx::SqliteConnection, keep: bool) -> Result<()> {
+    let sql = if keep { "COMMIT" } else { "ROLLBACK" };
+    sqlx::query(sql).execute(&mut *conn).await?;
+    Ok(())
+}
+
 /// An open workspace. Cheap to clone (the pool is shared).
 #[derive(Clone, Debug)]
 pub struct Workspace {

@@ -327,7 +327,7 @@ pub async fn import_job(
     let (source_id, deferred_indexes) = match placeholder {
         Ok(placed) => placed,
         Err(e) => {
-            sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+            crate::db::end_immediate(&mut conn, false).await?;
             return Err(e);
         }
     };
@@ -336,7 +336,7 @@ pub async fn import_job(
     let threads = match threads {
         Ok(handles) => handles,
         Err(e) => {
-            sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+            crate::db::end_immediate(&mut conn, false).await?;
             return Err(e);
         }
     };
@@ -412,14 +412,8 @@ pub async fn import_job(
     for thread in threads {
         let _ = thread.join();
     }
-    match outcome {
-        Ok(ImportOutcome::Imported { .. }) => {
-            sqlx::query("COMMIT").execute(&mut *conn).await?;
-        }
-        _ => {
-            sqlx::query("ROLLBACK").execute(&mut *conn).await?;
-        }
-    }
+    let keep = matches!(outcome, Ok(ImportOutcome::Imported { .. }));
+    crate::db::end_immediate(&mut conn, keep).await?;
     outcome
 }
 
