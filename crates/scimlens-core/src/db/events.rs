@@ -170,8 +170,8 @@ pub async fn insert_batch(
 /// Attaches records that only an AWS id identifies to the entity another source names with the
 /// same AWS id, then masked CloudTrail calls to the IdP record for the same operation within the
 /// same second. Runs after every import, so the order of imports does not matter; reads only
-/// the records still waiting for correlation (`events_uncorrelated`). The aggregates of the
-/// entities records moved between are recomputed and those entities marked for the roll-up.
+/// the records still waiting for correlation (`events_uncorrelated`). The entities records moved
+/// between are left in `temp.recompute_entities` for `stats::recompute`.
 pub async fn correlate(conn: &mut SqliteConnection) -> Result<()> {
     sqlx::query(
         "CREATE TEMP TABLE IF NOT EXISTS uncorrelated
@@ -237,7 +237,7 @@ pub async fn correlate(conn: &mut SqliteConnection) -> Result<()> {
     )
     .execute(&mut *conn)
     .await?;
-    super::stats::recompute(conn).await
+    Ok(())
 }
 
 /// One record of an entity's timeline, with its evidence decoded.

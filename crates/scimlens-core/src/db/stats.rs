@@ -536,29 +536,27 @@ pub async fn mark_dirty_by_cause(conn: &mut SqliteConnection, categories: &[&str
     Ok(())
 }
 
-impl super::events::EventRow {
-    /// What the aggregates read of this record, once stored under `source`.
-    pub fn facts(&self, source: i64) -> RecordFacts<'_> {
-        RecordFacts {
-            entity_key: &self.entity_key,
+/// What the aggregates read of a record, once stored under `source`.
+pub fn record_facts(r: &super::events::EventRow, source: i64) -> RecordFacts<'_> {
+    RecordFacts {
+            entity_key: &r.entity_key,
             source,
-            seq: self.seq,
-            time: self.time,
-            cycle_id: self.cycle_id.as_deref(),
-            kind: self.kind,
-            name: self.name.as_deref(),
-            display_name: self.display_name.as_deref(),
-            idp_id: self.idp_id.as_deref(),
-            target_id: self.target_id.as_deref(),
-            external_id: self.external_id.as_deref(),
-            outcome: self.outcome,
-            category: self.category,
-            attribute: self.attribute.as_deref(),
-            message: self.message.as_deref(),
-            decisive: self.decisive,
-            connection_level: self.connection_level,
+            seq: r.seq,
+            time: r.time,
+            cycle_id: r.cycle_id.as_deref(),
+            kind: r.kind,
+            name: r.name.as_deref(),
+            display_name: r.display_name.as_deref(),
+            idp_id: r.idp_id.as_deref(),
+            target_id: r.target_id.as_deref(),
+            external_id: r.external_id.as_deref(),
+            outcome: r.outcome,
+            category: r.category,
+            attribute: r.attribute.as_deref(),
+            message: r.message.as_deref(),
+            decisive: r.decisive,
+            connection_level: r.connection_level,
         }
-    }
 }
 
 /// A record as read back from `events` to recompute aggregates (a row, or a JSON array of

@@ -170,7 +170,7 @@ impl RowSink {
         for event in events {
             self.seq += 1;
             let row = to_row(self.seq, event, &self.rules);
-            self.aggregates.record(&row.facts(self.source_id));
+            self.aggregates.record(&stats::record_facts(&row, self.source_id));
             self.rows.push(row);
             if self.rows.len() >= CHUNK {
                 self.flush()?;
@@ -392,6 +392,7 @@ pub async fn import_job(
         stats::merge_entities(&mut conn, aggregates.take_entities()).await?;
         stats::merge_buckets(&mut conn, &aggregates.buckets).await?;
         events::correlate(&mut conn).await?;
+        stats::recompute(&mut conn).await?;
         tracing::debug!(ms = started.elapsed().as_millis() as u64, "correlated");
         crate::db::diagnosis::update(&mut conn, rules).await?;
         tracing::debug!(
