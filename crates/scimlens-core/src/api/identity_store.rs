@@ -1,7 +1,7 @@
 //! The operations on what exists on both sides, for both shells (CLI subcommands, Tauri
 //! commands): fetch or import a store snapshot, import an IdP directory export, edit the
 //! attribute mapping, compare the two sides (or two snapshots), preflight an export. Same shape
-//! as [`crate::api`]: `verb_noun(ws, request) -> Result<response>`, thin over the modules.
+//! as [`super::logs`]: `verb_noun(ws, request) -> Result<response>`, thin over the modules.
 
 use std::path::{Path, PathBuf};
 

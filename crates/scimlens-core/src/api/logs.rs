@@ -1,5 +1,6 @@
-//! The operations both shells call: `verb_noun(ws, request) -> Result<response>`. The CLI
-//! subcommands and the Tauri commands are a few lines over these.
+//! The operations on logs both shells call: import files, build the report, one entity, the
+//! reserved names. `verb_noun(ws, request) -> Result<response>`; the CLI subcommands and the
+//! Tauri commands are a few lines over these.
 
 use std::path::PathBuf;
 

@@ -1,8 +1,9 @@
-//! Importers: turn a log file into normalized [`ProvisioningEvent`]s.
+//! Importing logs: detect a file's format, read it into normalized [`ProvisioningEvent`]s, and
+//! store them ([`pipeline`]).
 //!
 //! Detection is by content, in one place ([`detect`]); gzip is unwrapped transparently. Every
-//! importer streams: it reads one record at a time and hands it to an [`EventSink`], so memory
-//! stays flat whatever the file size. An importer never touches the workspace; the store decides
+//! reader streams: it reads one record at a time and hands it to an [`EventSink`], so memory
+//! stays flat whatever the file size. A reader never touches the workspace; the pipeline decides
 //! what to do with the events (and throws them all away if the file breaks half-way).
 
 pub mod cloudtrail;
