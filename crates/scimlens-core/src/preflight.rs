@@ -882,104 +882,6 @@ pub fn to_report(
     }
 }
 
-/// A preflight report as terminal text: what was checked, then root causes as the log
-/// diagnosis shows them, then warnings. Everything is marked as predicted.
-pub fn render_text(r: &Report) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::new();
-    let Some(p) = &r.preflight else {
-        return crate::report::render::text(r);
-    };
-    let _ = writeln!(
-        out,
-        "scimlens preflight (PREDICTED: no sync has run): {} users and {} groups from {} checked against AWS's rules{}",
-        p.users_checked,
-        p.groups_checked,
-        p.inputs.join(", "),
-        p.against_store
-            .as_ref()
-            .map(|s| format!(" and store snapshot #{} ({})", s.id, s.taken_at))
-            .unwrap_or_default()
-    );
-    let _ = writeln!(
-        out,
-        "{} entities would fail ({} errors), {} warnings\n",
-        r.totals.problem_entities, p.errors, p.warnings
-    );
-    for w in p.mapping_warnings.iter().chain(&p.export_warnings) {
-        let _ = writeln!(out, "  ! {w}");
-    }
-    if !p.mapping_warnings.is_empty() || !p.export_warnings.is_empty() {
-        out.push('\n');
-    }
-    if r.root_causes.is_empty() {
-        let _ = writeln!(out, "No predicted failures.");
-    } else {
-        let _ = writeln!(out, "PREDICTED ROOT CAUSES");
-        for (i, c) in r.root_causes.iter().enumerate() {
-            let title = match &c.attribute {
-                Some(a) => format!("{} ({a})", c.category),
-                None => c.category.to_string(),
-            };
-            let _ = writeln!(
-                out,
-                "{}. {title} - {} entit{}",
-                i + 1,
-                c.count,
-                if c.count == 1 { "y" } else { "ies" }
-            );
-            let _ = writeln!(out, "   {}", c.summary);
-            let shown: Vec<&str> = c.entities.iter().take(10).map(String::as_str).collect();
-            let more = c.entities.len().saturating_sub(10);
-            let _ = writeln!(
-                out,
-                "   affected: {}{}",
-                shown.join(", "),
-                if more > 0 {
-                    format!(" and {more} more")
-                } else {
-                    String::new()
-                }
-            );
-            let _ = writeln!(out, "   fix: {}\n", c.fix);
-        }
-    }
-    let warnings: Vec<&PreflightFinding> = p
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Warning)
-        .collect();
-    if !warnings.is_empty() {
-        let _ = writeln!(out, "WARNINGS");
-        for f in warnings.iter().take(50) {
-            let _ = writeln!(
-                out,
-                "  {} {}: {} ({}){}",
-                f.kind.as_str(),
-                f.name,
-                f.message,
-                f.category,
-                f.value
-                    .as_deref()
-                    .map(|v| format!(" [{v}]"))
-                    .unwrap_or_default()
-            );
-        }
-        if warnings.len() > 50 {
-            let _ = writeln!(
-                out,
-                "  ... and {} more (--format json)",
-                warnings.len() - 50
-            );
-        }
-    }
-    out
-}
-
-/// Said above the entities of a predicted report, in every format.
-pub const PREDICTED_BANNER: &str = "Predicted by preflight: no sync has run. The failures below are what \
-                                    AWS's rules predict for the IdP export.";
-
 /// Replaces names and values with pseudonyms (`p`), for a report that leaves the building.
 pub fn pseudonymize(s: &mut PreflightSection, p: &dyn Fn(&str) -> String) {
     for f in &mut s.findings {
@@ -988,6 +890,9 @@ pub fn pseudonymize(s: &mut PreflightSection, p: &dyn Fn(&str) -> String) {
         f.value = f.value.as_deref().map(p);
     }
 }
+
+// re-export for the shells until they go through api/
+pub use crate::report::render::preflight::text as render_text;
 
 #[cfg(test)]
 mod tests {
