@@ -1548,57 +1548,6 @@ pub fn store_primary_email(u: &StoreUser) -> Option<&str> {
     primary_value(&u.emails)
 }
 
-/// Replaces names, emails, ids and attribute values with pseudonyms (`p`), for a report that
-/// leaves the building.
-pub fn pseudonymize(c: &mut CompareSection, p: &dyn Fn(&str) -> String) {
-    let po = |s: &mut Option<String>| *s = s.as_deref().map(p);
-    let side = |s: &mut Option<SideRef>| {
-        if let Some(s) = s {
-            for f in [
-                &mut s.id,
-                &mut s.name,
-                &mut s.display_name,
-                &mut s.external_id,
-                &mut s.email,
-            ] {
-                *f = f.as_deref().map(p);
-            }
-        }
-    };
-    for e in &mut c.entities {
-        e.name = p(&e.name);
-        side(&mut e.idp);
-        side(&mut e.store);
-        for d in &mut e.differences {
-            po(&mut d.idp);
-            po(&mut d.store);
-        }
-        // Details quote names; the state, reason and evidence category stay.
-        e.detail = None;
-        if let Some(ev) = &mut e.evidence {
-            ev.entity_key = p(&ev.entity_key);
-            ev.message = None;
-        }
-    }
-    for m in &mut c.membership_differences {
-        m.group = p(&m.group);
-        m.member = p(&m.member);
-        for f in [
-            &mut m.group_idp_id,
-            &mut m.group_store_id,
-            &mut m.member_idp_id,
-            &mut m.member_store_id,
-        ] {
-            po(f);
-        }
-    }
-    for n in &mut c.nested_groups {
-        n.parent = p(&n.parent);
-        n.child = p(&n.child);
-        n.detail = format!("{} is a member of {}", n.child, n.parent);
-    }
-}
-
 // re-export for the shells until they go through api/
 pub use crate::report::render::compare::text as render_text;
 // re-export for the shells until they go through api/

@@ -1,7 +1,8 @@
 //! Preflight: AWS's rules (DOMAIN §2) run against an IdP export before any sync, so failures are
 //! caught before the IdP meets them. The rules are the diagnosis's own ([`Rules`] for reserved
-//! names, [`check_name`] for lengths and characters); the result is a [`Report`] with the same
-//! categories and root-cause grouping as the log diagnosis, marked as predicted.
+//! names, [`check_name`] for lengths and characters); the result ([`PreflightResult`]) becomes a
+//! report with the same categories and root-cause grouping as the log diagnosis, marked as
+//! predicted.
 //!
 //! Checked per user: required attributes present and non-empty, one value per multi-valued
 //! attribute (and per single-valued one), a primary email, reserved names, lengths and
@@ -13,7 +14,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -21,12 +21,9 @@ use crate::diagnose::Rules;
 use crate::diagnose::classify::{
     EMPTY_VALUE, has_control_character, name_violation, reclassify_reserved,
 };
-use crate::diagnose::fixes::fix_for_cause;
 use crate::directory::mapping::{Attr, AttributeMapping, Mapped, Mapper};
 use crate::directory::{Directory, DirectoryFormat, DirectoryIdp, MemberKind};
-use crate::import::value::format_time;
-use crate::model::{Category, EntityKind, EntityStatus};
-use crate::report::{EntityIds, Report, ReportEntity, RootCause, SCHEMA_VERSION, Totals};
+use crate::model::{Category, EntityKind};
 use crate::snapshot::StoreSnapshot;
 use crate::store::snapshots::SnapshotInfo;
 
@@ -762,135 +759,8 @@ pub fn preflight(
     }
 }
 
-/// The preflight as a report: errors become failing entities and root causes exactly as in the
-/// log diagnosis (so every renderer shows them), with every finding in `preflight`.
-pub fn to_report(
-    result: PreflightResult,
-    directory: &Directory,
-    inputs: Vec<String>,
-    against_store: Option<SnapshotInfo>,
-    now: DateTime<Utc>,
-) -> Report {
-    let idp = directory
-        .idp
-        .map(DirectoryIdp::idp)
-        .unwrap_or(crate::model::Idp::Entra);
-    let errors: Vec<&PreflightFinding> = result
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .collect();
-    // One report entity per failing entity: its first (most specific) error.
-    let mut first_error: BTreeMap<(EntityKind, String, Option<String>), &PreflightFinding> =
-        BTreeMap::new();
-    for f in &errors {
-        first_error
-            .entry((f.kind, f.name.clone(), f.idp_id.clone()))
-            .or_insert(f);
-    }
-    let mut categories: BTreeMap<String, u64> = Category::ALL
-        .iter()
-        .map(|c| (c.as_str().to_string(), 0))
-        .collect();
-    let entities: Vec<ReportEntity> = first_error
-        .values()
-        .map(|f| {
-            *categories
-                .entry(f.category.as_str().to_string())
-                .or_default() += 1;
-            ReportEntity {
-                kind: f.kind,
-                name: f.name.clone(),
-                ids: EntityIds {
-                    source_id: f.idp_id.clone(),
-                    target_id: None,
-                    external_id: None,
-                },
-                status: EntityStatus::Failing,
-                category: Some(f.category),
-                attribute: f.attribute.clone(),
-                message: Some(f.message.clone()),
-                fix: Some(fix_for_cause(
-                    f.category,
-                    f.attribute.as_deref(),
-                    Some(&f.message),
-                    idp,
-                )),
-                events: 0,
-                last_seen: None,
-            }
-        })
-        .collect();
-    let mut groups: BTreeMap<(Category, Option<String>, String), Vec<String>> = BTreeMap::new();
-    for f in &errors {
-        groups
-            .entry((f.category, f.attribute.clone(), f.message.clone()))
-            .or_default()
-            .push(f.name.clone());
-    }
-    let mut root_causes: Vec<RootCause> = groups
-        .into_iter()
-        .map(|((category, attribute, summary), mut names)| {
-            names.dedup();
-            RootCause {
-                category,
-                fix: fix_for_cause(category, attribute.as_deref(), Some(&summary), idp),
-                attribute,
-                summary,
-                count: names.len() as u64,
-                entities: names,
-                candidates: Vec::new(),
-            }
-        })
-        .collect();
-    root_causes.sort_by(|a, b| b.count.cmp(&a.count).then(a.category.cmp(&b.category)));
-    let checked = result.users_checked + result.groups_checked;
-    let failing = entities.len() as u64;
-    let warnings = result.findings.len() as u64 - errors.len() as u64;
-    Report {
-        schema_version: SCHEMA_VERSION,
-        generated_at: format_time(&now),
-        sources: Vec::new(),
-        totals: Totals {
-            records: checked,
-            success: checked - failing,
-            failure: failing,
-            skipped: 0,
-            problem_entities: failing,
-            connection_failures: 0,
-        },
-        categories,
-        entities,
-        root_causes,
-        connection: Vec::new(),
-        findings: Vec::new(),
-        compare: None,
-        preflight: Some(PreflightSection {
-            predicted: true,
-            inputs,
-            idp: directory.idp,
-            formats: directory.formats.clone(),
-            against_store,
-            users_checked: result.users_checked,
-            groups_checked: result.groups_checked,
-            errors: errors.len() as u64,
-            warnings,
-            mapping_warnings: result.mapping_warnings,
-            export_warnings: directory.warnings.clone(),
-            findings: result.findings,
-        }),
-    }
-}
-
-/// Replaces names and values with pseudonyms (`p`), for a report that leaves the building.
-pub fn pseudonymize(s: &mut PreflightSection, p: &dyn Fn(&str) -> String) {
-    for f in &mut s.findings {
-        f.name = p(&f.name);
-        f.idp_id = f.idp_id.as_deref().map(p);
-        f.value = f.value.as_deref().map(p);
-    }
-}
-
+// re-export for the shells until they go through api/
+pub use crate::report::preflight::to_report;
 // re-export for the shells until they go through api/
 pub use crate::report::render::preflight::text as render_text;
 
