@@ -1,7 +1,7 @@
 //! The failure report: one versioned structure ([`Report`]) built from a diagnosed workspace
-//! ([`build`]) or a preflight ([`preflight`]), pseudonymized for support cases ([`pseudonym`])
-//! and rendered as text, JSON, CSV, Markdown or HTML ([`render`]). The CLI and the app render
-//! the same value, so their exports carry the same content.
+//! ([`build`](mod@build)) or a preflight ([`preflight`]), pseudonymized for support cases
+//! ([`pseudonym`]) and rendered as text, JSON, CSV, Markdown or HTML ([`render`]). The CLI and
+//! the app render the same value, so their exports carry the same content.
 
 pub mod build;
 pub mod preflight;
