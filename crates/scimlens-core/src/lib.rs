@@ -58,4 +58,6 @@ pub mod api;
 pub(crate) use error::{Error, ErrorCode};
 
 #[cfg(test)]
+mod layers;
+#[cfg(test)]
 mod tests;

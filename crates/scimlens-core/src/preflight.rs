@@ -1,7 +1,8 @@
 //! Preflight: AWS's rules (DOMAIN §2) run against an IdP export before any sync, so failures are
 //! caught before the IdP meets them. The rules are the diagnosis's own ([`Rules`] for reserved
-//! names, [`check_name`] for lengths and characters); the result is a [`Report`] with the same
-//! categories and root-cause grouping as the log diagnosis, marked as predicted.
+//! names, [`check_name`] for lengths and characters); the result ([`PreflightResult`]) becomes a
+//! report with the same categories and root-cause grouping as the log diagnosis, marked as
+//! predicted.
 //!
 //! Checked per user: required attributes present and non-empty, one value per multi-valued
 //! attribute (and per single-valued one), a primary email, reserved names, lengths and
@@ -13,7 +14,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -22,13 +22,10 @@ use crate::diagnose::Rules;
 use crate::diagnose::classify::{
     EMPTY_VALUE, has_control_character, name_violation, reclassify_reserved,
 };
-use crate::diagnose::fixes::fix_for_cause;
 use crate::directory::mapping::{Attr, AttributeMapping, Mapped, Mapper};
 use crate::directory::{Directory, DirectoryFormat, DirectoryIdp, MemberKind};
 use crate::identity_store::StoreSnapshot;
-use crate::input::value::format_time;
-use crate::model::{Category, EntityKind, EntityStatus};
-use crate::report::{EntityIds, Report, ReportEntity, RootCause, SCHEMA_VERSION, Totals};
+use crate::model::{Category, EntityKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -762,233 +759,6 @@ pub fn preflight(
     }
 }
 
-/// The preflight as a report: errors become failing entities and root causes exactly as in the
-/// log diagnosis (so every renderer shows them), with every finding in `preflight`.
-pub fn to_report(
-    result: PreflightResult,
-    directory: &Directory,
-    inputs: Vec<String>,
-    against_store: Option<SnapshotInfo>,
-    now: DateTime<Utc>,
-) -> Report {
-    let idp = directory
-        .idp
-        .map(DirectoryIdp::idp)
-        .unwrap_or(crate::model::Idp::Entra);
-    let errors: Vec<&PreflightFinding> = result
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .collect();
-    // One report entity per failing entity: its first (most specific) error.
-    let mut first_error: BTreeMap<(EntityKind, String, Option<String>), &PreflightFinding> =
-        BTreeMap::new();
-    for f in &errors {
-        first_error
-            .entry((f.kind, f.name.clone(), f.idp_id.clone()))
-            .or_insert(f);
-    }
-    let mut categories: BTreeMap<String, u64> = Category::ALL
-        .iter()
-        .map(|c| (c.as_str().to_string(), 0))
-        .collect();
-    let entities: Vec<ReportEntity> = first_error
-        .values()
-        .map(|f| {
-            *categories
-                .entry(f.category.as_str().to_string())
-                .or_default() += 1;
-            ReportEntity {
-                kind: f.kind,
-                name: f.name.clone(),
-                ids: EntityIds {
-                    source_id: f.idp_id.clone(),
-                    target_id: None,
-                    external_id: None,
-                },
-                status: EntityStatus::Failing,
-                category: Some(f.category),
-                attribute: f.attribute.clone(),
-                message: Some(f.message.clone()),
-                fix: Some(fix_for_cause(
-                    f.category,
-                    f.attribute.as_deref(),
-                    Some(&f.message),
-                    idp,
-                )),
-                events: 0,
-                last_seen: None,
-            }
-        })
-        .collect();
-    let mut groups: BTreeMap<(Category, Option<String>, String), Vec<String>> = BTreeMap::new();
-    for f in &errors {
-        groups
-            .entry((f.category, f.attribute.clone(), f.message.clone()))
-            .or_default()
-            .push(f.name.clone());
-    }
-    let mut root_causes: Vec<RootCause> = groups
-        .into_iter()
-        .map(|((category, attribute, summary), mut names)| {
-            names.dedup();
-            RootCause {
-                category,
-                fix: fix_for_cause(category, attribute.as_deref(), Some(&summary), idp),
-                attribute,
-                summary,
-                count: names.len() as u64,
-                entities: names,
-                candidates: Vec::new(),
-            }
-        })
-        .collect();
-    root_causes.sort_by(|a, b| b.count.cmp(&a.count).then(a.category.cmp(&b.category)));
-    let checked = result.users_checked + result.groups_checked;
-    let failing = entities.len() as u64;
-    let warnings = result.findings.len() as u64 - errors.len() as u64;
-    Report {
-        schema_version: SCHEMA_VERSION,
-        generated_at: format_time(&now),
-        sources: Vec::new(),
-        totals: Totals {
-            records: checked,
-            success: checked - failing,
-            failure: failing,
-            skipped: 0,
-            problem_entities: failing,
-            connection_failures: 0,
-        },
-        categories,
-        entities,
-        root_causes,
-        connection: Vec::new(),
-        findings: Vec::new(),
-        compare: None,
-        preflight: Some(PreflightSection {
-            predicted: true,
-            inputs,
-            idp: directory.idp,
-            formats: directory.formats.clone(),
-            against_store,
-            users_checked: result.users_checked,
-            groups_checked: result.groups_checked,
-            errors: errors.len() as u64,
-            warnings,
-            mapping_warnings: result.mapping_warnings,
-            export_warnings: directory.warnings.clone(),
-            findings: result.findings,
-        }),
-    }
-}
-
-/// A preflight report as terminal text: what was checked, then root causes as the log
-/// diagnosis shows them, then warnings. Everything is marked as predicted.
-pub fn render_text(r: &Report) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::new();
-    let Some(p) = &r.preflight else {
-        return crate::report::render::text(r);
-    };
-    let _ = writeln!(
-        out,
-        "scimlens preflight (PREDICTED: no sync has run): {} users and {} groups from {} checked against AWS's rules{}",
-        p.users_checked,
-        p.groups_checked,
-        p.inputs.join(", "),
-        p.against_store
-            .as_ref()
-            .map(|s| format!(" and store snapshot #{} ({})", s.id, s.taken_at))
-            .unwrap_or_default()
-    );
-    let _ = writeln!(
-        out,
-        "{} entities would fail ({} errors), {} warnings\n",
-        r.totals.problem_entities, p.errors, p.warnings
-    );
-    for w in p.mapping_warnings.iter().chain(&p.export_warnings) {
-        let _ = writeln!(out, "  ! {w}");
-    }
-    if !p.mapping_warnings.is_empty() || !p.export_warnings.is_empty() {
-        out.push('\n');
-    }
-    if r.root_causes.is_empty() {
-        let _ = writeln!(out, "No predicted failures.");
-    } else {
-        let _ = writeln!(out, "PREDICTED ROOT CAUSES");
-        for (i, c) in r.root_causes.iter().enumerate() {
-            let title = match &c.attribute {
-                Some(a) => format!("{} ({a})", c.category),
-                None => c.category.to_string(),
-            };
-            let _ = writeln!(
-                out,
-                "{}. {title} - {} entit{}",
-                i + 1,
-                c.count,
-                if c.count == 1 { "y" } else { "ies" }
-            );
-            let _ = writeln!(out, "   {}", c.summary);
-            let shown: Vec<&str> = c.entities.iter().take(10).map(String::as_str).collect();
-            let more = c.entities.len().saturating_sub(10);
-            let _ = writeln!(
-                out,
-                "   affected: {}{}",
-                shown.join(", "),
-                if more > 0 {
-                    format!(" and {more} more")
-                } else {
-                    String::new()
-                }
-            );
-            let _ = writeln!(out, "   fix: {}\n", c.fix);
-        }
-    }
-    let warnings: Vec<&PreflightFinding> = p
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Warning)
-        .collect();
-    if !warnings.is_empty() {
-        let _ = writeln!(out, "WARNINGS");
-        for f in warnings.iter().take(50) {
-            let _ = writeln!(
-                out,
-                "  {} {}: {} ({}){}",
-                f.kind.as_str(),
-                f.name,
-                f.message,
-                f.category,
-                f.value
-                    .as_deref()
-                    .map(|v| format!(" [{v}]"))
-                    .unwrap_or_default()
-            );
-        }
-        if warnings.len() > 50 {
-            let _ = writeln!(
-                out,
-                "  ... and {} more (--format json)",
-                warnings.len() - 50
-            );
-        }
-    }
-    out
-}
-
-/// Said above the entities of a predicted report, in every format.
-pub const PREDICTED_BANNER: &str = "Predicted by preflight: no sync has run. The failures below are what \
-                                    AWS's rules predict for the IdP export.";
-
-/// Replaces names and values with pseudonyms (`p`), for a report that leaves the building.
-pub fn pseudonymize(s: &mut PreflightSection, p: &dyn Fn(&str) -> String) {
-    for f in &mut s.findings {
-        f.name = p(&f.name);
-        f.idp_id = f.idp_id.as_deref().map(p);
-        f.value = f.value.as_deref().map(p);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1253,7 +1023,7 @@ mod tests {
             (Severity::Warning, Category::PatchInvalid)
         );
 
-        let report = to_report(r, &dir, vec!["x.json".into()], None, chrono::Utc::now());
+        let report = crate::report::preflight::to_report(r, &dir, vec!["x.json".into()], None, chrono::Utc::now());
         let section = report.preflight.as_ref().unwrap();
         assert!(section.predicted);
         assert_eq!(section.warnings, 1);

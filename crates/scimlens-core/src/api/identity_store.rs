@@ -508,7 +508,7 @@ pub async fn preflight_export(
     tokio::task::spawn_blocking(move || {
         let result =
             preflight::preflight(&directory, &mapping, &rules, store.as_ref().map(|(_, s)| s));
-        preflight::to_report(result, &directory, inputs, store.map(|(i, _)| i), now)
+        crate::report::preflight::to_report(result, &directory, inputs, store.map(|(i, _)| i), now)
     })
     .await
     .map_err(|e| Error::internal("the preflight", e))

@@ -36,6 +36,8 @@ pub use crate::report::render::{ReportFormat, json_pretty, pseudonymize, render,
 
 /// The renderers of compare, snapshot diffs and preflight for the terminal.
 pub mod render {
-    pub use crate::compare::{diff_text as snapshot_diff_text, render_text as compare_text};
-    pub use crate::preflight::render_text as preflight_text;
+    pub use crate::report::render::compare::{
+        diff_text as snapshot_diff_text, text as compare_text,
+    };
+    pub use crate::report::render::preflight::text as preflight_text;
 }

@@ -29,13 +29,11 @@ mod groups;
 mod matching;
 mod memberships;
 mod over_time;
-mod render;
 mod users;
 
 pub use evidence::LogIndex;
 pub use groups::CONTROL_TOWER_GROUPS;
 pub use over_time::{MembershipRef, SnapshotDiff, diff_snapshots};
-pub use render::{diff_text, pseudonymize, render_html, render_markdown, render_text};
 
 use groups::{GROUP_MATCH_ORDER, Groups};
 use matching::{Context, compare_objects};

@@ -1,8 +1,10 @@
-//! The failure report: one versioned structure ([`Report`]) built from a diagnosed workspace,
-//! rendered as text, JSON, CSV, Markdown or HTML. The CLI and the app render the same value, so
-//! their exports carry the same content.
+//! The failure report: one versioned structure ([`Report`]) built from a diagnosed workspace
+//! ([`build`](mod@build)) or a preflight ([`preflight`]), pseudonymized for support cases
+//! ([`pseudonym`]) and rendered as text, JSON, CSV, Markdown or HTML ([`render`]). The CLI and
+//! the app render the same value, so their exports carry the same content.
 
 pub mod build;
+pub mod preflight;
 pub mod pseudonym;
 pub mod render;
 

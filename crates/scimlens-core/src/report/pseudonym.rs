@@ -16,8 +16,10 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::Report;
+use crate::compare::{CompareSection, SideRef};
 use crate::error::{Error, Result};
 use crate::model::EntityKind;
+use crate::preflight::PreflightSection;
 
 /// A new key: 32 bytes from the operating system's random generator, as hex.
 pub fn new_key() -> Result<String> {
@@ -269,7 +271,7 @@ pub fn pseudonymize(report: &Report, key: &[u8]) -> Report {
         text(&mut f.message);
     }
     if let Some(c) = &mut r.compare {
-        crate::compare::pseudonymize(c, &p);
+        compare_section(c, &p);
         c.warnings.iter_mut().for_each(text);
         c.directory.label = scrub.path(&c.directory.label);
         c.directory.warnings.iter_mut().for_each(text);
@@ -283,9 +285,69 @@ pub fn pseudonymize(report: &Report, key: &[u8]) -> Report {
         }
     }
     if let Some(s) = &mut r.preflight {
-        crate::preflight::pseudonymize(s, &p);
+        preflight_section(s, &p);
     }
     r
+}
+
+/// Replaces names, emails, ids and attribute values with pseudonyms (`p`), for a report that
+/// leaves the building.
+fn compare_section(c: &mut CompareSection, p: &dyn Fn(&str) -> String) {
+    let po = |s: &mut Option<String>| *s = s.as_deref().map(p);
+    let side = |s: &mut Option<SideRef>| {
+        if let Some(s) = s {
+            for f in [
+                &mut s.id,
+                &mut s.name,
+                &mut s.display_name,
+                &mut s.external_id,
+                &mut s.email,
+            ] {
+                *f = f.as_deref().map(p);
+            }
+        }
+    };
+    for e in &mut c.entities {
+        e.name = p(&e.name);
+        side(&mut e.idp);
+        side(&mut e.store);
+        for d in &mut e.differences {
+            po(&mut d.idp);
+            po(&mut d.store);
+        }
+        // Details quote names; the state, reason and evidence category stay.
+        e.detail = None;
+        if let Some(ev) = &mut e.evidence {
+            ev.entity_key = p(&ev.entity_key);
+            ev.message = None;
+        }
+    }
+    for m in &mut c.membership_differences {
+        m.group = p(&m.group);
+        m.member = p(&m.member);
+        for f in [
+            &mut m.group_idp_id,
+            &mut m.group_store_id,
+            &mut m.member_idp_id,
+            &mut m.member_store_id,
+        ] {
+            po(f);
+        }
+    }
+    for n in &mut c.nested_groups {
+        n.parent = p(&n.parent);
+        n.child = p(&n.child);
+        n.detail = format!("{} is a member of {}", n.child, n.parent);
+    }
+}
+
+/// Replaces names and values with pseudonyms (`p`), for a report that leaves the building.
+fn preflight_section(s: &mut PreflightSection, p: &dyn Fn(&str) -> String) {
+    for f in &mut s.findings {
+        f.name = p(&f.name);
+        f.idp_id = f.idp_id.as_deref().map(p);
+        f.value = f.value.as_deref().map(p);
+    }
 }
 
 #[cfg(test)]
