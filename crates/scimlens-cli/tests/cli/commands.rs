@@ -356,3 +356,28 @@ fn a_damaged_workspace_is_refused_with_exit_3_not_reported_as_healthy() {
         .stderr(predicate::str::contains("the workspace is damaged"))
         .stderr(predicate::str::contains("`FINE`"));
 }
+
+#[test]
+fn an_unknown_report_format_is_refused_before_any_file_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.sqlite");
+    scimlens(&ws)
+        .args(["analyze", "--format", "pdf"])
+        .arg(fixture("entra-graph/page1.json"))
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains("unknown report format 'pdf'"))
+        .stderr(predicate::str::contains("imported").not());
+    assert!(!ws.exists(), "nothing was written");
+}
+
+#[test]
+fn sources_refuses_a_format_it_cannot_print_instead_of_printing_text() {
+    let dir = tempfile::tempdir().unwrap();
+    scimlens(&dir.path().join("ws.sqlite"))
+        .args(["sources", "--format", "csv"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("text or json"));
+}
