@@ -150,8 +150,10 @@ pub async fn fetch(
 
 /// Import `aws identitystore list-*` JSON output as one store snapshot
 ///
-/// The output of `list-users`, `list-groups` and `list-group-memberships` (any number of
-/// files, read together; several documents appended in one file are fine).
+/// The output of `list-users`, `list-groups` and `list-group-memberships`, and for who has
+/// access, `aws sso-admin list-permission-sets`, `describe-permission-set`,
+/// `list-account-assignments` and `aws organizations list-accounts` (any number of files, read
+/// together; several documents appended in one file are fine).
 #[derive(Debug, Args)]
 pub struct StoreImportArgs {
     #[arg(required = true, value_name = "FILE")]
@@ -166,7 +168,7 @@ pub async fn store_import(
     let ws = workspace.open_or_create().await?;
     let info = identity_store::import_store_files(&ws, &args.files, now).await?;
     errln!(
-        "imported store snapshot #{}: {} users, {} groups, {} memberships{}",
+        "imported store snapshot #{}: {} users, {} groups, {} memberships{}{}",
         info.id,
         info.users,
         info.groups,
@@ -175,13 +177,22 @@ pub async fn store_import(
             ""
         } else {
             " (no membership data)"
-        }
+        },
+        access_counts(&info)
     );
     for w in &info.warnings {
         errln!("  warning: {w}");
     }
     errln!("workspace: {}", workspace.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// ", 3 permission sets, 40 account assignments" when the snapshot holds access data.
+fn access_counts(info: &scimlens_core::api::SnapshotInfo) -> String {
+    match (info.permission_sets, info.account_assignments) {
+        (Some(p), Some(a)) => format!(", {p} permission sets, {a} account assignments"),
+        _ => String::new(),
+    }
 }
 
 /// Write a store snapshot as the AWS CLI prints it

@@ -136,8 +136,10 @@ pub async fn fetch_store(
     })
 }
 
-/// Imports `aws identitystore list-users` / `list-groups` / `list-group-memberships` output
-/// (one or more files, gzip accepted) as one snapshot taken `now`.
+/// Imports `aws identitystore list-users` / `list-groups` / `list-group-memberships` output,
+/// with `aws sso-admin list-permission-sets` / `describe-permission-set` /
+/// `list-account-assignments` and `aws organizations list-accounts` output for the access (one
+/// or more files, gzip accepted), as one snapshot taken `now`.
 pub async fn import_store_files(
     ws: &Workspace,
     paths: &[PathBuf],
@@ -187,6 +189,25 @@ pub(crate) async fn import_store_files_as(
             "no list-group-memberships output was imported: memberships are not compared for this snapshot"
                 .to_string(),
         );
+    }
+    if let Some(access) = &snap.access {
+        let unnamed = access
+            .permission_sets
+            .iter()
+            .filter(|p| p.name.is_none())
+            .count();
+        if unnamed > 0 {
+            warnings.push(format!(
+                "{unnamed} permission sets are known by their ARN only: import `aws sso-admin \
+                 describe-permission-set` output for their names"
+            ));
+        }
+        if access.assignments.is_empty() {
+            warnings.push(
+                "no list-account-assignments output was imported: the snapshot shows no access"
+                    .to_string(),
+            );
+        }
     }
     let meta = SnapshotMeta {
         origin: SnapshotOrigin::File,

@@ -1,0 +1,201 @@
+//! The `store_permission_sets`, `store_account_assignments` and `store_accounts` tables: who may
+//! use what, stored with a store snapshot (in its transaction, by `snapshots::insert`), and the
+//! questions asked of them: a user's assignments (direct and through its groups), and the
+//! assignments whose principal no longer exists.
+
+use std::collections::BTreeMap;
+
+use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
+
+use super::Workspace;
+use crate::error::{Error, Result};
+use crate::identity_store::{
+    AccountAssignment, AwsAccount, PermissionSet, PrincipalType, StoreAccess,
+};
+
+/// Rows per INSERT: at most 5 columns x 1000 rows, well under SQLite's variable limit.
+const BATCH: usize = 1000;
+
+pub(super) async fn insert_in(
+    conn: &mut SqliteConnection,
+    snapshot_id: i64,
+    access: &StoreAccess,
+) -> Result<()> {
+    for chunk in access.permission_sets.chunks(BATCH) {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT OR REPLACE INTO store_permission_sets (snapshot_id, permission_set_arn, name, data) ",
+        );
+        qb.push_values(chunk, |mut b, p| {
+            b.push_bind(snapshot_id)
+                .push_bind(p.permission_set_arn.clone())
+                .push_bind(p.name.clone())
+                .push_bind(serde_json::to_string(p).expect("permission sets serialize"));
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    for chunk in access.assignments.chunks(BATCH) {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT OR IGNORE INTO store_account_assignments (snapshot_id, account_id, \
+             permission_set_arn, principal_type, principal_id) ",
+        );
+        qb.push_values(chunk, |mut b, a| {
+            b.push_bind(snapshot_id)
+                .push_bind(a.account_id.clone())
+                .push_bind(a.permission_set_arn.clone())
+                .push_bind(a.principal_type)
+                .push_bind(a.principal_id.clone());
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    // Every account an assignment names, with its name when Organizations gave one.
+    let mut accounts: BTreeMap<&str, Option<&str>> = access
+        .assignments
+        .iter()
+        .map(|a| (a.account_id.as_str(), None))
+        .collect();
+    for a in &access.accounts {
+        accounts.insert(a.id.as_str(), a.name.as_deref());
+    }
+    let accounts: Vec<(&str, Option<&str>)> = accounts.into_iter().collect();
+    for chunk in accounts.chunks(BATCH) {
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT INTO store_accounts (snapshot_id, account_id, name) ");
+        qb.push_values(chunk, |mut b, (id, name)| {
+            b.push_bind(snapshot_id)
+                .push_bind(id.to_string())
+                .push_bind(name.map(str::to_string));
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The access data of snapshot `id` (the caller knows from the snapshot's row that it has some).
+pub async fn load(ws: &Workspace, id: i64) -> Result<StoreAccess> {
+    let sets: Vec<(String,)> = sqlx::query_as(
+        "SELECT data FROM store_permission_sets WHERE snapshot_id = ? ORDER BY rowid",
+    )
+    .bind(id)
+    .fetch_all(ws.pool())
+    .await?;
+    let assignments: Vec<AssignmentRow> = sqlx::query_as(
+        "SELECT account_id, permission_set_arn, principal_type, principal_id \
+         FROM store_account_assignments WHERE snapshot_id = ? \
+         ORDER BY account_id, permission_set_arn, principal_type, principal_id",
+    )
+    .bind(id)
+    .fetch_all(ws.pool())
+    .await?;
+    let accounts: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT account_id, name FROM store_accounts WHERE snapshot_id = ? AND name IS NOT NULL \
+         ORDER BY account_id",
+    )
+    .bind(id)
+    .fetch_all(ws.pool())
+    .await?;
+    Ok(StoreAccess {
+        permission_sets: sets
+            .iter()
+            .map(|(d,)| decode::<PermissionSet>("permission set", d))
+            .collect::<Result<_>>()?,
+        assignments: assignments.into_iter().map(AccountAssignment::from).collect(),
+        accounts: accounts
+            .into_iter()
+            .map(|(id, name)| AwsAccount { id, name })
+            .collect(),
+    })
+}
+
+fn decode<T: serde::de::DeserializeOwned>(what: &str, data: &str) -> Result<T> {
+    serde_json::from_str(data).map_err(|e| {
+        Error::corrupt(format!(
+            "store snapshot: a stored {what} could not be read ({e})"
+        ))
+    })
+}
+
+#[derive(FromRow)]
+struct AssignmentRow {
+    account_id: String,
+    permission_set_arn: String,
+    principal_type: PrincipalType,
+    principal_id: String,
+}
+
+impl From<AssignmentRow> for AccountAssignment {
+    fn from(r: AssignmentRow) -> Self {
+        AccountAssignment {
+            account_id: r.account_id,
+            permission_set_arn: r.permission_set_arn,
+            principal_type: r.principal_type,
+            principal_id: r.principal_id,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::snapshots::{self, SnapshotMeta, SnapshotOrigin};
+    use crate::identity_store::StoreSnapshot;
+
+    fn meta() -> SnapshotMeta {
+        SnapshotMeta {
+            origin: SnapshotOrigin::File,
+            region: None,
+            endpoint: None,
+            label: "test".into(),
+            taken_at: "2026-12-04T12:00:00Z".into(),
+            api_calls: None,
+            retries: None,
+            seconds: None,
+            warnings: Vec::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn access_is_stored_with_its_snapshot_and_read_back_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::open(&dir.path().join("ws.sqlite")).await.unwrap();
+        let assignment = |principal_type, principal_id: &str| AccountAssignment {
+            account_id: "111122223333".into(),
+            permission_set_arn: "arn:ps-a".into(),
+            principal_type,
+            principal_id: principal_id.into(),
+        };
+        let access = StoreAccess {
+            permission_sets: vec![PermissionSet {
+                permission_set_arn: "arn:ps-a".into(),
+                name: Some("ReadOnly".into()),
+                ..Default::default()
+            }],
+            assignments: vec![
+                assignment(PrincipalType::Group, "g-1"),
+                assignment(PrincipalType::User, "u-1"),
+            ],
+            accounts: vec![AwsAccount {
+                id: "111122223333".into(),
+                name: Some("Production".into()),
+            }],
+        };
+        let with = StoreSnapshot {
+            access: Some(access.clone()),
+            ..Default::default()
+        };
+        let id = snapshots::insert(&ws, &meta(), &with).await.unwrap();
+        let info = snapshots::info(&ws, id).await.unwrap();
+        assert_eq!((info.permission_sets, info.account_assignments), (Some(1), Some(2)));
+        assert_eq!(snapshots::load(&ws, id).await.unwrap().access, Some(access));
+
+        let without = snapshots::insert(&ws, &meta(), &StoreSnapshot::default())
+            .await
+            .unwrap();
+        let info = snapshots::info(&ws, without).await.unwrap();
+        assert_eq!(info.permission_sets, None, "no access data is not zero rows");
+        assert!(
+            !serde_json::to_string(&info).unwrap().contains("permission_sets"),
+            "a snapshot without access lists as it did before"
+        );
+        assert_eq!(snapshots::load(&ws, without).await.unwrap().access, None);
+    }
+}
