@@ -18,6 +18,7 @@ const STORE_EXAMPLES: &str = "\
 Examples:
   scimlens fetch --profile admin --region eu-west-1          read the live identity store
   scimlens fetch --format json                                 summary as one JSON object
+  scimlens fetch --no-access                                   users, groups, memberships only
   aws identitystore list-users --identity-store-id d-123 > users.json
   scimlens store-import users.json groups.json memberships.json
   scimlens directory-import entra-users.csv graph-groups.json
@@ -28,16 +29,23 @@ Examples:
 /// Read the live AWS identity store into the workspace (one snapshot)
 ///
 /// Users, groups and every group's memberships, through read-only Identity Store API calls
-/// paced under 20 requests/s. Credentials from the standard AWS chain (environment, profiles
-/// including IAM Identity Center/SSO ones, roles); nothing secret is stored.
+/// paced under 20 requests/s; and who may use what (permission sets and account assignments,
+/// through read-only sso-admin calls on the same pace) unless --no-access. Credentials from the
+/// standard AWS chain (environment, profiles including IAM Identity Center/SSO ones, roles);
+/// nothing secret is stored.
 #[derive(Debug, Args)]
 #[command(after_help = STORE_EXAMPLES)]
 pub struct FetchArgs {
     #[command(flatten)]
     aws: AwsArgs,
-    /// `json` prints the summary as one object: users, groups, memberships, calls, seconds.
+    /// `json` prints the summary as one object: users, groups, memberships, calls, seconds
+    /// (and permission_sets, account_assignments when access was read).
     #[arg(long, value_parser = FormatParser::text_or_json("fetch"))]
     format: Option<TextOrJson>,
+    /// Skip permission sets and account assignments (no sso-admin calls beyond finding the
+    /// store); without sso-admin read permission they are skipped anyway, with a warning.
+    #[arg(long)]
+    no_access: bool,
 }
 
 /// Where and how fast `fetch` reads.
@@ -68,7 +76,11 @@ pub async fn fetch(
     workspace: &WorkspacePath,
     now: DateTime<Utc>,
 ) -> anyhow::Result<ExitCode> {
-    let FetchArgs { aws, format } = args;
+    let FetchArgs {
+        aws,
+        format,
+        no_access,
+    } = args;
     let ws = workspace.open_or_create().await?;
     let options = FetchOptions {
         profile: aws.profile,
@@ -77,6 +89,7 @@ pub async fn fetch(
         identity_store_id: aws.identity_store_id,
         rate: aws.rate,
         concurrency: aws.concurrency,
+        access: !no_access,
         ..FetchOptions::default()
     };
     let bar = crate::term::progress_bar(None);
@@ -88,8 +101,15 @@ pub async fn fetch(
                 Some(total) => format!("{}/{total} groups' members", p.groups_done),
                 None => format!("{} groups", p.groups),
             };
+            let access = match &p.access {
+                Some(a) => format!(
+                    ", {}/{} permission sets' assignments ({})",
+                    a.permission_sets_done, a.permission_sets, a.account_assignments
+                ),
+                None => String::new(),
+            };
             bar.set_message(format!(
-                "{:?}: {} users, {groups}, {} memberships, {} calls ({:.1}/s){}",
+                "{:?}: {} users, {groups}, {} memberships{access}, {} calls ({:.1}/s){}",
                 p.phase,
                 p.users,
                 p.memberships,
@@ -110,13 +130,17 @@ pub async fn fetch(
     let res = result?;
     let s = &res.stats;
     if format == Some(TextOrJson::Json) {
-        let summary = serde_json::json!({
+        let mut summary = serde_json::json!({
             "users": s.users,
             "groups": s.groups,
             "memberships": s.memberships,
             "calls": s.calls,
             "seconds": (s.seconds * 1000.0).round() / 1000.0,
         });
+        if let Some(a) = s.access.as_ref().filter(|a| a.read) {
+            summary["permission_sets"] = a.permission_sets.into();
+            summary["account_assignments"] = a.account_assignments.into();
+        }
         outln!("{summary}");
     } else {
         outln!(
@@ -127,6 +151,14 @@ pub async fn fetch(
             s.groups,
             s.memberships
         );
+        if let Some(a) = s.access.as_ref().filter(|a| a.read) {
+            outln!(
+                "access: {} permission sets, {} account assignments in {} accounts",
+                a.permission_sets,
+                a.account_assignments,
+                a.accounts
+            );
+        }
         outln!(
             "{} API calls (pagination needs at least {}; {} retried, {} throttled) in {:.1} s at up to {} requests/s",
             s.calls,

@@ -522,6 +522,7 @@ fn fetch_json_is_one_object_with_the_summary_keys() {
         &endpoint,
         "--format",
         "json",
+        "--no-access",
     ]));
     let keys: Vec<&str> = summary
         .as_object()
@@ -552,6 +553,7 @@ fn fetch_json_is_one_object_with_the_summary_keys() {
             "d-1111111111",
             "--endpoint-url",
             &endpoint,
+            "--no-access",
         ])
         .assert()
         .success()

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::api;
-use crate::aws::{FetchOptions, FetchPhase, FetchProgress, FetchStats};
+use crate::aws::{AccessProgress, FetchOptions, FetchPhase, FetchProgress, FetchStats};
 use crate::cancel::CancelToken;
 use crate::compare::{self, CompareInputs, CompareOptions, LogIndex, MatchKey, SnapshotDiff};
 use crate::db::directories::{self, DirectoryInfo};
@@ -41,6 +41,9 @@ pub struct FetchStoreReq {
     pub rate: Option<f64>,
     /// Groups whose memberships are listed at once [default: 8].
     pub concurrency: Option<u32>,
+    /// Read permission sets and account assignments (sso-admin) [default: true].
+    #[ts(optional)]
+    pub access: Option<bool>,
 }
 
 impl From<FetchStoreReq> for FetchOptions {
@@ -53,6 +56,7 @@ impl From<FetchStoreReq> for FetchOptions {
             identity_store_id: r.identity_store_id.filter(|s| !s.trim().is_empty()),
             rate: r.rate.unwrap_or(d.rate),
             concurrency: r.concurrency.map(|c| c as usize).unwrap_or(d.concurrency),
+            access: r.access.unwrap_or(d.access),
             ..d
         }
     }
@@ -112,6 +116,11 @@ pub async fn fetch_store(
         } else {
             0.0
         },
+        access: stats.access.as_ref().map(|a| AccessProgress {
+            permission_sets: a.permission_sets,
+            permission_sets_done: a.permission_sets,
+            account_assignments: a.account_assignments,
+        }),
     });
     if cancel.is_cancelled() {
         return Err(Error::Cancelled {

@@ -1,0 +1,156 @@
+//! Who may use what, against moto_server: permission sets, the accounts they are provisioned to
+//! and the account assignments, seeded through the Rust SDK with enough of each to need several
+//! pages (`moto::seed_access`), fetched, stored and asked about.
+
+use chrono::{TimeZone, Utc};
+
+use super::moto::{ACCOUNT, PERMISSION_SETS, seed_access, start_moto};
+use crate::api::identity_store;
+use crate::aws::{FetchOptions, StaticCredentials};
+use crate::cancel::CancelToken;
+use crate::db::Workspace;
+use crate::db::snapshots;
+use crate::identity_store::{AccountAssignment, PrincipalType};
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 4, 12, 0, 0).unwrap()
+}
+
+fn options(endpoint: &str, store: &str) -> FetchOptions {
+    FetchOptions {
+        endpoint_url: Some(endpoint.to_string()),
+        region: Some("us-east-1".into()),
+        identity_store_id: Some(store.to_string()),
+        credentials: Some(StaticCredentials {
+            access_key_id: "AKIDSCIMLENSTEST".into(),
+            secret_access_key: "not-a-secret".into(),
+            session_token: None,
+        }),
+        // Pacing has its own tests; here the answers and the call count.
+        rate: 100.0,
+        ..FetchOptions::default()
+    }
+}
+
+/// Waits until moto has logged `n` requests since `before` (its log trails its answers).
+async fn moto_requests_settle(moto: &super::moto::Moto, before: usize) -> usize {
+    let mut seen = moto.requests() - before;
+    for _ in 0..20 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let now = moto.requests() - before;
+        if now == seen {
+            break;
+        }
+        seen = now;
+    }
+    seen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fetch_stores_every_permission_set_and_assignment_at_the_pagination_floor() {
+    let moto = start_moto();
+    let seed = seed_access(&moto.endpoint).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(&dir.path().join("ws.sqlite"))
+        .await
+        .unwrap();
+    let before = moto.requests();
+    let res = identity_store::fetch_store(
+        &ws,
+        &options(&moto.endpoint, &seed.store),
+        &CancelToken::default(),
+        now(),
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    let s = &res.stats;
+    let a = s.access.as_ref().expect("access is read by default");
+    assert!(a.read, "{:?}", s.warnings);
+    assert_eq!(
+        (a.permission_sets, a.account_assignments, a.accounts),
+        (PERMISSION_SETS as u64, 154, 1)
+    );
+    // ListInstances (the instance ARN, as the store id was given) + 2 pages of users + 1 of
+    // groups + 1 per group's members; 2 pages of permission sets, 120 descriptions, 120 account
+    // lists, and assignments: 1 page for PS-000, 1 for PS-001, 2 for PS-002.
+    assert_eq!(s.minimum_calls, 1 + 2 + 1 + 2 + 2 + 120 + 120 + 4);
+    assert_eq!(
+        s.calls, s.minimum_calls,
+        "no call beyond what pagination needs: {s:?}"
+    );
+    assert_eq!(
+        (
+            s.calls_list_instances,
+            a.calls_list_permission_sets,
+            a.calls_describe_permission_set,
+            a.calls_list_accounts_for_provisioned_permission_set,
+            a.calls_list_account_assignments
+        ),
+        (1, 2, 120, 120, 4)
+    );
+    assert_eq!(
+        moto_requests_settle(&moto, before).await as u64,
+        s.calls,
+        "every request moto answered is counted"
+    );
+
+    let info = &res.snapshot;
+    assert_eq!(
+        (info.permission_sets, info.account_assignments),
+        (Some(120), Some(154))
+    );
+    let stored = snapshots::load(&ws, info.id).await.unwrap();
+    let access = stored.access.expect("stored with the snapshot");
+    assert_eq!(access.permission_sets.len(), PERMISSION_SETS);
+    let named = |arn: &str| {
+        access
+            .permission_sets
+            .iter()
+            .find(|p| p.permission_set_arn == arn)
+            .and_then(|p| p.name.clone())
+    };
+    assert_eq!(named(&seed.assigned[0]).as_deref(), Some("PS-000"));
+    assert_eq!(named(&seed.assigned[2]).as_deref(), Some("PS-002"));
+    assert_eq!(access.assignments.len(), 154);
+    assert!(access.assignments.contains(&AccountAssignment {
+        account_id: ACCOUNT.into(),
+        permission_set_arn: seed.assigned[0].clone(),
+        principal_type: PrincipalType::Group,
+        principal_id: seed.admins.clone(),
+    }));
+    assert_eq!(
+        access
+            .assignments
+            .iter()
+            .filter(|x| x.permission_set_arn == seed.assigned[2])
+            .count(),
+        150,
+        "both pages of PS-002's assignments"
+    );
+    assert_eq!(stored.users.len(), 151);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fetch_without_access_makes_no_access_call_and_stores_none() {
+    let moto = start_moto();
+    let seed = seed_access(&moto.endpoint).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(&dir.path().join("ws.sqlite"))
+        .await
+        .unwrap();
+    let opts = FetchOptions {
+        access: false,
+        ..options(&moto.endpoint, &seed.store)
+    };
+    let res = identity_store::fetch_store(&ws, &opts, &CancelToken::default(), now(), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(res.stats.access, None);
+    assert_eq!(res.stats.calls, 2 + 1 + 2, "users, groups, members only");
+    assert_eq!(res.snapshot.permission_sets, None);
+    assert_eq!(
+        snapshots::load(&ws, res.snapshot.id).await.unwrap().access,
+        None
+    );
+}
