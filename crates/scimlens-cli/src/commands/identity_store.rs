@@ -1,5 +1,6 @@
 //! The AWS identity store as the workspace holds it: `fetch` a live snapshot, `store-import` and
-//! `store-export` the AWS CLI's JSON, list `snapshots`, and `store-find` one user or group.
+//! `store-export` the AWS CLI's JSON, list `snapshots`, `store-find` one user or group, and a
+//! user's `access` (accounts and permission sets).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,7 +10,7 @@ use clap::Args;
 use indicatif::ProgressStyle;
 use scimlens_core::api::CancelToken;
 use scimlens_core::api::identity_store;
-use scimlens_core::api::{FetchOptions, FetchProgress};
+use scimlens_core::api::{AccessPath, FetchOptions, FetchProgress};
 
 use crate::output::{FormatParser, TextOrJson};
 use crate::workspace::WorkspacePath;
@@ -19,6 +20,7 @@ Examples:
   scimlens fetch --profile admin --region eu-west-1          read the live identity store
   scimlens fetch --format json                                 summary as one JSON object
   scimlens fetch --no-access                                   users, groups, memberships only
+  scimlens access ann@example.com                              her accounts and permission sets
   aws identitystore list-users --identity-store-id d-123 > users.json
   scimlens store-import users.json groups.json memberships.json
   scimlens directory-import entra-users.csv graph-groups.json
@@ -333,4 +335,103 @@ pub async fn store_find(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Show a user's access: every account and permission set, direct and through each group
+///
+/// From the account assignments of the newest snapshot (or --snapshot), which `fetch` reads
+/// unless --no-access. Exits 1 when no user matches.
+#[derive(Debug, Args)]
+pub struct AccessArgs {
+    /// A userName (case-insensitive), user id or externalId.
+    user: String,
+    /// Store snapshot id [default: the newest].
+    #[arg(long)]
+    snapshot: Option<i64>,
+    /// `json` for machine-readable output.
+    #[arg(long, value_parser = FormatParser::text_or_json("access"))]
+    format: Option<TextOrJson>,
+}
+
+pub async fn access(args: AccessArgs, workspace: &WorkspacePath) -> anyhow::Result<ExitCode> {
+    let ws = workspace.open_existing().await?;
+    let req = identity_store::UserAccessReq {
+        user: args.user.clone(),
+        snapshot_id: args.snapshot,
+    };
+    let res = identity_store::user_access(&ws, &req).await?;
+    let code = if res.users.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    };
+    if args.format == Some(TextOrJson::Json) {
+        outln!("{}", scimlens_core::api::json_pretty(&res)?);
+        return Ok(code);
+    }
+    if res.users.is_empty() {
+        outln!(
+            "no user {:?} in snapshot #{} (by userName, user id or externalId)",
+            args.user,
+            res.snapshot.id
+        );
+    }
+    for u in &res.users {
+        outln!(
+            "{} ({}, {}) in snapshot #{} of {}",
+            u.user_name.as_deref().unwrap_or("(no userName)"),
+            u.display_name.as_deref().unwrap_or("no display name"),
+            u.user_id,
+            res.snapshot.id,
+            res.snapshot.taken_at
+        );
+        let groups: Vec<&str> = u
+            .groups
+            .iter()
+            .map(|g| g.display_name.as_deref().unwrap_or(&g.group_id))
+            .collect();
+        outln!(
+            "  groups: {}",
+            if groups.is_empty() {
+                "none".to_string()
+            } else {
+                groups.join(", ")
+            }
+        );
+        if u.access.is_empty() {
+            outln!("  no access: no account assignment names the user or its groups");
+        }
+        for a in &u.access {
+            let account = match &a.account_name {
+                Some(name) => format!("{} ({name})", a.account_id),
+                None => a.account_id.clone(),
+            };
+            let via: Vec<String> = a
+                .via
+                .iter()
+                .map(|p| match p {
+                    AccessPath::Direct => "direct".to_string(),
+                    AccessPath::Group {
+                        group_id,
+                        group_name,
+                    } => format!("group {}", group_name.as_deref().unwrap_or(group_id)),
+                })
+                .collect();
+            outln!(
+                "  {account}  {}  via {}",
+                a.permission_set_name
+                    .as_deref()
+                    .unwrap_or(&a.permission_set_arn),
+                via.join(", ")
+            );
+        }
+        let accounts: std::collections::BTreeSet<&str> =
+            u.access.iter().map(|a| a.account_id.as_str()).collect();
+        outln!(
+            "  {} permission set assignments in {} accounts",
+            u.access.len(),
+            accounts.len()
+        );
+    }
+    Ok(code)
 }

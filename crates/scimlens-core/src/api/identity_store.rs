@@ -1,6 +1,7 @@
 //! The operations on what exists on both sides, for both shells (CLI subcommands, Tauri
 //! commands): fetch or import a store snapshot, import an IdP directory export, edit the
-//! attribute mapping, compare the two sides (or two snapshots), preflight an export. Same shape
+//! attribute mapping, compare the two sides (or two snapshots), preflight an export, and a
+//! user's access (account assignments) in a snapshot. Same shape
 //! as [`super::logs`]: `verb_noun(ws, request) -> Result<response>`, thin over the modules.
 
 use std::path::{Path, PathBuf};
@@ -9,13 +10,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::access::EffectiveAccess;
 use crate::api;
 use crate::aws::{AccessProgress, FetchOptions, FetchPhase, FetchProgress, FetchStats};
 use crate::cancel::CancelToken;
 use crate::compare::{self, CompareInputs, CompareOptions, LogIndex, MatchKey, SnapshotDiff};
 use crate::db::directories::{self, DirectoryInfo};
 use crate::db::snapshots::{self, SnapshotInfo, SnapshotMeta, SnapshotOrigin};
-use crate::db::{Workspace, log_links, settings};
+use crate::db::{Workspace, access as db_access, log_links, settings};
 use crate::diagnose;
 use crate::directory::mapping::AttributeMapping;
 use crate::directory::{self, DirectoryIdp};
@@ -565,5 +567,81 @@ pub async fn find_store_objects(
         snapshot: snapshots::info(ws, id).await?,
         users,
         groups,
+    })
+}
+
+/// Whose access to show, from which snapshot.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(default)]
+pub struct UserAccessReq {
+    /// A userName (case-insensitive), user id or externalId.
+    pub user: String,
+    /// Default: the newest snapshot.
+    pub snapshot_id: Option<i64>,
+}
+
+/// A group a user is a member of.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct GroupRef {
+    pub group_id: String,
+    pub display_name: Option<String>,
+}
+
+/// One user's effective access: every account x permission set, direct and through its groups.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct UserAccess {
+    pub user_id: String,
+    pub user_name: Option<String>,
+    pub display_name: Option<String>,
+    pub groups: Vec<GroupRef>,
+    pub access: Vec<EffectiveAccess>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct UserAccessRes {
+    pub snapshot: SnapshotInfo,
+    /// Every user the query matches (usually one); none when it matches no user.
+    pub users: Vec<UserAccess>,
+}
+
+/// A user's effective access in a snapshot that holds account assignments.
+pub async fn user_access(ws: &Workspace, req: &UserAccessReq) -> Result<UserAccessRes> {
+    let id = snapshot_id(ws, req.snapshot_id).await?;
+    let info = snapshots::info(ws, id).await?;
+    if info.permission_sets.is_none() {
+        return Err(Error::NotFound {
+            what: "account assignments",
+            name: format!(
+                "(snapshot #{id} was taken without them: run `scimlens fetch` without --no-access, \
+                 with sso-admin read permission, or store-import the AWS CLI's sso-admin output)"
+            ),
+        });
+    }
+    let (users, _) = snapshots::find_objects(ws, id, req.user.trim()).await?;
+    let mut found = Vec::with_capacity(users.len());
+    for u in users {
+        let groups = db_access::groups_of(ws, id, &u.user_id).await?;
+        let rows = db_access::for_user(ws, id, &u.user_id).await?;
+        found.push(UserAccess {
+            groups: groups
+                .into_iter()
+                .map(|(group_id, display_name)| GroupRef {
+                    group_id,
+                    display_name,
+                })
+                .collect(),
+            access: crate::access::effective(rows),
+            user_id: u.user_id,
+            user_name: u.user_name,
+            display_name: u.display_name,
+        });
+    }
+    Ok(UserAccessRes {
+        snapshot: info,
+        users: found,
     })
 }

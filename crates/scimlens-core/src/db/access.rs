@@ -133,6 +133,69 @@ impl From<AssignmentRow> for AccountAssignment {
     }
 }
 
+/// An assignment with the names that make it readable: the account's (when Organizations was
+/// read), the permission set's and, for a group, the group's in the same snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct NamedAssignment {
+    pub account_id: String,
+    pub account_name: Option<String>,
+    pub permission_set_arn: String,
+    pub permission_set_name: Option<String>,
+    pub principal_type: PrincipalType,
+    pub principal_id: String,
+    pub group_name: Option<String>,
+}
+
+macro_rules! named_assignments {
+    ($where:literal) => {
+        concat!(
+            "SELECT a.account_id, acc.name AS account_name, a.permission_set_arn, \
+             ps.name AS permission_set_name, a.principal_type, a.principal_id, \
+             g.display_name AS group_name \
+             FROM store_account_assignments a \
+             LEFT JOIN store_accounts acc ON acc.snapshot_id = a.snapshot_id AND acc.account_id = a.account_id \
+             LEFT JOIN store_permission_sets ps ON ps.snapshot_id = a.snapshot_id \
+               AND ps.permission_set_arn = a.permission_set_arn \
+             LEFT JOIN store_groups g ON a.principal_type = 'GROUP' AND g.snapshot_id = a.snapshot_id \
+               AND g.group_id = a.principal_id \
+             WHERE a.snapshot_id = ?1 AND ",
+            $where,
+            " ORDER BY a.account_id, a.permission_set_arn, a.principal_type DESC, a.principal_id"
+        )
+    };
+}
+
+/// The assignments that give user `user_id` access in snapshot `id`: its own, and those of the
+/// groups it is a member of.
+pub async fn for_user(ws: &Workspace, id: i64, user_id: &str) -> Result<Vec<NamedAssignment>> {
+    Ok(sqlx::query_as(named_assignments!(
+        "((a.principal_type = 'USER' AND a.principal_id = ?2) OR (a.principal_type = 'GROUP' \
+         AND a.principal_id IN (SELECT group_id FROM store_memberships WHERE snapshot_id = ?1 \
+         AND user_id = ?2)))"
+    ))
+    .bind(id)
+    .bind(user_id)
+    .fetch_all(ws.pool())
+    .await?)
+}
+
+/// The groups user `user_id` is a member of in snapshot `id`: (group id, display name).
+pub async fn groups_of(
+    ws: &Workspace,
+    id: i64,
+    user_id: &str,
+) -> Result<Vec<(String, Option<String>)>> {
+    Ok(sqlx::query_as(
+        "SELECT m.group_id, g.display_name FROM store_memberships m \
+         LEFT JOIN store_groups g ON g.snapshot_id = m.snapshot_id AND g.group_id = m.group_id \
+         WHERE m.snapshot_id = ?1 AND m.user_id = ?2 ORDER BY g.display_name, m.group_id",
+    )
+    .bind(id)
+    .bind(user_id)
+    .fetch_all(ws.pool())
+    .await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,8 @@
 use chrono::{TimeZone, Utc};
 
 use super::moto::{ACCOUNT, PERMISSION_SETS, seed_access, start_moto};
-use crate::api::identity_store;
+use crate::access::AccessPath;
+use crate::api::identity_store::{self, UserAccessReq};
 use crate::aws::{FetchOptions, StaticCredentials};
 use crate::cancel::CancelToken;
 use crate::db::Workspace;
@@ -153,4 +154,97 @@ async fn a_fetch_without_access_makes_no_access_call_and_stores_none() {
         snapshots::load(&ws, res.snapshot.id).await.unwrap().access,
         None
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_users_access_lists_each_account_and_permission_set_direct_and_through_each_group() {
+    let moto = start_moto();
+    let seed = seed_access(&moto.endpoint).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(&dir.path().join("ws.sqlite"))
+        .await
+        .unwrap();
+    identity_store::fetch_store(
+        &ws,
+        &options(&moto.endpoint, &seed.store),
+        &CancelToken::default(),
+        now(),
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    let ask = |user: &str| UserAccessReq {
+        user: user.into(),
+        snapshot_id: None,
+    };
+    let res = identity_store::user_access(&ws, &ask("USER000@example.com"))
+        .await
+        .unwrap();
+    assert_eq!(res.users.len(), 1, "userName matches case-insensitively");
+    let ann = &res.users[0];
+    assert_eq!(ann.user_id, seed.user_ids[0]);
+    let groups: Vec<_> = ann
+        .groups
+        .iter()
+        .map(|g| g.display_name.as_deref())
+        .collect();
+    assert_eq!(groups, vec![Some("Admins"), Some("Developers")]);
+    let group = |id: &str, name: &str| AccessPath::Group {
+        group_id: id.into(),
+        group_name: Some(name.into()),
+    };
+    let seen: Vec<(&str, Option<&str>, &[AccessPath])> = ann
+        .access
+        .iter()
+        .map(|a| {
+            (
+                a.account_id.as_str(),
+                a.permission_set_name.as_deref(),
+                a.via.as_slice(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (
+                ACCOUNT,
+                Some("PS-000"),
+                &[group(&seed.admins, "Admins")][..]
+            ),
+            (
+                ACCOUNT,
+                Some("PS-001"),
+                &[AccessPath::Direct, group(&seed.developers, "Developers")][..]
+            ),
+            (ACCOUNT, Some("PS-002"), &[AccessPath::Direct][..]),
+        ]
+    );
+    // By id, and a user with access through one group only.
+    let bob = identity_store::user_access(&ws, &ask(&seed.user_ids[1]))
+        .await
+        .unwrap();
+    let names: Vec<_> = bob.users[0]
+        .access
+        .iter()
+        .map(|a| (a.permission_set_name.as_deref(), a.via.len()))
+        .collect();
+    assert_eq!(names, vec![(Some("PS-001"), 1), (Some("PS-002"), 1)]);
+    let nobody = identity_store::user_access(&ws, &ask("nobody@example.com"))
+        .await
+        .unwrap();
+    assert!(nobody.users.is_empty());
+
+    // A snapshot taken without access says so instead of showing no access.
+    let opts = FetchOptions {
+        access: false,
+        ..options(&moto.endpoint, &seed.store)
+    };
+    identity_store::fetch_store(&ws, &opts, &CancelToken::default(), now(), &|_| {})
+        .await
+        .unwrap();
+    let err = identity_store::user_access(&ws, &ask("user000@example.com"))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("without them"), "{err}");
 }
