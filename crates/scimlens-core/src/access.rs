@@ -1,6 +1,8 @@
 //! Who may use what, read from a store snapshot's account assignments: a user's effective access
-//! (each account x permission set, and every path that grants it: directly or through a group).
-//! Pure functions over rows `db::access` reads; the api puts them together.
+//! (each account x permission set, and every path that grants it: directly or through a group),
+//! and the orphaned assignments (whose principal was deleted, perhaps created again under a new
+//! id) with their likely successor and the fix. Pure functions over rows `db::access` reads;
+//! the api puts them together.
 
 use std::collections::BTreeMap;
 
@@ -8,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::db::access::NamedAssignment;
-use crate::identity_store::PrincipalType;
+use crate::identity_store::{PrincipalType, StoreGroup, StoreUser};
 
 /// How a user holds a permission set in an account.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
@@ -81,6 +83,161 @@ pub fn effective(rows: Vec<NamedAssignment>) -> Vec<EffectiveAccess> {
     all
 }
 
+/// What a successor shares with the deleted principal, in the order it is trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum SuccessorMatch {
+    /// The IdP's own id for the object: the same person or group for certain.
+    ExternalId,
+    UserName,
+    /// A display name, for groups (and users when nothing better matches): the weakest.
+    DisplayName,
+}
+
+/// The user or group that most likely replaced a deleted principal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Successor {
+    pub id: String,
+    pub name: Option<String>,
+    pub matched_on: SuccessorMatch,
+}
+
+/// An assignment whose principal is none of the snapshot's users or groups: the name may still
+/// show in the console, but nobody gets the access.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct OrphanedAssignment {
+    pub account_id: String,
+    pub account_name: Option<String>,
+    pub permission_set_arn: String,
+    pub permission_set_name: Option<String>,
+    pub principal_type: PrincipalType,
+    pub principal_id: String,
+    /// Who the principal was (userName or display name), from the newest earlier snapshot that
+    /// held it; `None` when no snapshot of the workspace knew it.
+    pub former_name: Option<String>,
+    pub successor: Option<Successor>,
+    /// What to do about it.
+    pub fix: String,
+}
+
+/// One identifier of an object, normalized for comparison.
+type Key<'a, T> = (SuccessorMatch, &'a dyn Fn(&T) -> Option<String>);
+
+/// The one candidate sharing a key with `former`, trying the keys in order; a key two
+/// candidates share decides nothing (the next key is tried).
+fn pick<'a, T>(
+    candidates: &'a [T],
+    keys: &[Key<'_, T>],
+    former: &T,
+) -> Option<(&'a T, SuccessorMatch)> {
+    for (key, value) in keys {
+        let Some(wanted) = value(former) else {
+            continue;
+        };
+        let mut matching = candidates.iter().filter(|c| value(c).as_ref() == Some(&wanted));
+        if let (Some(one), None) = (matching.next(), matching.next()) {
+            return Some((one, *key));
+        }
+    }
+    None
+}
+
+/// The user that most likely replaced `former`: same externalId, else same userName
+/// (case-insensitive), else same display name.
+pub fn successor_user(former: &StoreUser, candidates: &[StoreUser]) -> Option<Successor> {
+    let external = |u: &StoreUser| u.first_external_id().map(str::to_string);
+    let user_name = |u: &StoreUser| u.user_name.as_ref().map(|n| n.to_lowercase());
+    let display = |u: &StoreUser| u.display_name.clone();
+    let candidates: Vec<StoreUser> = candidates
+        .iter()
+        .filter(|c| c.user_id != former.user_id)
+        .cloned()
+        .collect();
+    pick(
+        &candidates,
+        &[
+            (SuccessorMatch::ExternalId, &external),
+            (SuccessorMatch::UserName, &user_name),
+            (SuccessorMatch::DisplayName, &display),
+        ],
+        former,
+    )
+    .map(|(u, matched_on)| Successor {
+        id: u.user_id.clone(),
+        name: u.user_name.clone().or_else(|| u.display_name.clone()),
+        matched_on,
+    })
+}
+
+/// The group that most likely replaced `former`: same externalId, else same display name.
+pub fn successor_group(former: &StoreGroup, candidates: &[StoreGroup]) -> Option<Successor> {
+    let external = |g: &StoreGroup| g.first_external_id().map(str::to_string);
+    let display = |g: &StoreGroup| g.display_name.clone();
+    let candidates: Vec<StoreGroup> = candidates
+        .iter()
+        .filter(|c| c.group_id != former.group_id)
+        .cloned()
+        .collect();
+    pick(
+        &candidates,
+        &[
+            (SuccessorMatch::ExternalId, &external),
+            (SuccessorMatch::DisplayName, &display),
+        ],
+        former,
+    )
+    .map(|(g, matched_on)| Successor {
+        id: g.group_id.clone(),
+        name: g.display_name.clone(),
+        matched_on,
+    })
+}
+
+/// The finding for one orphaned assignment.
+pub fn orphaned(
+    row: NamedAssignment,
+    former_name: Option<String>,
+    successor: Option<Successor>,
+) -> OrphanedAssignment {
+    let what = match row.principal_type {
+        PrincipalType::User => "user",
+        PrincipalType::Group => "group",
+    };
+    let set = row
+        .permission_set_name
+        .clone()
+        .unwrap_or_else(|| row.permission_set_arn.clone());
+    let fix = match &successor {
+        Some(s) => format!(
+            "assign {set} in account {} to the {what} {} ({}), then remove the assignment to \
+             the deleted {what} {}",
+            row.account_id,
+            s.name.as_deref().unwrap_or(&s.id),
+            s.id,
+            row.principal_id
+        ),
+        None => format!(
+            "remove the assignment of {set} in account {} to the deleted {what} {}, and \
+             assign it to whoever should hold it now",
+            row.account_id, row.principal_id
+        ),
+    };
+    OrphanedAssignment {
+        account_id: row.account_id,
+        account_name: row.account_name,
+        permission_set_arn: row.permission_set_arn,
+        permission_set_name: row.permission_set_name,
+        principal_type: row.principal_type,
+        principal_id: row.principal_id,
+        former_name,
+        successor,
+        fix,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +282,56 @@ mod tests {
             ]
         );
         assert_eq!(all[1].via.len(), 1);
+    }
+
+    fn user(id: &str, name: &str, external: Option<&str>) -> StoreUser {
+        StoreUser {
+            user_id: id.into(),
+            user_name: Some(name.into()),
+            display_name: Some(format!("{name} display")),
+            external_ids: external
+                .map(|e| {
+                    vec![crate::identity_store::ExternalId {
+                        issuer: "idp".into(),
+                        id: e.into(),
+                    }]
+                })
+                .unwrap_or_default(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_successor_is_matched_by_external_id_before_user_name() {
+        let former = user("old", "ann@example.com", Some("ext-ann"));
+        let renamed = user("new-1", "ann.lee@example.com", Some("ext-ann"));
+        let namesake = user("new-2", "ANN@example.com", None);
+        let s = successor_user(&former, &[namesake.clone(), renamed]).unwrap();
+        assert_eq!((s.id.as_str(), s.matched_on), ("new-1", SuccessorMatch::ExternalId));
+        let s = successor_user(&former, &[namesake]).unwrap();
+        assert_eq!(
+            (s.id.as_str(), s.matched_on),
+            ("new-2", SuccessorMatch::UserName),
+            "userName matches case-insensitively"
+        );
+    }
+
+    #[test]
+    fn two_candidates_sharing_a_key_make_no_successor_on_it() {
+        let former = StoreGroup {
+            group_id: "old".into(),
+            display_name: Some("Ops".into()),
+            ..Default::default()
+        };
+        let twin = |id: &str| StoreGroup {
+            group_id: id.into(),
+            display_name: Some("Ops".into()),
+            ..Default::default()
+        };
+        assert_eq!(successor_group(&former, &[twin("a"), twin("b")]), None);
+        assert_eq!(
+            successor_group(&former, &[twin("a")]).map(|s| s.matched_on),
+            Some(SuccessorMatch::DisplayName)
+        );
     }
 }

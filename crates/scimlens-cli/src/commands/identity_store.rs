@@ -10,7 +10,7 @@ use clap::Args;
 use indicatif::ProgressStyle;
 use scimlens_core::api::CancelToken;
 use scimlens_core::api::identity_store;
-use scimlens_core::api::{AccessPath, FetchOptions, FetchProgress};
+use scimlens_core::api::{AccessPath, FetchOptions, FetchProgress, SuccessorMatch};
 
 use crate::output::{FormatParser, TextOrJson};
 use crate::workspace::WorkspacePath;
@@ -21,6 +21,7 @@ Examples:
   scimlens fetch --format json                                 summary as one JSON object
   scimlens fetch --no-access                                   users, groups, memberships only
   scimlens access ann@example.com                              her accounts and permission sets
+  scimlens access --orphaned                                   assignments to deleted principals
   aws identitystore list-users --identity-store-id d-123 > users.json
   scimlens store-import users.json groups.json memberships.json
   scimlens directory-import entra-users.csv graph-groups.json
@@ -337,14 +338,21 @@ pub async fn store_find(
     })
 }
 
-/// Show a user's access: every account and permission set, direct and through each group
+/// Show a user's access (every account and permission set, direct and through each group), or
+/// the orphaned assignments
 ///
 /// From the account assignments of the newest snapshot (or --snapshot), which `fetch` reads
-/// unless --no-access. Exits 1 when no user matches.
+/// unless --no-access. Exits 1 when no user matches. --orphaned lists the assignments whose
+/// user or group no longer exists (deleted, perhaps created again under a new id), with the
+/// likely successor (same externalId, else userName, else display name) and the fix.
 #[derive(Debug, Args)]
 pub struct AccessArgs {
     /// A userName (case-insensitive), user id or externalId.
-    user: String,
+    #[arg(required_unless_present = "orphaned", conflicts_with = "orphaned")]
+    user: Option<String>,
+    /// List the assignments whose principal is none of the snapshot's users or groups.
+    #[arg(long)]
+    orphaned: bool,
     /// Store snapshot id [default: the newest].
     #[arg(long)]
     snapshot: Option<i64>,
@@ -355,8 +363,11 @@ pub struct AccessArgs {
 
 pub async fn access(args: AccessArgs, workspace: &WorkspacePath) -> anyhow::Result<ExitCode> {
     let ws = workspace.open_existing().await?;
+    let Some(user) = args.user else {
+        return orphaned(&ws, args.snapshot, args.format).await;
+    };
     let req = identity_store::UserAccessReq {
-        user: args.user.clone(),
+        user: user.clone(),
         snapshot_id: args.snapshot,
     };
     let res = identity_store::user_access(&ws, &req).await?;
@@ -372,7 +383,7 @@ pub async fn access(args: AccessArgs, workspace: &WorkspacePath) -> anyhow::Resu
     if res.users.is_empty() {
         outln!(
             "no user {:?} in snapshot #{} (by userName, user id or externalId)",
-            args.user,
+            user,
             res.snapshot.id
         );
     }
@@ -434,4 +445,55 @@ pub async fn access(args: AccessArgs, workspace: &WorkspacePath) -> anyhow::Resu
         );
     }
     Ok(code)
+}
+
+async fn orphaned(
+    ws: &scimlens_core::api::Workspace,
+    snapshot: Option<i64>,
+    format: Option<TextOrJson>,
+) -> anyhow::Result<ExitCode> {
+    let res = identity_store::orphaned_assignments(ws, snapshot).await?;
+    if format == Some(TextOrJson::Json) {
+        outln!("{}", scimlens_core::api::json_pretty(&res)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    outln!(
+        "{} orphaned assignments in snapshot #{} of {} (their user or group no longer exists)",
+        res.orphaned.len(),
+        res.snapshot.id,
+        res.snapshot.taken_at
+    );
+    for o in &res.orphaned {
+        outln!(
+            "  {}  {}  {} {}{}",
+            match &o.account_name {
+                Some(name) => format!("{} ({name})", o.account_id),
+                None => o.account_id.clone(),
+            },
+            o.permission_set_name
+                .as_deref()
+                .unwrap_or(&o.permission_set_arn),
+            o.principal_type.as_str(),
+            o.principal_id,
+            match &o.former_name {
+                Some(name) => format!(" (was {name})"),
+                None => " (not in any earlier snapshot)".to_string(),
+            }
+        );
+        match &o.successor {
+            Some(s) => outln!(
+                "    likely successor: {} ({}), same {}",
+                s.name.as_deref().unwrap_or(&s.id),
+                s.id,
+                match s.matched_on {
+                    SuccessorMatch::ExternalId => "externalId",
+                    SuccessorMatch::UserName => "userName",
+                    SuccessorMatch::DisplayName => "display name",
+                }
+            ),
+            None => outln!("    no likely successor in this snapshot"),
+        }
+        outln!("    fix: {}", o.fix);
+    }
+    Ok(ExitCode::SUCCESS)
 }

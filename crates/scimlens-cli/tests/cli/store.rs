@@ -681,3 +681,48 @@ fn access_shows_a_users_accounts_and_permission_sets_direct_and_through_groups()
         .code(1)
         .stdout(predicate::str::contains("no user"));
 }
+
+#[test]
+fn access_orphaned_names_the_deleted_principal_its_successor_and_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.sqlite");
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let before = write(
+        "before.json",
+        r#"{"Users": [{"UserId": "u-old", "UserName": "cid@example.com", "ExternalIds": [{"Issuer": "idp", "Id": "ext-cid"}]}]}"#,
+    );
+    // The IdP deleted cid and created her again (a new userName too); the assignment still
+    // names the old id.
+    let after = write(
+        "after.json",
+        r#"{"Users": [{"UserId": "u-new", "UserName": "cid.new@example.com", "ExternalIds": [{"Issuer": "idp", "Id": "ext-cid"}]}]}
+{"AccountAssignments": [{"AccountId": "111122223333", "PermissionSetArn": "arn:ps-admin", "PrincipalType": "USER", "PrincipalId": "u-old"}]}"#,
+    );
+    for file in [&before, &after] {
+        scimlens(&ws)
+            .arg("store-import")
+            .arg(file)
+            .assert()
+            .success();
+    }
+    scimlens(&ws)
+        .args(["access", "--orphaned"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "1 orphaned assignments in snapshot #2",
+        ))
+        .stdout(predicate::str::contains(
+            "111122223333  arn:ps-admin  USER u-old (was cid@example.com)",
+        ))
+        .stdout(predicate::str::contains(
+            "likely successor: cid.new@example.com (u-new), same externalId",
+        ))
+        .stdout(predicate::str::contains("fix: assign arn:ps-admin"));
+    let res = json(scimlens(&ws).args(["access", "--orphaned", "--format", "json"]));
+    assert_eq!(res["orphaned"][0]["successor"]["matched_on"], "external_id");
+}

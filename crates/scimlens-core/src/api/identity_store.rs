@@ -1,7 +1,7 @@
 //! The operations on what exists on both sides, for both shells (CLI subcommands, Tauri
 //! commands): fetch or import a store snapshot, import an IdP directory export, edit the
-//! attribute mapping, compare the two sides (or two snapshots), preflight an export, and a
-//! user's access (account assignments) in a snapshot. Same shape
+//! attribute mapping, compare the two sides (or two snapshots), preflight an export, a
+//! user's access (account assignments) in a snapshot and the assignments left orphaned. Same shape
 //! as [`super::logs`]: `verb_noun(ws, request) -> Result<response>`, thin over the modules.
 
 use std::path::{Path, PathBuf};
@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::access::EffectiveAccess;
+use crate::access::{EffectiveAccess, OrphanedAssignment};
 use crate::api;
 use crate::aws::{AccessProgress, FetchOptions, FetchPhase, FetchProgress, FetchStats};
 use crate::cancel::CancelToken;
@@ -22,7 +22,7 @@ use crate::diagnose;
 use crate::directory::mapping::AttributeMapping;
 use crate::directory::{self, DirectoryIdp};
 use crate::error::{Error, Result};
-use crate::identity_store::{self, StoreGroup, StoreSnapshot, StoreUser};
+use crate::identity_store::{self, PrincipalType, StoreGroup, StoreSnapshot, StoreUser};
 use crate::input::Input;
 use crate::input::value::format_time;
 use crate::model::EntityKind;
@@ -608,11 +608,10 @@ pub struct UserAccessRes {
     pub users: Vec<UserAccess>,
 }
 
-/// A user's effective access in a snapshot that holds account assignments.
-pub async fn user_access(ws: &Workspace, req: &UserAccessReq) -> Result<UserAccessRes> {
-    let id = snapshot_id(ws, req.snapshot_id).await?;
-    let info = snapshots::info(ws, id).await?;
-    if info.permission_sets.is_none() {
+/// Snapshot `id` (default: the newest), which must hold account assignments.
+async fn snapshot_id_with_access(ws: &Workspace, id: Option<i64>) -> Result<i64> {
+    let id = snapshot_id(ws, id).await?;
+    if snapshots::info(ws, id).await?.permission_sets.is_none() {
         return Err(Error::NotFound {
             what: "account assignments",
             name: format!(
@@ -621,6 +620,13 @@ pub async fn user_access(ws: &Workspace, req: &UserAccessReq) -> Result<UserAcce
             ),
         });
     }
+    Ok(id)
+}
+
+/// A user's effective access in a snapshot that holds account assignments.
+pub async fn user_access(ws: &Workspace, req: &UserAccessReq) -> Result<UserAccessRes> {
+    let id = snapshot_id_with_access(ws, req.snapshot_id).await?;
+    let info = snapshots::info(ws, id).await?;
     let (users, _) = snapshots::find_objects(ws, id, req.user.trim()).await?;
     let mut found = Vec::with_capacity(users.len());
     for u in users {
@@ -643,5 +649,55 @@ pub async fn user_access(ws: &Workspace, req: &UserAccessReq) -> Result<UserAcce
     Ok(UserAccessRes {
         snapshot: info,
         users: found,
+    })
+}
+
+/// The orphaned assignments of a snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct OrphanedAssignmentsRes {
+    pub snapshot: SnapshotInfo,
+    pub orphaned: Vec<OrphanedAssignment>,
+}
+
+/// Assignments of snapshot `snapshot_id` (default: the newest) whose principal is none of its
+/// users or groups, each with who the principal was (from an earlier snapshot), its likely
+/// successor and the fix.
+pub async fn orphaned_assignments(
+    ws: &Workspace,
+    snapshot_id: Option<i64>,
+) -> Result<OrphanedAssignmentsRes> {
+    let id = snapshot_id_with_access(ws, snapshot_id).await?;
+    let mut orphaned = Vec::new();
+    for row in db_access::orphaned(ws, id).await? {
+        let (former_name, successor) = match row.principal_type {
+            PrincipalType::User => match db_access::former_user(ws, id, &row.principal_id).await? {
+                Some(former) => {
+                    let candidates = db_access::users_like(ws, id, &former).await?;
+                    (
+                        former.user_name.clone().or(former.display_name.clone()),
+                        crate::access::successor_user(&former, &candidates),
+                    )
+                }
+                None => (None, None),
+            },
+            PrincipalType::Group => {
+                match db_access::former_group(ws, id, &row.principal_id).await? {
+                    Some(former) => {
+                        let candidates = db_access::groups_like(ws, id, &former).await?;
+                        (
+                            former.display_name.clone(),
+                            crate::access::successor_group(&former, &candidates),
+                        )
+                    }
+                    None => (None, None),
+                }
+            }
+        };
+        orphaned.push(crate::access::orphaned(row, former_name, successor));
+    }
+    Ok(OrphanedAssignmentsRes {
+        snapshot: snapshots::info(ws, id).await?,
+        orphaned,
     })
 }

@@ -10,7 +10,8 @@ use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
 use super::Workspace;
 use crate::error::{Error, Result};
 use crate::identity_store::{
-    AccountAssignment, AwsAccount, PermissionSet, PrincipalType, StoreAccess,
+    AccountAssignment, AwsAccount, PermissionSet, PrincipalType, StoreAccess, StoreGroup,
+    StoreUser,
 };
 
 /// Rows per INSERT: at most 5 columns x 1000 rows, well under SQLite's variable limit.
@@ -194,6 +195,81 @@ pub async fn groups_of(
     .bind(user_id)
     .fetch_all(ws.pool())
     .await?)
+}
+
+/// The assignments of snapshot `id` whose principal is none of the snapshot's users or groups:
+/// deleted (and perhaps created again under a new id) after it was assigned.
+pub async fn orphaned(ws: &Workspace, id: i64) -> Result<Vec<NamedAssignment>> {
+    Ok(sqlx::query_as(named_assignments!(
+        "((a.principal_type = 'USER' AND NOT EXISTS (SELECT 1 FROM store_users u \
+         WHERE u.snapshot_id = ?1 AND u.user_id = a.principal_id)) \
+         OR (a.principal_type = 'GROUP' AND NOT EXISTS (SELECT 1 FROM store_groups sg \
+         WHERE sg.snapshot_id = ?1 AND sg.group_id = a.principal_id)))"
+    ))
+    .bind(id)
+    .fetch_all(ws.pool())
+    .await?)
+}
+
+/// The user `user_id` as the newest snapshot before `before` that holds it saw it: who an
+/// orphaned assignment's principal was.
+pub async fn former_user(ws: &Workspace, before: i64, user_id: &str) -> Result<Option<StoreUser>> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT data FROM store_users WHERE snapshot_id < ?1 AND user_id = ?2 \
+         ORDER BY snapshot_id DESC LIMIT 1",
+    )
+    .bind(before)
+    .bind(user_id)
+    .fetch_optional(ws.pool())
+    .await?;
+    row.map(|(d,)| decode("user", &d)).transpose()
+}
+
+/// The group `group_id` as the newest snapshot before `before` that holds it saw it.
+pub async fn former_group(
+    ws: &Workspace,
+    before: i64,
+    group_id: &str,
+) -> Result<Option<StoreGroup>> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT data FROM store_groups WHERE snapshot_id < ?1 AND group_id = ?2 \
+         ORDER BY snapshot_id DESC LIMIT 1",
+    )
+    .bind(before)
+    .bind(group_id)
+    .fetch_optional(ws.pool())
+    .await?;
+    row.map(|(d,)| decode("group", &d)).transpose()
+}
+
+/// Users of snapshot `id` sharing any of a former user's identifiers: its externalId, its
+/// userName (case-insensitive) or its display name. The candidates a successor is chosen from.
+pub async fn users_like(ws: &Workspace, id: i64, former: &StoreUser) -> Result<Vec<StoreUser>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT data FROM store_users WHERE snapshot_id = ?1 AND (external_id = ?2 \
+         OR lower(user_name) = lower(?3) OR json_extract(data, '$.DisplayName') = ?4) LIMIT 20",
+    )
+    .bind(id)
+    .bind(former.first_external_id())
+    .bind(former.user_name.as_deref())
+    .bind(former.display_name.as_deref())
+    .fetch_all(ws.pool())
+    .await?;
+    rows.iter().map(|(d,)| decode("user", d)).collect()
+}
+
+/// Groups of snapshot `id` sharing a former group's externalId or display name.
+pub async fn groups_like(ws: &Workspace, id: i64, former: &StoreGroup) -> Result<Vec<StoreGroup>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT data FROM store_groups WHERE snapshot_id = ?1 AND (external_id = ?2 \
+         OR display_name = ?3) LIMIT 20",
+    )
+    .bind(id)
+    .bind(former.first_external_id())
+    .bind(former.display_name.as_deref())
+    .fetch_all(ws.pool())
+    .await?;
+    rows.iter().map(|(d,)| decode("group", d)).collect()
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 
 use chrono::{TimeZone, Utc};
 
-use super::moto::{ACCOUNT, PERMISSION_SETS, seed_access, start_moto};
-use crate::access::AccessPath;
+use super::moto::{ACCOUNT, PERMISSION_SETS, recreate_leaver, seed_access, start_moto};
+use crate::access::{AccessPath, SuccessorMatch};
 use crate::api::identity_store::{self, UserAccessReq};
 use crate::aws::{FetchOptions, StaticCredentials};
 use crate::cancel::CancelToken;
@@ -247,4 +247,74 @@ async fn a_users_access_lists_each_account_and_permission_set_direct_and_through
         .await
         .unwrap_err();
     assert!(err.to_string().contains("without them"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_deleted_and_created_again_leaves_an_orphaned_assignment_with_its_successor() {
+    let moto = start_moto();
+    let seed = seed_access(&moto.endpoint).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(&dir.path().join("ws.sqlite"))
+        .await
+        .unwrap();
+    let fetch = || async {
+        identity_store::fetch_store(
+            &ws,
+            &options(&moto.endpoint, &seed.store),
+            &CancelToken::default(),
+            now(),
+            &|_| {},
+        )
+        .await
+        .unwrap()
+    };
+    fetch().await;
+    let before = identity_store::orphaned_assignments(&ws, None)
+        .await
+        .unwrap();
+    assert!(before.orphaned.is_empty(), "{:?}", before.orphaned);
+
+    let new_id = recreate_leaver(&moto.endpoint, &seed).await;
+    let second = fetch().await;
+    let res = identity_store::orphaned_assignments(&ws, None)
+        .await
+        .unwrap();
+    assert_eq!(res.snapshot.id, second.snapshot.id);
+    assert_eq!(res.orphaned.len(), 1, "{:?}", res.orphaned);
+    let o = &res.orphaned[0];
+    assert_eq!(
+        (
+            o.principal_type,
+            o.principal_id.as_str(),
+            o.permission_set_name.as_deref()
+        ),
+        (
+            PrincipalType::User,
+            seed.user_ids[150].as_str(),
+            Some("PS-001")
+        )
+    );
+    assert_eq!(o.former_name.as_deref(), Some("user150@example.com"));
+    let successor = o.successor.as_ref().expect("the re-created user");
+    assert_eq!(
+        (successor.id.as_str(), successor.matched_on),
+        (new_id.as_str(), SuccessorMatch::UserName),
+        "moto's users carry no externalId, so the userName decides"
+    );
+    assert!(
+        o.fix.contains(&new_id) && o.fix.contains(&seed.user_ids[150]),
+        "{}",
+        o.fix
+    );
+    // The new user has none of the old one's access.
+    let new = identity_store::user_access(
+        &ws,
+        &UserAccessReq {
+            user: new_id,
+            snapshot_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(new.users[0].access.is_empty());
 }
