@@ -11,4 +11,12 @@ read: boolean, permission_sets: number, account_assignments: number,
 /**
  * Accounts with at least one assignment.
  */
-accounts: number, calls_list_permission_sets: number, calls_describe_permission_set: number, calls_list_accounts_for_provisioned_permission_set: number, calls_list_account_assignments: number, };
+accounts: number, calls_list_permission_sets: number, calls_describe_permission_set: number, calls_list_accounts_for_provisioned_permission_set: number, calls_list_account_assignments: number, 
+/**
+ * Organizations ListAccounts, for the accounts' names.
+ */
+calls_list_accounts: number, 
+/**
+ * Accounts whose name was read.
+ */
+accounts_named: number, };

@@ -13,7 +13,8 @@ calls: number, calls_list_instances: number, calls_list_users: number, calls_lis
  * The fewest calls pagination allows: ceil(N/100) + ceil(G/100) + sum over groups of
  * ceil(members/100) (at least one page per list), plus ListInstances when it was needed;
  * with access, ceil(P/100) + P DescribePermissionSet + sum over permission sets of
- * ceil(accounts/100) + sum over (account, permission set) of ceil(assignments/100).
+ * ceil(accounts/100) + sum over (account, permission set) of ceil(assignments/100)
+ * + ceil(accounts in the organization/20) ListAccounts.
  */
 minimum_calls: number, seconds: number, 
 /**

@@ -8,6 +8,10 @@
 //! (AccessDenied on any of these calls), the fetch still returns the users, groups and
 //! memberships, without access data and with a warning that names the missing permissions.
 //! Access is all or nothing: a partial list of assignments would show less access than there is.
+//!
+//! Account names come from Organizations `ListAccounts`, read at the same time; where it is not
+//! allowed (not the management account or a delegated administrator) or there is no
+//! organization, accounts are known by id, with a warning.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -18,11 +22,16 @@ use tokio::task::JoinSet;
 use super::limiter::Priority;
 use super::{Ctx, Op, PAGE_SIZE, Stop, call};
 use crate::error::{AwsErrorKind, Error, Result};
-use crate::identity_store::{AccountAssignment, PermissionSet, PrincipalType, StoreAccess};
+use crate::identity_store::{
+    AccountAssignment, AwsAccount, PermissionSet, PrincipalType, StoreAccess,
+};
 
 /// The read-only sso-admin actions a fetch of access needs.
 pub const ACTIONS: &str = "sso:ListInstances, sso:ListPermissionSets, sso:DescribePermissionSet, \
                            sso:ListAccountsForProvisionedPermissionSet, sso:ListAccountAssignments";
+
+/// Organizations' page size limit for ListAccounts (MaxResults 1..=20).
+const ACCOUNTS_PAGE_SIZE: i32 = 20;
 
 /// What the access part of a fetch found.
 pub(super) struct AccessPart {
@@ -61,10 +70,12 @@ fn refused(stop: Stop, minimum_calls: u64) -> Result<AccessPart> {
 pub(super) async fn list_access(
     ctx: Arc<Ctx>,
     sso: aws_sdk_ssoadmin::Client,
+    organizations: aws_sdk_organizations::Client,
     store: String,
     instance_arn: Option<String>,
     concurrency: usize,
 ) -> Result<AccessPart> {
+
     // The calls made before a refusal are the floor of a refused read: each was needed to learn
     // of it.
     let instance_calls = u64::from(instance_arn.is_none());
@@ -143,6 +154,9 @@ pub(super) async fn list_access(
     }
     drop(queue_tx);
     floor += pages(listed);
+    // Names are read alongside the assignments once sso-admin answered (a caller refused there
+    // makes no Organizations call); dropped, and so aborted, on any early return.
+    let mut names = AbortOnDrop(tokio::spawn(account_names(ctx.clone(), organizations)));
 
     let mut access = StoreAccess::default();
     let mut warnings = Vec::new();
@@ -167,6 +181,24 @@ pub(super) async fn list_access(
         .permission_sets
         .sort_by(|a, b| a.permission_set_arn.cmp(&b.permission_set_arn));
     access.assignments.sort();
+    let names = (&mut names.0)
+        .await
+        .map_err(|join| Error::internal("reading account names", join))?;
+    match names {
+        Names::Read { accounts, pages } => {
+            floor += pages;
+            access.accounts = accounts;
+        }
+        Names::NotRead { calls, why } => {
+            floor += calls;
+            warnings.push(format!(
+                "account names were not read ({why}): accounts are shown by id. Names need \
+                 organizations:ListAccounts, from the management account or a delegated \
+                 administrator"
+            ));
+        }
+        Names::Failed(e) => return Err(e),
+    }
     Ok(AccessPart {
         access: Some(access),
         minimum_calls: floor,
@@ -331,5 +363,72 @@ fn permission_set_of(p: Option<&aws_sdk_ssoadmin::types::PermissionSet>, arn: &s
         session_duration: s(p.and_then(|p| p.session_duration())),
         relay_state: s(p.and_then(|p| p.relay_state())),
         extra,
+    }
+}
+
+/// Aborts a spawned task when dropped (an early return, a cancelled fetch).
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+enum Names {
+    Read { accounts: Vec<AwsAccount>, pages: u64 },
+    /// Refused, or no organization: `calls` made to learn it.
+    NotRead { calls: u64, why: String },
+    Failed(Error),
+}
+
+/// Every account of the organization with its name (Organizations `ListAccounts`).
+async fn account_names(ctx: Arc<Ctx>, organizations: aws_sdk_organizations::Client) -> Names {
+    let mut accounts = Vec::new();
+    let mut pages = 0u64;
+    let mut token: Option<String> = None;
+    loop {
+        let result = call(&ctx, Op::ListAccounts, Priority::Low, || {
+            organizations
+                .list_accounts()
+                .max_results(ACCOUNTS_PAGE_SIZE)
+                .set_next_token(token.clone())
+                .send()
+        })
+        .await;
+        pages += 1;
+        let page = match result {
+            Ok(page) => page,
+            Err(Stop::Missing { .. }) => {
+                return Names::NotRead {
+                    calls: pages,
+                    why: "the account is in no organization".to_string(),
+                };
+            }
+            Err(Stop::Error(Error::Aws {
+                code: AwsErrorKind::AccessDenied,
+                message,
+                ..
+            })) => {
+                return Names::NotRead {
+                    calls: pages,
+                    why: message,
+                };
+            }
+            Err(stop) => return Names::Failed(stop.into()),
+        };
+        accounts.extend(page.accounts().iter().filter_map(|a| {
+            a.id().map(|id| AwsAccount {
+                id: id.to_string(),
+                name: a.name().map(str::to_string),
+            })
+        }));
+        token = page
+            .next_token()
+            .filter(|t| !t.is_empty())
+            .map(str::to_string);
+        if token.is_none() {
+            return Names::Read { accounts, pages };
+        }
     }
 }

@@ -91,6 +91,25 @@ hints_for_ssoadmin!(
     aws_sdk_ssoadmin::operation::list_account_assignments::ListAccountAssignmentsError,
 );
 
+impl ErrorHints for aws_sdk_organizations::operation::list_accounts::ListAccountsError {
+    fn retry_after_seconds(&self) -> Option<i32> {
+        use aws_sdk_organizations::operation::list_accounts::ListAccountsError as E;
+        match self {
+            E::TooManyRequestsException(_) => Some(0),
+            _ => None,
+        }
+    }
+
+    /// No organization: nothing to list names from.
+    fn missing_resource(&self) -> Option<String> {
+        use aws_sdk_organizations::operation::list_accounts::ListAccountsError as E;
+        match self {
+            E::AwsOrganizationsNotInUseException(_) => Some("ORGANIZATION".to_string()),
+            _ => None,
+        }
+    }
+}
+
 /// What to do about a failed call.
 #[derive(Debug)]
 pub(crate) enum Failure {
@@ -195,6 +214,7 @@ where
                     | "DescribePermissionSet"
                     | "ListAccountsForProvisionedPermissionSet"
                     | "ListAccountAssignments" => format!("sso:{}", site.operation),
+                    "ListAccounts" => "organizations:ListAccounts".to_string(),
                     _ => "identitystore:ListUsers, identitystore:ListGroups, \
                           identitystore:ListGroupMemberships (and sso:ListInstances when the store \
                           id is not given)"

@@ -165,6 +165,10 @@ pub struct AccessFetchStats {
     pub calls_describe_permission_set: u64,
     pub calls_list_accounts_for_provisioned_permission_set: u64,
     pub calls_list_account_assignments: u64,
+    /// Organizations ListAccounts, for the accounts' names.
+    pub calls_list_accounts: u64,
+    /// Accounts whose name was read.
+    pub accounts_named: u64,
 }
 
 /// What a fetch cost, beside what it found.
@@ -188,7 +192,8 @@ pub struct FetchStats {
     /// The fewest calls pagination allows: ceil(N/100) + ceil(G/100) + sum over groups of
     /// ceil(members/100) (at least one page per list), plus ListInstances when it was needed;
     /// with access, ceil(P/100) + P DescribePermissionSet + sum over permission sets of
-    /// ceil(accounts/100) + sum over (account, permission set) of ceil(assignments/100).
+    /// ceil(accounts/100) + sum over (account, permission set) of ceil(assignments/100)
+    /// + ceil(accounts in the organization/20) ListAccounts.
     pub minimum_calls: u64,
     pub seconds: f64,
     /// The pace the fetch was allowed (requests per second).
@@ -224,6 +229,7 @@ struct Counters {
     describe_permission_set: AtomicU64,
     list_accounts_for_provisioned_permission_set: AtomicU64,
     list_account_assignments: AtomicU64,
+    list_accounts: AtomicU64,
     permission_sets: AtomicU64,
     permission_sets_done: AtomicU64,
     account_assignments: AtomicU64,
@@ -250,6 +256,7 @@ impl Counters {
             &self.describe_permission_set,
             &self.list_accounts_for_provisioned_permission_set,
             &self.list_account_assignments,
+            &self.list_accounts,
         ]
         .iter()
         .map(|c| c.load(Ordering::Relaxed))
@@ -268,6 +275,7 @@ impl Counters {
                 &self.list_accounts_for_provisioned_permission_set
             }
             Op::ListAccountAssignments => &self.list_account_assignments,
+            Op::ListAccounts => &self.list_accounts,
         }
     }
 }
@@ -283,6 +291,8 @@ enum Op {
     DescribePermissionSet,
     ListAccountsForProvisionedPermissionSet,
     ListAccountAssignments,
+    /// Organizations.
+    ListAccounts,
 }
 
 impl Op {
@@ -296,6 +306,7 @@ impl Op {
             Op::DescribePermissionSet => "DescribePermissionSet",
             Op::ListAccountsForProvisionedPermissionSet => "ListAccountsForProvisionedPermissionSet",
             Op::ListAccountAssignments => "ListAccountAssignments",
+            Op::ListAccounts => "ListAccounts",
         }
     }
 }
@@ -549,8 +560,9 @@ pub async fn fetch_store(
     }
     if opts.access {
         let (ctx, store, concurrency) = (ctx.clone(), store_id.clone(), opts.concurrency);
+        let organizations = aws_sdk_organizations::Client::new(&sdk);
         tasks.spawn(async move {
-            access::list_access(ctx, sso, store, instance_arn, concurrency)
+            access::list_access(ctx, sso, organizations, store, instance_arn, concurrency)
                 .await
                 .map(Part::Access)
         });
@@ -636,6 +648,21 @@ pub async fn fetch_store(
                 &c.list_accounts_for_provisioned_permission_set,
             ),
             calls_list_account_assignments: load(&c.list_account_assignments),
+            calls_list_accounts: load(&c.list_accounts),
+            accounts_named: found.map_or(0, |a| {
+                let named: std::collections::BTreeSet<&str> = a
+                    .accounts
+                    .iter()
+                    .filter(|x| x.name.is_some())
+                    .map(|x| x.id.as_str())
+                    .collect();
+                a.assignments
+                    .iter()
+                    .map(|x| x.account_id.as_str())
+                    .filter(|id| named.contains(id))
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .len() as u64
+            }),
         }
     });
     let stats = FetchStats {

@@ -4,7 +4,9 @@
 
 use chrono::{TimeZone, Utc};
 
-use super::moto::{ACCOUNT, PERMISSION_SETS, recreate_leaver, seed_access, start_moto};
+use super::moto::{
+    ACCOUNT, OTHER_ACCOUNTS, PERMISSION_SETS, recreate_leaver, seed_access, start_moto,
+};
 use crate::access::{AccessPath, SuccessorMatch};
 use crate::api::identity_store::{self, UserAccessReq};
 use crate::aws::{FetchOptions, StaticCredentials};
@@ -74,8 +76,9 @@ async fn fetch_stores_every_permission_set_and_assignment_at_the_pagination_floo
     );
     // ListInstances (the instance ARN, as the store id was given) + 2 pages of users + 1 of
     // groups + 1 per group's members; 2 pages of permission sets, 120 descriptions, 120 account
-    // lists, and assignments: 1 page for PS-000, 1 for PS-001, 2 for PS-002.
-    assert_eq!(s.minimum_calls, 1 + 2 + 1 + 2 + 2 + 120 + 120 + 4);
+    // lists, and assignments: 1 page for PS-000, 1 for PS-001, 2 for PS-002; 2 pages of the
+    // organization's 26 accounts.
+    assert_eq!(s.minimum_calls, 1 + 2 + 1 + 2 + 2 + 120 + 120 + 4 + 2);
     assert_eq!(
         s.calls, s.minimum_calls,
         "no call beyond what pagination needs: {s:?}"
@@ -86,10 +89,13 @@ async fn fetch_stores_every_permission_set_and_assignment_at_the_pagination_floo
             a.calls_list_permission_sets,
             a.calls_describe_permission_set,
             a.calls_list_accounts_for_provisioned_permission_set,
-            a.calls_list_account_assignments
+            a.calls_list_account_assignments,
+            a.calls_list_accounts
         ),
-        (1, 2, 120, 120, 4)
+        (1, 2, 120, 120, 4, 2)
     );
+    assert_eq!(a.accounts_named, 1);
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
     assert_eq!(
         moto_requests_settle(&moto, before).await as u64,
         s.calls,
@@ -103,6 +109,17 @@ async fn fetch_stores_every_permission_set_and_assignment_at_the_pagination_floo
     );
     let stored = snapshots::load(&ws, info.id).await.unwrap();
     let access = stored.access.expect("stored with the snapshot");
+    assert_eq!(
+        access.accounts.len(),
+        1 + OTHER_ACCOUNTS,
+        "every account of the organization, by name"
+    );
+    assert!(
+        access
+            .accounts
+            .iter()
+            .any(|x| x.id == ACCOUNT && x.name.as_deref() == Some("master"))
+    );
     assert_eq!(access.permission_sets.len(), PERMISSION_SETS);
     let named = |arn: &str| {
         access
@@ -193,6 +210,12 @@ async fn a_users_access_lists_each_account_and_permission_set_direct_and_through
         group_id: id.into(),
         group_name: Some(name.into()),
     };
+    assert!(
+        ann.access
+            .iter()
+            .all(|a| a.account_name.as_deref() == Some("master")),
+        "the account's name from Organizations"
+    );
     let seen: Vec<(&str, Option<&str>, &[AccessPath])> = ann
         .access
         .iter()

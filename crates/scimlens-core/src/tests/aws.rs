@@ -902,3 +902,62 @@ async fn without_sso_admin_permission_the_store_is_stored_with_a_warning_and_no_
     assert_eq!(res.snapshot.permission_sets, None, "unknown, not zero");
     assert_eq!(snapshot_count(&ws).await, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_organizations_permission_access_is_stored_with_accounts_by_id() {
+    let handler: Arc<Handler> = Arc::new(|op, _| match op {
+        "ListUsers" => ok(serde_json::json!({"Users": users_page(0, 1)})),
+        "ListGroups" => ok(serde_json::json!({"Groups": []})),
+        "ListInstances" => ok(serde_json::json!({"Instances": [
+            {"InstanceArn": "arn:aws:sso:::instance/ssoins-1", "IdentityStoreId": "d-fake000001"}]})),
+        "ListPermissionSets" => ok(serde_json::json!({"PermissionSets": ["arn:ps-admin"]})),
+        "DescribePermissionSet" => ok(
+            serde_json::json!({"PermissionSet": {"Name": "Admin", "PermissionSetArn": "arn:ps-admin"}}),
+        ),
+        "ListAccountsForProvisionedPermissionSet" => {
+            ok(serde_json::json!({"AccountIds": ["111122223333"]}))
+        }
+        "ListAccountAssignments" => ok(serde_json::json!({"AccountAssignments": [
+            {"AccountId": "111122223333", "PermissionSetArn": "arn:ps-admin", "PrincipalType": "USER", "PrincipalId": "u-0"}]})),
+        _ => error(400, "AccessDeniedException", serde_json::json!({})),
+    });
+    let aws = fake_aws(Duration::ZERO, handler);
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(&dir.path().join("ws.sqlite"))
+        .await
+        .unwrap();
+    let opts = FetchOptions {
+        access: true,
+        ..options(&aws.endpoint, Some("d-fake000001"))
+    };
+    let res = identity_store::fetch_store(&ws, &opts, &CancelToken::default(), now(), &|_| {})
+        .await
+        .unwrap();
+    let access = res.stats.access.as_ref().unwrap();
+    assert!(access.read);
+    assert_eq!(
+        (
+            access.account_assignments,
+            access.accounts_named,
+            access.calls_list_accounts
+        ),
+        (1, 0, 1)
+    );
+    assert_eq!(res.stats.calls, res.stats.minimum_calls);
+    assert!(
+        res.snapshot
+            .warnings
+            .iter()
+            .any(|w| w.contains("account names were not read")
+                && w.contains("organizations:ListAccounts")),
+        "{:?}",
+        res.snapshot.warnings
+    );
+    let stored = crate::db::snapshots::load(&ws, res.snapshot.id)
+        .await
+        .unwrap()
+        .access
+        .unwrap();
+    assert_eq!(stored.assignments.len(), 1);
+    assert!(stored.accounts.is_empty(), "no name is invented");
+}

@@ -232,6 +232,8 @@ pub async fn seed(endpoint: &str) -> String {
 pub const ACCOUNT: &str = "123456789012";
 /// Permission sets of the access seed: two pages of ListPermissionSets.
 pub const PERMISSION_SETS: usize = 120;
+/// Accounts of the access seed's organization beside moto's own (named "master").
+pub const OTHER_ACCOUNTS: usize = 25;
 /// Users of the access seed: `user000`..`user149` and the leaver `user150`.
 pub const ACCESS_USERS: usize = 151;
 
@@ -250,7 +252,8 @@ pub struct AccessSeed {
 /// A store with access: users `user000`..`user150`, groups Admins (user000) and Developers
 /// (user000, user001); 120 permission sets `PS-000`..`PS-119`, of which the first three are
 /// provisioned to moto's account and assigned: PS-000 to Admins, PS-001 to user000, to
-/// Developers and to user150 (the leaver), PS-002 to the 150 others. 154 assignments.
+/// Developers and to user150 (the leaver), PS-002 to the 150 others. 154 assignments. An
+/// organization of 26 accounts names them.
 pub async fn seed_access(endpoint: &str) -> AccessSeed {
     use aws_sdk_ssoadmin::types::{PrincipalType, ProvisionTargetType, TargetType};
     let cfg = sdk_config(endpoint).await;
@@ -339,6 +342,23 @@ pub async fn seed_access(endpoint: &str) -> AccessSeed {
     assign(arns[1].clone(), PrincipalType::User, user_ids[150].clone()).await;
     for u in &user_ids[..150] {
         assign(arns[2].clone(), PrincipalType::User, u.clone()).await;
+    }
+    // An organization of moto's account ("master") and 25 more: two pages of ListAccounts.
+    let organizations = aws_sdk_organizations::Client::new(&cfg);
+    organizations
+        .create_organization()
+        .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
+        .send()
+        .await
+        .unwrap();
+    for a in 0..OTHER_ACCOUNTS {
+        organizations
+            .create_account()
+            .account_name(format!("Workload {a:02}"))
+            .email(format!("aws+{a:02}@example.com"))
+            .send()
+            .await
+            .unwrap();
     }
     AccessSeed {
         store,
