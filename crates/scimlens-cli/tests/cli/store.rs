@@ -725,4 +725,21 @@ fn access_orphaned_names_the_deleted_principal_its_successor_and_the_fix() {
         .stdout(predicate::str::contains("fix: assign arn:ps-admin"));
     let res = json(scimlens(&ws).args(["access", "--orphaned", "--format", "json"]));
     assert_eq!(res["orphaned"][0]["successor"]["matched_on"], "external_id");
+
+    // Assignments imported without users or groups prove nothing about orphans.
+    let alone = write(
+        "alone.json",
+        r#"{"AccountAssignments": [{"AccountId": "1", "PermissionSetArn": "arn:p", "PrincipalType": "USER", "PrincipalId": "u-x"}]}"#,
+    );
+    let other = dir.path().join("other.sqlite");
+    scimlens(&other)
+        .arg("store-import")
+        .arg(&alone)
+        .assert()
+        .success();
+    scimlens(&other)
+        .args(["access", "--orphaned"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no users or groups"));
 }

@@ -668,6 +668,15 @@ pub async fn orphaned_assignments(
     snapshot_id: Option<i64>,
 ) -> Result<OrphanedAssignmentsRes> {
     let id = snapshot_id_with_access(ws, snapshot_id).await?;
+    let info = snapshots::info(ws, id).await?;
+    if info.users == 0 && info.groups == 0 {
+        // Assignments imported without the users and groups: every one would look orphaned.
+        return Err(Error::InvalidArgument(format!(
+            "snapshot #{id} holds account assignments but no users or groups, so it cannot tell \
+             an orphaned assignment: store-import the list-users and list-groups output with the \
+             sso-admin output"
+        )));
+    }
     let mut orphaned = Vec::new();
     for row in db_access::orphaned(ws, id).await? {
         let (former_name, successor) = match row.principal_type {
@@ -697,7 +706,7 @@ pub async fn orphaned_assignments(
         orphaned.push(crate::access::orphaned(row, former_name, successor));
     }
     Ok(OrphanedAssignmentsRes {
-        snapshot: snapshots::info(ws, id).await?,
+        snapshot: info,
         orphaned,
     })
 }
