@@ -506,8 +506,17 @@ pub const EXPORT_FILES: [&str; 3] = [
     "list-group-memberships.json",
 ];
 
-/// Writes `snapshot` as three AWS CLI-shaped files into `dir` (created if needed); returns their
-/// paths. Re-importing them gives the same snapshot.
+/// The files an export adds when the snapshot holds access: one `describe-permission-set`
+/// document per permission set (as a shell loop appends them), the assignments, and the named
+/// accounts (when Organizations was read).
+pub const ACCESS_EXPORT_FILES: [&str; 3] = [
+    "describe-permission-set.json",
+    "list-account-assignments.json",
+    "list-accounts.json",
+];
+
+/// Writes `snapshot` as three AWS CLI-shaped files into `dir` (created if needed), and the access
+/// files when it holds access; returns their paths. Re-importing them gives the same snapshot.
 pub fn write_cli_json(snapshot: &StoreSnapshot, dir: &Path) -> Result<Vec<PathBuf>> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
@@ -546,7 +555,61 @@ pub fn write_cli_json(snapshot: &StoreSnapshot, dir: &Path) -> Result<Vec<PathBu
         w.commit()?;
         written.push(path);
     }
+    if let Some(access) = &snapshot.access {
+        for name in ACCESS_EXPORT_FILES {
+            if name == "list-accounts.json" && access.accounts.is_empty() {
+                continue;
+            }
+            let path = dir.join(name);
+            let mut w = crate::atomic::AtomicFile::create(&path)?;
+            let result = match name {
+                "describe-permission-set.json" => {
+                    access.permission_sets.iter().try_for_each(|p| {
+                        serde_json::to_writer(&mut w, &PermissionSetDoc { permission_set: p })?;
+                        w.write_all(b"\n").map_err(serde_json::Error::io)
+                    })
+                }
+                "list-account-assignments.json" => serde_json::to_writer_pretty(
+                    &mut w,
+                    &AssignmentsDoc {
+                        account_assignments: &access.assignments,
+                    },
+                ),
+                _ => serde_json::to_writer_pretty(
+                    &mut w,
+                    &AccountsDoc {
+                        accounts: &access.accounts,
+                    },
+                ),
+            };
+            result.map_err(|e| Error::Io {
+                path: path.clone(),
+                source: e.into(),
+            })?;
+            w.write_all(b"\n").map_err(io(&path))?;
+            w.commit()?;
+            written.push(path);
+        }
+    }
     Ok(written)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct PermissionSetDoc<'a> {
+    permission_set: &'a PermissionSet,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AssignmentsDoc<'a> {
+    account_assignments: &'a [AccountAssignment],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AccountsDoc<'a> {
+    accounts: &'a [AwsAccount],
 }
 
 #[derive(Serialize)]
@@ -681,6 +744,50 @@ mod tests {
         assert_eq!(access.accounts[0].name.as_deref(), Some("Production"));
         assert!(snap.users.is_empty() && !snap.memberships_known);
         assert!(looks_like_cli_json(text));
+    }
+
+    #[test]
+    fn a_snapshot_with_access_exports_and_reimports_the_same() {
+        let access = StoreAccess {
+            permission_sets: vec![
+                PermissionSet {
+                    permission_set_arn: "arn:ps-a".into(),
+                    name: Some("Admin".into()),
+                    session_duration: Some("PT8H".into()),
+                    ..Default::default()
+                },
+                PermissionSet {
+                    permission_set_arn: "arn:ps-b".into(),
+                    ..Default::default()
+                },
+            ],
+            assignments: vec![AccountAssignment {
+                account_id: "111122223333".into(),
+                permission_set_arn: "arn:ps-a".into(),
+                principal_type: PrincipalType::User,
+                principal_id: "u-1".into(),
+            }],
+            accounts: vec![AwsAccount {
+                id: "111122223333".into(),
+                name: Some("Production".into()),
+            }],
+        };
+        let snap = StoreSnapshot {
+            access: Some(access),
+            ..Default::default()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let files = write_cli_json(&snap, dir.path()).unwrap();
+        assert_eq!(files.len(), 6);
+        let mut again = StoreSnapshot::default();
+        for f in &files {
+            let r = std::io::BufReader::new(std::fs::File::open(f).unwrap());
+            read_cli_json(f, r, &mut again).unwrap();
+        }
+        assert_eq!(again.access, snap.access);
+
+        let without = write_cli_json(&StoreSnapshot::default(), dir.path()).unwrap();
+        assert_eq!(without.len(), 3, "a snapshot without access exports as before");
     }
 
     #[test]

@@ -232,10 +232,12 @@ fn access_counts(info: &scimlens_core::api::SnapshotInfo) -> String {
 
 /// Write a store snapshot as the AWS CLI prints it
 ///
-/// list-users.json, list-groups.json and list-group-memberships.json into DIR.
+/// list-users.json, list-groups.json and list-group-memberships.json into DIR; with the
+/// snapshot's access, describe-permission-set.json, list-account-assignments.json and (when the
+/// accounts' names were read) list-accounts.json.
 #[derive(Debug, Args)]
 pub struct StoreExportArgs {
-    /// Directory to write the three files into (created if needed).
+    /// Directory to write the files into (created if needed).
     dir: PathBuf,
     /// Snapshot id [default: the newest].
     #[arg(long)]
