@@ -79,6 +79,7 @@ bench:
 ## Fetch efficiency against moto_server: API calls and seconds against the pagination floor.
 fetch-bench: setup-python
 	scripts/fetch-bench.sh
+	scripts/access-bench.sh
 
 ## Kill loops: 50 fetches against moto_server and 50 report exports SIGKILLed at random moments,
 ## then the workspace and the export checked; prints the figures (README, Security and

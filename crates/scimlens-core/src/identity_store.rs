@@ -3,6 +3,11 @@
 //! `list-group-memberships` print (PascalCase keys), so the AWS CLI's JSON is the offline format
 //! both ways: [`read_cli_json`] reads it, [`write_cli_json`] writes it back.
 //!
+//! Beside them, who has access to what ([`StoreAccess`]): IAM Identity Center's permission sets
+//! and account assignments (sso-admin), and the accounts' names when Organizations could be read.
+//! [`read_cli_json`] also reads `aws sso-admin list-permission-sets`, `describe-permission-set`
+//! and `list-account-assignments`, and `aws organizations list-accounts`.
+//!
 //! Fields this module does not know (new attributes AWS adds) are kept as they came, so an
 //! exported snapshot says what the imported one said.
 
@@ -226,6 +231,103 @@ pub struct StoreSnapshot {
     pub memberships: Vec<StoreMembership>,
     /// False when no membership data was read (only users/groups files were imported).
     pub memberships_known: bool,
+    /// Permission sets and account assignments; `None` when they were not read (`--no-access`,
+    /// no sso-admin permission, or no sso-admin output imported).
+    pub access: Option<StoreAccess>,
+}
+
+/// Who an account assignment is for: sso-admin's `PrincipalType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum PrincipalType {
+    User,
+    Group,
+}
+
+impl PrincipalType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrincipalType::User => "USER",
+            PrincipalType::Group => "GROUP",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PrincipalType> {
+        match s {
+            "USER" => Some(PrincipalType::User),
+            "GROUP" => Some(PrincipalType::Group),
+            _ => None,
+        }
+    }
+}
+
+/// A permission set as `aws sso-admin describe-permission-set` prints it (`PermissionSet`).
+/// Known only by its ARN when just `list-permission-sets` was imported.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "PascalCase")]
+pub struct PermissionSet {
+    pub permission_set_arn: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_duration: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relay_state: Option<String>,
+    /// What else AWS says (`CreatedDate`), kept as it came.
+    #[serde(flatten)]
+    #[ts(skip)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// One row of `aws sso-admin list-account-assignments`: a principal holds a permission set in
+/// an account.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "PascalCase")]
+pub struct AccountAssignment {
+    pub account_id: String,
+    pub permission_set_arn: String,
+    pub principal_type: PrincipalType,
+    pub principal_id: String,
+}
+
+/// An AWS account as `aws organizations list-accounts` prints it (the fields scimlens uses).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "PascalCase")]
+pub struct AwsAccount {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Who may use what: the instance's permission sets, every account assignment, and the names
+/// of the accounts (empty when Organizations was not read: accounts are then known by id).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StoreAccess {
+    pub permission_sets: Vec<PermissionSet>,
+    pub assignments: Vec<AccountAssignment>,
+    pub accounts: Vec<AwsAccount>,
+}
+
+impl StoreAccess {
+    /// Adds a permission set, or completes the one already known by its ARN (a
+    /// `describe-permission-set` after a bare ARN from `list-permission-sets`).
+    pub fn add_permission_set(&mut self, ps: PermissionSet) {
+        match self
+            .permission_sets
+            .iter_mut()
+            .find(|p| p.permission_set_arn == ps.permission_set_arn)
+        {
+            Some(known) if ps.name.is_some() || known.name.is_none() => *known = ps,
+            Some(_) => {}
+            None => self.permission_sets.push(ps),
+        }
+    }
 }
 
 fn null_as_empty<'de, D, T>(d: D) -> std::result::Result<Vec<T>, D::Error>
@@ -242,11 +344,16 @@ pub struct CliFileSummary {
     pub users: u64,
     pub groups: u64,
     pub memberships: u64,
+    pub permission_sets: u64,
+    pub account_assignments: u64,
+    pub accounts: u64,
     pub warnings: Vec<String>,
 }
 
 /// Reads `aws identitystore list-users` / `list-groups` / `list-group-memberships` output (or a
-/// combined object with several of those keys, as [`write_cli_json`] writes) into `into`. A file
+/// combined object with several of those keys, as [`write_cli_json`] writes) into `into`, and
+/// `aws sso-admin list-permission-sets` / `describe-permission-set` / `list-account-assignments`
+/// and `aws organizations list-accounts` output into `into.access`. A file
 /// may hold several JSON documents one after another (the output of a shell loop appended with
 /// `>>`); `NextToken` present means the file is one page of more, which is said in a warning.
 pub fn read_cli_json(
@@ -265,13 +372,42 @@ pub fn read_cli_json(
         };
         documents += 1;
         let known = doc.users.is_some() || doc.groups.is_some() || doc.group_memberships.is_some();
-        if !known {
+        let access = doc.permission_sets.is_some()
+            || doc.permission_set.is_some()
+            || doc.account_assignments.is_some()
+            || doc.accounts.is_some();
+        if !known && !access {
             return Err(Error::UnknownFormat {
                 path: path.to_path_buf(),
-                reason: "JSON without Users, Groups or GroupMemberships: not the output of \
-                         `aws identitystore list-users`, `list-groups` or `list-group-memberships`"
+                reason: "JSON without Users, Groups, GroupMemberships, PermissionSets, \
+                         PermissionSet, AccountAssignments or Accounts: not the output of \
+                         `aws identitystore list-users`, `list-groups`, `list-group-memberships`, \
+                         `aws sso-admin list-permission-sets`, `describe-permission-set`, \
+                         `list-account-assignments` or `aws organizations list-accounts`"
                     .to_string(),
             });
+        }
+        if access {
+            let a = into.access.get_or_insert_default();
+            for arn in doc.permission_sets.into_iter().flatten() {
+                summary.permission_sets += 1;
+                a.add_permission_set(PermissionSet {
+                    permission_set_arn: arn,
+                    ..Default::default()
+                });
+            }
+            if let Some(ps) = doc.permission_set {
+                summary.permission_sets += 1;
+                a.add_permission_set(ps);
+            }
+            if let Some(assignments) = doc.account_assignments {
+                summary.account_assignments += assignments.len() as u64;
+                a.assignments.extend(assignments);
+            }
+            if let Some(accounts) = doc.accounts {
+                summary.accounts += accounts.len() as u64;
+                a.accounts.extend(accounts);
+            }
         }
         if let Some(id) = doc.identity_store_id.filter(|s| !s.is_empty()) {
             into.identity_store_id.get_or_insert(id);
@@ -327,17 +463,30 @@ fn json_error(path: &Path, e: &serde_json::Error, documents: u64) -> Error {
     Error::Parse {
         path: path.to_path_buf(),
         position: Position::line_col(e.line() as u64, e.column() as u64),
-        expected: "the JSON `aws identitystore list-users`, `list-groups` or \
-                   `list-group-memberships` prints"
+        expected: "the JSON `aws identitystore list-users`, `list-groups`, \
+                   `list-group-memberships`, `aws sso-admin list-permission-sets`, \
+                   `describe-permission-set`, `list-account-assignments` or \
+                   `aws organizations list-accounts` prints"
             .to_string(),
         found: e.to_string(),
     }
 }
 
-/// One document of AWS CLI output; any of the three list keys.
+/// One document of AWS CLI output; any of the list keys.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct CliDocument {
+    /// `list-permission-sets`: ARNs only.
+    #[serde(default)]
+    permission_sets: Option<Vec<String>>,
+    /// `describe-permission-set`.
+    #[serde(default)]
+    permission_set: Option<PermissionSet>,
+    #[serde(default)]
+    account_assignments: Option<Vec<AccountAssignment>>,
+    /// `aws organizations list-accounts`.
+    #[serde(default)]
+    accounts: Option<Vec<AwsAccount>>,
     #[serde(default)]
     users: Option<Vec<StoreUser>>,
     #[serde(default)]
@@ -357,8 +506,17 @@ pub const EXPORT_FILES: [&str; 3] = [
     "list-group-memberships.json",
 ];
 
-/// Writes `snapshot` as three AWS CLI-shaped files into `dir` (created if needed); returns their
-/// paths. Re-importing them gives the same snapshot.
+/// The files an export adds when the snapshot holds access: one `describe-permission-set`
+/// document per permission set (as a shell loop appends them), the assignments, and the named
+/// accounts (when Organizations was read).
+pub const ACCESS_EXPORT_FILES: [&str; 3] = [
+    "describe-permission-set.json",
+    "list-account-assignments.json",
+    "list-accounts.json",
+];
+
+/// Writes `snapshot` as three AWS CLI-shaped files into `dir` (created if needed), and the access
+/// files when it holds access; returns their paths. Re-importing them gives the same snapshot.
 pub fn write_cli_json(snapshot: &StoreSnapshot, dir: &Path) -> Result<Vec<PathBuf>> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
@@ -397,7 +555,61 @@ pub fn write_cli_json(snapshot: &StoreSnapshot, dir: &Path) -> Result<Vec<PathBu
         w.commit()?;
         written.push(path);
     }
+    if let Some(access) = &snapshot.access {
+        for name in ACCESS_EXPORT_FILES {
+            if name == "list-accounts.json" && access.accounts.is_empty() {
+                continue;
+            }
+            let path = dir.join(name);
+            let mut w = crate::atomic::AtomicFile::create(&path)?;
+            let result = match name {
+                "describe-permission-set.json" => {
+                    access.permission_sets.iter().try_for_each(|p| {
+                        serde_json::to_writer(&mut w, &PermissionSetDoc { permission_set: p })?;
+                        w.write_all(b"\n").map_err(serde_json::Error::io)
+                    })
+                }
+                "list-account-assignments.json" => serde_json::to_writer_pretty(
+                    &mut w,
+                    &AssignmentsDoc {
+                        account_assignments: &access.assignments,
+                    },
+                ),
+                _ => serde_json::to_writer_pretty(
+                    &mut w,
+                    &AccountsDoc {
+                        accounts: &access.accounts,
+                    },
+                ),
+            };
+            result.map_err(|e| Error::Io {
+                path: path.clone(),
+                source: e.into(),
+            })?;
+            w.write_all(b"\n").map_err(io(&path))?;
+            w.commit()?;
+            written.push(path);
+        }
+    }
     Ok(written)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct PermissionSetDoc<'a> {
+    permission_set: &'a PermissionSet,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AssignmentsDoc<'a> {
+    account_assignments: &'a [AccountAssignment],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AccountsDoc<'a> {
+    accounts: &'a [AwsAccount],
 }
 
 #[derive(Serialize)]
@@ -422,8 +634,15 @@ struct MembershipsDoc<'a> {
 pub fn looks_like_cli_json(head: &str) -> bool {
     let head = head.trim_start_matches('\u{feff}').trim_start();
     head.starts_with('{')
-        && ["Users", "Groups", "GroupMemberships"]
-            .iter()
+        && [
+            "Users",
+            "Groups",
+            "GroupMemberships",
+            "PermissionSets",
+            "PermissionSet",
+            "AccountAssignments",
+        ]
+        .iter()
             .any(|k| crate::input::has_key(head, k))
         && !crate::input::has_key(head, "schemas")
 }
@@ -487,6 +706,98 @@ mod tests {
         assert_eq!(s.memberships, 2);
         assert_eq!(s.warnings.len(), 1);
         assert!(s.warnings[0].contains("NextToken"));
+    }
+
+    #[test]
+    fn sso_admin_and_organizations_output_read_as_the_snapshot_access() {
+        // As the AWS CLI prints them, appended into one file by a shell loop: the ARNs first,
+        // then one describe-permission-set per ARN, then the assignments and the accounts.
+        let text = r#"{"PermissionSets": ["arn:aws:sso:::permissionSet/ssoins-1/ps-a", "arn:aws:sso:::permissionSet/ssoins-1/ps-b"]}
+{"PermissionSet": {"Name": "AdministratorAccess", "PermissionSetArn": "arn:aws:sso:::permissionSet/ssoins-1/ps-a",
+  "CreatedDate": "2026-11-02T10:00:00.000000+00:00", "SessionDuration": "PT8H"}}
+{"AccountAssignments": [
+  {"AccountId": "111122223333", "PermissionSetArn": "arn:aws:sso:::permissionSet/ssoins-1/ps-a", "PrincipalType": "GROUP", "PrincipalId": "g-1"},
+  {"AccountId": "111122223333", "PermissionSetArn": "arn:aws:sso:::permissionSet/ssoins-1/ps-a", "PrincipalType": "USER", "PrincipalId": "u-1"}
+], "NextToken": "more"}
+{"Accounts": [{"Id": "111122223333", "Arn": "arn:aws:organizations::1:account/o-1/111122223333", "Name": "Production", "Status": "ACTIVE"}]}"#;
+        let mut snap = StoreSnapshot::default();
+        let s = read_cli_json(Path::new("access.json"), text.as_bytes(), &mut snap).unwrap();
+        assert_eq!(
+            (s.permission_sets, s.account_assignments, s.accounts),
+            (3, 2, 1)
+        );
+        assert!(
+            s.warnings[0].contains("NextToken"),
+            "a page of more is said: {:?}",
+            s.warnings
+        );
+        let access = snap.access.expect("sso-admin output makes the access known");
+        assert_eq!(access.permission_sets.len(), 2, "one row per ARN");
+        assert_eq!(
+            access.permission_sets[0].name.as_deref(),
+            Some("AdministratorAccess"),
+            "the description completes the bare ARN"
+        );
+        assert_eq!(access.permission_sets[1].name, None);
+        assert_eq!(access.assignments[0].principal_type, PrincipalType::Group);
+        assert_eq!(access.assignments[1].principal_id, "u-1");
+        assert_eq!(access.accounts[0].name.as_deref(), Some("Production"));
+        assert!(snap.users.is_empty() && !snap.memberships_known);
+        assert!(looks_like_cli_json(text));
+    }
+
+    #[test]
+    fn a_snapshot_with_access_exports_and_reimports_the_same() {
+        let access = StoreAccess {
+            permission_sets: vec![
+                PermissionSet {
+                    permission_set_arn: "arn:ps-a".into(),
+                    name: Some("Admin".into()),
+                    session_duration: Some("PT8H".into()),
+                    ..Default::default()
+                },
+                PermissionSet {
+                    permission_set_arn: "arn:ps-b".into(),
+                    ..Default::default()
+                },
+            ],
+            assignments: vec![AccountAssignment {
+                account_id: "111122223333".into(),
+                permission_set_arn: "arn:ps-a".into(),
+                principal_type: PrincipalType::User,
+                principal_id: "u-1".into(),
+            }],
+            accounts: vec![AwsAccount {
+                id: "111122223333".into(),
+                name: Some("Production".into()),
+            }],
+        };
+        let snap = StoreSnapshot {
+            access: Some(access),
+            ..Default::default()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let files = write_cli_json(&snap, dir.path()).unwrap();
+        assert_eq!(files.len(), 6);
+        let mut again = StoreSnapshot::default();
+        for f in &files {
+            let r = std::io::BufReader::new(std::fs::File::open(f).unwrap());
+            read_cli_json(f, r, &mut again).unwrap();
+        }
+        assert_eq!(again.access, snap.access);
+
+        let without = write_cli_json(&StoreSnapshot::default(), dir.path()).unwrap();
+        assert_eq!(without.len(), 3, "a snapshot without access exports as before");
+    }
+
+    #[test]
+    fn an_assignment_to_an_unknown_principal_type_is_refused_at_its_position() {
+        let text = r#"{"AccountAssignments": [
+  {"AccountId": "1", "PermissionSetArn": "arn:p", "PrincipalType": "ROLE", "PrincipalId": "x"}]}"#;
+        let mut snap = StoreSnapshot::default();
+        let e = read_cli_json(Path::new("a.json"), text.as_bytes(), &mut snap).unwrap_err();
+        assert!(matches!(e, Error::Parse { .. }), "{e}");
+        assert!(e.to_string().contains("a.json"), "{e}");
     }
 
     #[test]

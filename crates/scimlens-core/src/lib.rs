@@ -14,6 +14,7 @@
 //!    classifies and writes one file in one transaction; `aws`: read-only SDK calls;
 //!    `generate`: benchmark logs;
 //! 7. `compare`, `preflight`: the IdP beside the store, and the rules applied before a sync;
+//!    `access`: who may use what, from a snapshot's account assignments;
 //! 8. `report`: the report document and its renderers (text, JSON, CSV, Markdown, HTML);
 //! 9. `api`: the operations of both shells, and the demo.
 //!
@@ -48,6 +49,7 @@ behind_the_door!(
     generate,
     compare,
     preflight,
+    access,
     report,
 );
 

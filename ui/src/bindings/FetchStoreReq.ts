@@ -12,4 +12,8 @@ rate: number | null,
 /**
  * Groups whose memberships are listed at once [default: 8].
  */
-concurrency: number | null, };
+concurrency: number | null, 
+/**
+ * Read permission sets and account assignments (sso-admin) [default: true].
+ */
+access?: boolean, };

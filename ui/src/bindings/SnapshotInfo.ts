@@ -4,4 +4,12 @@ import type { SnapshotOrigin } from "./SnapshotOrigin";
 /**
  * One snapshot as listed (without its objects).
  */
-export type SnapshotInfo = { id: number, origin: SnapshotOrigin, identity_store_id: string | null, region: string | null, endpoint: string | null, label: string, taken_at: string, users: number, groups: number, memberships: number, memberships_known: boolean, api_calls: number | null, retries: number | null, seconds: number | null, warnings: Array<string>, };
+export type SnapshotInfo = { id: number, origin: SnapshotOrigin, identity_store_id: string | null, region: string | null, endpoint: string | null, label: string, taken_at: string, users: number, groups: number, memberships: number, memberships_known: boolean, api_calls: number | null, retries: number | null, seconds: number | null, warnings: Array<string>, 
+/**
+ * Permission sets read; absent when the snapshot holds no access data.
+ */
+permission_sets?: number, 
+/**
+ * Account assignments read; absent when the snapshot holds no access data.
+ */
+account_assignments?: number, };

@@ -5,7 +5,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
@@ -522,6 +522,7 @@ fn fetch_json_is_one_object_with_the_summary_keys() {
         &endpoint,
         "--format",
         "json",
+        "--no-access",
     ]));
     let keys: Vec<&str> = summary
         .as_object()
@@ -552,6 +553,7 @@ fn fetch_json_is_one_object_with_the_summary_keys() {
             "d-1111111111",
             "--endpoint-url",
             &endpoint,
+            "--no-access",
         ])
         .assert()
         .success()
@@ -588,4 +590,156 @@ fn fetch_from_an_unreachable_endpoint_fails_clearly_and_stores_nothing() {
         .stderr(predicate::str::contains("test-secret").not());
     let listed = json(scimlens(&ws).args(["snapshots", "--format", "json"]));
     assert!(listed["snapshots"].as_array().unwrap().is_empty());
+}
+
+/// The AWS CLI's output for a store with access, as an admin would save it: users, groups,
+/// memberships, and sso-admin's permission sets and assignments.
+fn write_store_with_access(dir: &Path) -> Vec<PathBuf> {
+    let files = [
+        (
+            "users.json",
+            r#"{"Users": [
+  {"UserId": "u-ann", "UserName": "ann@example.com", "DisplayName": "Ann Lee", "IdentityStoreId": "d-1111111111"},
+  {"UserId": "u-bob", "UserName": "bob@example.com", "DisplayName": "Bob", "IdentityStoreId": "d-1111111111"}]}"#,
+        ),
+        (
+            "groups.json",
+            r#"{"Groups": [{"GroupId": "g-ops", "DisplayName": "Ops", "IdentityStoreId": "d-1111111111"}]}"#,
+        ),
+        (
+            "memberships.json",
+            r#"{"GroupMemberships": [{"MembershipId": "m-1", "GroupId": "g-ops", "MemberId": {"UserId": "u-ann"}}]}"#,
+        ),
+        (
+            "permission-sets.json",
+            r#"{"PermissionSets": ["arn:aws:sso:::permissionSet/ssoins-1/ps-admin", "arn:aws:sso:::permissionSet/ssoins-1/ps-read"]}
+{"PermissionSet": {"Name": "AdministratorAccess", "PermissionSetArn": "arn:aws:sso:::permissionSet/ssoins-1/ps-admin"}}
+{"PermissionSet": {"Name": "ReadOnly", "PermissionSetArn": "arn:aws:sso:::permissionSet/ssoins-1/ps-read"}}"#,
+        ),
+        (
+            "assignments.json",
+            r#"{"AccountAssignments": [
+  {"AccountId": "111122223333", "PermissionSetArn": "arn:aws:sso:::permissionSet/ssoins-1/ps-admin", "PrincipalType": "GROUP", "PrincipalId": "g-ops"},
+  {"AccountId": "111122223333", "PermissionSetArn": "arn:aws:sso:::permissionSet/ssoins-1/ps-read", "PrincipalType": "USER", "PrincipalId": "u-ann"},
+  {"AccountId": "444455556666", "PermissionSetArn": "arn:aws:sso:::permissionSet/ssoins-1/ps-read", "PrincipalType": "GROUP", "PrincipalId": "g-ops"}]}"#,
+        ),
+    ];
+    files
+        .iter()
+        .map(|(name, text)| {
+            let path = dir.join(name);
+            std::fs::write(&path, text).unwrap();
+            path
+        })
+        .collect()
+}
+
+#[test]
+fn access_shows_a_users_accounts_and_permission_sets_direct_and_through_groups() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.sqlite");
+    let files = write_store_with_access(dir.path());
+    scimlens(&ws)
+        .arg("store-import")
+        .args(&files)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "2 permission sets, 3 account assignments",
+        ));
+    scimlens(&ws)
+        .args(["access", "ann@example.com"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("groups: Ops"))
+        .stdout(predicate::str::contains(
+            "111122223333  AdministratorAccess  via group Ops",
+        ))
+        .stdout(predicate::str::contains(
+            "111122223333  ReadOnly  via direct",
+        ))
+        .stdout(predicate::str::contains(
+            "444455556666  ReadOnly  via group Ops",
+        ))
+        .stdout(predicate::str::contains(
+            "3 permission set assignments in 2 accounts",
+        ));
+    let res = json(scimlens(&ws).args(["access", "u-ann", "--format", "json"]));
+    let access = res["users"][0]["access"].as_array().unwrap();
+    assert_eq!(access.len(), 3);
+    assert_eq!(access[1]["permission_set_name"], "ReadOnly");
+    assert_eq!(access[1]["via"][0]["kind"], "direct");
+    assert_eq!(access[0]["via"][0]["group_name"], "Ops");
+    scimlens(&ws)
+        .args(["access", "bob@example.com"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("no access"));
+    scimlens(&ws)
+        .args(["access", "nobody@example.com"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("no user"));
+}
+
+#[test]
+fn access_orphaned_names_the_deleted_principal_its_successor_and_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.sqlite");
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let before = write(
+        "before.json",
+        r#"{"Users": [{"UserId": "u-old", "UserName": "cid@example.com", "ExternalIds": [{"Issuer": "idp", "Id": "ext-cid"}]}]}"#,
+    );
+    // The IdP deleted cid and created her again (a new userName too); the assignment still
+    // names the old id.
+    let after = write(
+        "after.json",
+        r#"{"Users": [{"UserId": "u-new", "UserName": "cid.new@example.com", "ExternalIds": [{"Issuer": "idp", "Id": "ext-cid"}]}]}
+{"AccountAssignments": [{"AccountId": "111122223333", "PermissionSetArn": "arn:ps-admin", "PrincipalType": "USER", "PrincipalId": "u-old"}]}"#,
+    );
+    for file in [&before, &after] {
+        scimlens(&ws)
+            .arg("store-import")
+            .arg(file)
+            .assert()
+            .success();
+    }
+    scimlens(&ws)
+        .args(["access", "--orphaned"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "1 orphaned assignments in snapshot #2",
+        ))
+        .stdout(predicate::str::contains(
+            "111122223333  arn:ps-admin  USER u-old (was cid@example.com)",
+        ))
+        .stdout(predicate::str::contains(
+            "likely successor: cid.new@example.com (u-new), same externalId",
+        ))
+        .stdout(predicate::str::contains("fix: assign arn:ps-admin"));
+    let res = json(scimlens(&ws).args(["access", "--orphaned", "--format", "json"]));
+    assert_eq!(res["orphaned"][0]["successor"]["matched_on"], "external_id");
+
+    // Assignments imported without users or groups prove nothing about orphans.
+    let alone = write(
+        "alone.json",
+        r#"{"AccountAssignments": [{"AccountId": "1", "PermissionSetArn": "arn:p", "PrincipalType": "USER", "PrincipalId": "u-x"}]}"#,
+    );
+    let other = dir.path().join("other.sqlite");
+    scimlens(&other)
+        .arg("store-import")
+        .arg(&alone)
+        .assert()
+        .success();
+    scimlens(&other)
+        .args(["access", "--orphaned"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no users or groups"));
 }

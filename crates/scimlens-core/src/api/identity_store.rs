@@ -1,6 +1,7 @@
 //! The operations on what exists on both sides, for both shells (CLI subcommands, Tauri
 //! commands): fetch or import a store snapshot, import an IdP directory export, edit the
-//! attribute mapping, compare the two sides (or two snapshots), preflight an export. Same shape
+//! attribute mapping, compare the two sides (or two snapshots), preflight an export, a
+//! user's access (account assignments) in a snapshot and the assignments left orphaned. Same shape
 //! as [`super::logs`]: `verb_noun(ws, request) -> Result<response>`, thin over the modules.
 
 use std::path::{Path, PathBuf};
@@ -9,18 +10,19 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::access::{EffectiveAccess, OrphanedAssignment};
 use crate::api;
-use crate::aws::{FetchOptions, FetchPhase, FetchProgress, FetchStats};
+use crate::aws::{AccessProgress, FetchOptions, FetchPhase, FetchProgress, FetchStats};
 use crate::cancel::CancelToken;
 use crate::compare::{self, CompareInputs, CompareOptions, LogIndex, MatchKey, SnapshotDiff};
 use crate::db::directories::{self, DirectoryInfo};
 use crate::db::snapshots::{self, SnapshotInfo, SnapshotMeta, SnapshotOrigin};
-use crate::db::{Workspace, log_links, settings};
+use crate::db::{Workspace, access as db_access, log_links, settings};
 use crate::diagnose;
 use crate::directory::mapping::AttributeMapping;
 use crate::directory::{self, DirectoryIdp};
 use crate::error::{Error, Result};
-use crate::identity_store::{self, StoreGroup, StoreSnapshot, StoreUser};
+use crate::identity_store::{self, PrincipalType, StoreGroup, StoreSnapshot, StoreUser};
 use crate::input::Input;
 use crate::input::value::format_time;
 use crate::model::EntityKind;
@@ -41,6 +43,9 @@ pub struct FetchStoreReq {
     pub rate: Option<f64>,
     /// Groups whose memberships are listed at once [default: 8].
     pub concurrency: Option<u32>,
+    /// Read permission sets and account assignments (sso-admin) [default: true].
+    #[ts(optional)]
+    pub access: Option<bool>,
 }
 
 impl From<FetchStoreReq> for FetchOptions {
@@ -53,6 +58,7 @@ impl From<FetchStoreReq> for FetchOptions {
             identity_store_id: r.identity_store_id.filter(|s| !s.trim().is_empty()),
             rate: r.rate.unwrap_or(d.rate),
             concurrency: r.concurrency.map(|c| c as usize).unwrap_or(d.concurrency),
+            access: r.access.unwrap_or(d.access),
             ..d
         }
     }
@@ -112,6 +118,11 @@ pub async fn fetch_store(
         } else {
             0.0
         },
+        access: stats.access.as_ref().map(|a| AccessProgress {
+            permission_sets: a.permission_sets,
+            permission_sets_done: a.permission_sets,
+            account_assignments: a.account_assignments,
+        }),
     });
     if cancel.is_cancelled() {
         return Err(Error::Cancelled {
@@ -136,8 +147,10 @@ pub async fn fetch_store(
     })
 }
 
-/// Imports `aws identitystore list-users` / `list-groups` / `list-group-memberships` output
-/// (one or more files, gzip accepted) as one snapshot taken `now`.
+/// Imports `aws identitystore list-users` / `list-groups` / `list-group-memberships` output,
+/// with `aws sso-admin list-permission-sets` / `describe-permission-set` /
+/// `list-account-assignments` and `aws organizations list-accounts` output for the access (one
+/// or more files, gzip accepted), as one snapshot taken `now`.
 pub async fn import_store_files(
     ws: &Workspace,
     paths: &[PathBuf],
@@ -187,6 +200,25 @@ pub(crate) async fn import_store_files_as(
             "no list-group-memberships output was imported: memberships are not compared for this snapshot"
                 .to_string(),
         );
+    }
+    if let Some(access) = &snap.access {
+        let unnamed = access
+            .permission_sets
+            .iter()
+            .filter(|p| p.name.is_none())
+            .count();
+        if unnamed > 0 {
+            warnings.push(format!(
+                "{unnamed} permission sets are known by their ARN only: import `aws sso-admin \
+                 describe-permission-set` output for their names"
+            ));
+        }
+        if access.assignments.is_empty() {
+            warnings.push(
+                "no list-account-assignments output was imported: the snapshot shows no access"
+                    .to_string(),
+            );
+        }
     }
     let meta = SnapshotMeta {
         origin: SnapshotOrigin::File,
@@ -535,5 +567,146 @@ pub async fn find_store_objects(
         snapshot: snapshots::info(ws, id).await?,
         users,
         groups,
+    })
+}
+
+/// Whose access to show, from which snapshot.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(default)]
+pub struct UserAccessReq {
+    /// A userName (case-insensitive), user id or externalId.
+    pub user: String,
+    /// Default: the newest snapshot.
+    pub snapshot_id: Option<i64>,
+}
+
+/// A group a user is a member of.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct GroupRef {
+    pub group_id: String,
+    pub display_name: Option<String>,
+}
+
+/// One user's effective access: every account x permission set, direct and through its groups.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct UserAccess {
+    pub user_id: String,
+    pub user_name: Option<String>,
+    pub display_name: Option<String>,
+    pub groups: Vec<GroupRef>,
+    pub access: Vec<EffectiveAccess>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct UserAccessRes {
+    pub snapshot: SnapshotInfo,
+    /// Every user the query matches (usually one); none when it matches no user.
+    pub users: Vec<UserAccess>,
+}
+
+/// Snapshot `id` (default: the newest), which must hold account assignments.
+async fn snapshot_id_with_access(ws: &Workspace, id: Option<i64>) -> Result<i64> {
+    let id = snapshot_id(ws, id).await?;
+    if snapshots::info(ws, id).await?.permission_sets.is_none() {
+        return Err(Error::NotFound {
+            what: "account assignments",
+            name: format!(
+                "(snapshot #{id} was taken without them: run `scimlens fetch` without --no-access, \
+                 with sso-admin read permission, or store-import the AWS CLI's sso-admin output)"
+            ),
+        });
+    }
+    Ok(id)
+}
+
+/// A user's effective access in a snapshot that holds account assignments.
+pub async fn user_access(ws: &Workspace, req: &UserAccessReq) -> Result<UserAccessRes> {
+    let id = snapshot_id_with_access(ws, req.snapshot_id).await?;
+    let info = snapshots::info(ws, id).await?;
+    let (users, _) = snapshots::find_objects(ws, id, req.user.trim()).await?;
+    let mut found = Vec::with_capacity(users.len());
+    for u in users {
+        let groups = db_access::groups_of(ws, id, &u.user_id).await?;
+        let rows = db_access::for_user(ws, id, &u.user_id).await?;
+        found.push(UserAccess {
+            groups: groups
+                .into_iter()
+                .map(|(group_id, display_name)| GroupRef {
+                    group_id,
+                    display_name,
+                })
+                .collect(),
+            access: crate::access::effective(rows),
+            user_id: u.user_id,
+            user_name: u.user_name,
+            display_name: u.display_name,
+        });
+    }
+    Ok(UserAccessRes {
+        snapshot: info,
+        users: found,
+    })
+}
+
+/// The orphaned assignments of a snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct OrphanedAssignmentsRes {
+    pub snapshot: SnapshotInfo,
+    pub orphaned: Vec<OrphanedAssignment>,
+}
+
+/// Assignments of snapshot `snapshot_id` (default: the newest) whose principal is none of its
+/// users or groups, each with who the principal was (from an earlier snapshot), its likely
+/// successor and the fix.
+pub async fn orphaned_assignments(
+    ws: &Workspace,
+    snapshot_id: Option<i64>,
+) -> Result<OrphanedAssignmentsRes> {
+    let id = snapshot_id_with_access(ws, snapshot_id).await?;
+    let info = snapshots::info(ws, id).await?;
+    if info.users == 0 && info.groups == 0 {
+        // Assignments imported without the users and groups: every one would look orphaned.
+        return Err(Error::InvalidArgument(format!(
+            "snapshot #{id} holds account assignments but no users or groups, so it cannot tell \
+             an orphaned assignment: store-import the list-users and list-groups output with the \
+             sso-admin output"
+        )));
+    }
+    let mut orphaned = Vec::new();
+    for row in db_access::orphaned(ws, id).await? {
+        let (former_name, successor) = match row.principal_type {
+            PrincipalType::User => match db_access::former_user(ws, id, &row.principal_id).await? {
+                Some(former) => {
+                    let candidates = db_access::users_like(ws, id, &former).await?;
+                    (
+                        former.user_name.clone().or(former.display_name.clone()),
+                        crate::access::successor_user(&former, &candidates),
+                    )
+                }
+                None => (None, None),
+            },
+            PrincipalType::Group => {
+                match db_access::former_group(ws, id, &row.principal_id).await? {
+                    Some(former) => {
+                        let candidates = db_access::groups_like(ws, id, &former).await?;
+                        (
+                            former.display_name.clone(),
+                            crate::access::successor_group(&former, &candidates),
+                        )
+                    }
+                    None => (None, None),
+                }
+            }
+        };
+        orphaned.push(crate::access::orphaned(row, former_name, successor));
+    }
+    Ok(OrphanedAssignmentsRes {
+        snapshot: info,
+        orphaned,
     })
 }

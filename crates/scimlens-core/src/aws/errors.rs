@@ -61,6 +61,55 @@ impl ErrorHints for aws_sdk_ssoadmin::operation::list_instances::ListInstancesEr
     }
 }
 
+/// sso-admin's errors carry no `RetryAfterSeconds` and no resource type: a missing resource of
+/// the access calls is a permission set (or its instance) deleted while the fetch ran.
+macro_rules! hints_for_ssoadmin {
+    ($($error:path),* $(,)?) => {$(
+        impl ErrorHints for $error {
+            fn retry_after_seconds(&self) -> Option<i32> {
+                use $error as E;
+                match self {
+                    E::ThrottlingException(_) => Some(0),
+                    _ => None,
+                }
+            }
+            fn missing_resource(&self) -> Option<String> {
+                use $error as E;
+                match self {
+                    E::ResourceNotFoundException(_) => Some("PERMISSION_SET".to_string()),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+hints_for_ssoadmin!(
+    aws_sdk_ssoadmin::operation::list_permission_sets::ListPermissionSetsError,
+    aws_sdk_ssoadmin::operation::describe_permission_set::DescribePermissionSetError,
+    aws_sdk_ssoadmin::operation::list_accounts_for_provisioned_permission_set::ListAccountsForProvisionedPermissionSetError,
+    aws_sdk_ssoadmin::operation::list_account_assignments::ListAccountAssignmentsError,
+);
+
+impl ErrorHints for aws_sdk_organizations::operation::list_accounts::ListAccountsError {
+    fn retry_after_seconds(&self) -> Option<i32> {
+        use aws_sdk_organizations::operation::list_accounts::ListAccountsError as E;
+        match self {
+            E::TooManyRequestsException(_) => Some(0),
+            _ => None,
+        }
+    }
+
+    /// No organization: nothing to list names from.
+    fn missing_resource(&self) -> Option<String> {
+        use aws_sdk_organizations::operation::list_accounts::ListAccountsError as E;
+        match self {
+            E::AwsOrganizationsNotInUseException(_) => Some("ORGANIZATION".to_string()),
+            _ => None,
+        }
+    }
+}
+
 /// What to do about a failed call.
 #[derive(Debug)]
 pub(crate) enum Failure {
@@ -160,13 +209,20 @@ where
                 ));
             }
             if code == "AccessDeniedException" || code == "AccessDenied" || status == 403 {
+                let needs = match site.operation {
+                    "ListPermissionSets"
+                    | "DescribePermissionSet"
+                    | "ListAccountsForProvisionedPermissionSet"
+                    | "ListAccountAssignments" => format!("sso:{}", site.operation),
+                    "ListAccounts" => "organizations:ListAccounts".to_string(),
+                    _ => "identitystore:ListUsers, identitystore:ListGroups, \
+                          identitystore:ListGroupMemberships (and sso:ListInstances when the store \
+                          id is not given)"
+                        .to_string(),
+                };
                 return Failure::Fatal(aws(
                     AwsErrorKind::AccessDenied,
-                    format!(
-                        "access denied: the caller needs identitystore:ListUsers, identitystore:ListGroups, \
-                         identitystore:ListGroupMemberships (and sso:ListInstances when the store id is not \
-                         given) ({said})"
-                    ),
+                    format!("access denied: the caller needs {needs} ({said})"),
                 ));
             }
             if code == "InternalServerException" || status >= 500 {

@@ -1,5 +1,6 @@
 //! Live, read-only fetch of the AWS identity store: users, groups and every group's memberships,
-//! through the Identity Store API (and sso-admin `ListInstances` to find the store).
+//! through the Identity Store API (and sso-admin `ListInstances` to find the store); and beside
+//! them who may use what (permission sets and account assignments, sso-admin: [`access`]).
 //!
 //! Credentials and region come from the standard AWS chain (environment, named profiles
 //! including IAM Identity Center / SSO profiles, web identity, container and instance roles);
@@ -12,6 +13,7 @@
 //! The result is returned whole; the caller stores it as one snapshot in one transaction, so an
 //! interrupted fetch stores nothing.
 
+pub(crate) mod access;
 pub(crate) mod errors;
 pub mod limiter;
 pub mod profiles;
@@ -83,6 +85,8 @@ pub struct FetchOptions {
     /// Groups whose memberships are listed at the same time.
     pub concurrency: usize,
     pub credentials: Option<StaticCredentials>,
+    /// Also read permission sets and account assignments (sso-admin).
+    pub access: bool,
 }
 
 impl Default for FetchOptions {
@@ -96,6 +100,7 @@ impl Default for FetchOptions {
             burst: 1,
             concurrency: DEFAULT_CONCURRENCY,
             credentials: None,
+            access: true,
         }
     }
 }
@@ -130,6 +135,40 @@ pub struct FetchProgress {
     pub elapsed_ms: u64,
     /// Calls per second so far.
     pub rate: f64,
+    /// Reading access: absent when the fetch does not read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub access: Option<AccessProgress>,
+}
+
+/// How far the reading of access has come.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct AccessProgress {
+    pub permission_sets: u64,
+    /// Permission sets whose accounts and assignments are all listed.
+    pub permission_sets_done: u64,
+    pub account_assignments: u64,
+}
+
+/// What reading access found and cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct AccessFetchStats {
+    /// False when sso-admin could not be read (the fetch's warnings say why).
+    pub read: bool,
+    pub permission_sets: u64,
+    pub account_assignments: u64,
+    /// Accounts with at least one assignment.
+    pub accounts: u64,
+    pub calls_list_permission_sets: u64,
+    pub calls_describe_permission_set: u64,
+    pub calls_list_accounts_for_provisioned_permission_set: u64,
+    pub calls_list_account_assignments: u64,
+    /// Organizations ListAccounts, for the accounts' names.
+    pub calls_list_accounts: u64,
+    /// Accounts whose name was read.
+    pub accounts_named: u64,
 }
 
 /// What a fetch cost, beside what it found.
@@ -151,12 +190,19 @@ pub struct FetchStats {
     pub retries: u64,
     pub throttled: u64,
     /// The fewest calls pagination allows: ceil(N/100) + ceil(G/100) + sum over groups of
-    /// ceil(members/100) (at least one page per list), plus ListInstances when it was needed.
+    /// ceil(members/100) (at least one page per list), plus ListInstances when it was needed;
+    /// with access, ceil(P/100) + P DescribePermissionSet + sum over permission sets of
+    /// ceil(accounts/100) + sum over (account, permission set) of ceil(assignments/100)
+    /// + ceil(accounts in the organization/20) ListAccounts.
     pub minimum_calls: u64,
     pub seconds: f64,
     /// The pace the fetch was allowed (requests per second).
     pub rate: f64,
     pub warnings: Vec<String>,
+    /// Permission sets and account assignments; absent when the fetch did not read them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub access: Option<AccessFetchStats>,
 }
 
 /// A fetched store: the snapshot to save and what it cost.
@@ -179,6 +225,14 @@ struct Counters {
     memberships: AtomicU64,
     groups_done: AtomicU64,
     groups_total: AtomicU64,
+    list_permission_sets: AtomicU64,
+    describe_permission_set: AtomicU64,
+    list_accounts_for_provisioned_permission_set: AtomicU64,
+    list_account_assignments: AtomicU64,
+    list_accounts: AtomicU64,
+    permission_sets: AtomicU64,
+    permission_sets_done: AtomicU64,
+    account_assignments: AtomicU64,
 }
 
 impl Counters {
@@ -191,6 +245,21 @@ impl Counters {
         ]
         .iter()
         .map(|c| c.load(Ordering::Relaxed))
+        .sum::<u64>()
+            + self.access_calls()
+    }
+
+    /// The calls of the access part, ListInstances aside.
+    fn access_calls(&self) -> u64 {
+        [
+            &self.list_permission_sets,
+            &self.describe_permission_set,
+            &self.list_accounts_for_provisioned_permission_set,
+            &self.list_account_assignments,
+            &self.list_accounts,
+        ]
+        .iter()
+        .map(|c| c.load(Ordering::Relaxed))
         .sum()
     }
 
@@ -200,18 +269,30 @@ impl Counters {
             Op::ListUsers => &self.list_users,
             Op::ListGroups => &self.list_groups,
             Op::ListGroupMemberships => &self.list_group_memberships,
+            Op::ListPermissionSets => &self.list_permission_sets,
+            Op::DescribePermissionSet => &self.describe_permission_set,
+            Op::ListAccountsForProvisionedPermissionSet => {
+                &self.list_accounts_for_provisioned_permission_set
+            }
+            Op::ListAccountAssignments => &self.list_account_assignments,
+            Op::ListAccounts => &self.list_accounts,
         }
     }
 }
 
 // The names are AWS's operation names.
-#[allow(clippy::enum_variant_names)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Op {
     ListInstances,
     ListUsers,
     ListGroups,
     ListGroupMemberships,
+    ListPermissionSets,
+    DescribePermissionSet,
+    ListAccountsForProvisionedPermissionSet,
+    ListAccountAssignments,
+    /// Organizations.
+    ListAccounts,
 }
 
 impl Op {
@@ -221,6 +302,11 @@ impl Op {
             Op::ListUsers => "ListUsers",
             Op::ListGroups => "ListGroups",
             Op::ListGroupMemberships => "ListGroupMemberships",
+            Op::ListPermissionSets => "ListPermissionSets",
+            Op::DescribePermissionSet => "DescribePermissionSet",
+            Op::ListAccountsForProvisionedPermissionSet => "ListAccountsForProvisionedPermissionSet",
+            Op::ListAccountAssignments => "ListAccountAssignments",
+            Op::ListAccounts => "ListAccounts",
         }
     }
 }
@@ -431,18 +517,24 @@ pub async fn fetch_store(
             } else {
                 0.0
             },
+            access: opts.access.then(|| AccessProgress {
+                permission_sets: c.permission_sets.load(Ordering::Relaxed),
+                permission_sets_done: c.permission_sets_done.load(Ordering::Relaxed),
+                account_assignments: c.account_assignments.load(Ordering::Relaxed),
+            }),
         });
     };
     report(FetchPhase::Connecting);
 
-    let store_id = match opts
+    let sso = aws_sdk_ssoadmin::Client::new(&sdk);
+    let (store_id, instance_arn) = match opts
         .identity_store_id
         .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        Some(id) => id.to_string(),
-        None => discover(&ctx, aws_sdk_ssoadmin::Client::new(&sdk), region.as_deref()).await?,
+        Some(id) => (id.to_string(), None),
+        None => discover(&ctx, &sso, region.as_deref()).await?,
     };
     let _ = ctx.identity_store_id.set(store_id.clone());
     report(FetchPhase::Listing);
@@ -466,6 +558,15 @@ pub async fn fetch_store(
             group_rx.clone(),
         ));
     }
+    if opts.access {
+        let (ctx, store, concurrency) = (ctx.clone(), store_id.clone(), opts.concurrency);
+        let organizations = aws_sdk_organizations::Client::new(&sdk);
+        tasks.spawn(async move {
+            access::list_access(ctx, sso, organizations, store, instance_arn, concurrency)
+                .await
+                .map(Part::Access)
+        });
+    }
 
     let mut snapshot = StoreSnapshot {
         identity_store_id: Some(store_id.clone()),
@@ -474,6 +575,7 @@ pub async fn fetch_store(
     };
     let mut member_counts: Vec<u64> = Vec::new();
     let mut warnings = Vec::new();
+    let mut access_floor = 0u64;
     let mut ticker = tokio::time::interval(Duration::from_millis(200));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -494,6 +596,11 @@ pub async fn fetch_store(
                         snapshot.memberships.extend(memberships);
                         member_counts.extend(per_group);
                         warnings.extend(w);
+                    }
+                    Part::Access(part) => {
+                        snapshot.access = part.access;
+                        access_floor = part.minimum_calls;
+                        warnings.extend(part.warnings);
                     }
                 },
                 Some(Ok(Err(e))) => {
@@ -519,7 +626,45 @@ pub async fn fetch_store(
     let minimum_calls = pages(snapshot.users.len() as u64)
         + pages(snapshot.groups.len() as u64)
         + member_counts.iter().map(|m| pages(*m)).sum::<u64>()
-        + u64::from(opts.identity_store_id.is_none());
+        + u64::from(opts.identity_store_id.is_none())
+        + access_floor;
+    let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
+    let access = opts.access.then(|| {
+        let found = snapshot.access.as_ref();
+        AccessFetchStats {
+            read: found.is_some(),
+            permission_sets: found.map_or(0, |a| a.permission_sets.len() as u64),
+            account_assignments: found.map_or(0, |a| a.assignments.len() as u64),
+            accounts: found.map_or(0, |a| {
+                a.assignments
+                    .iter()
+                    .map(|x| x.account_id.as_str())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .len() as u64
+            }),
+            calls_list_permission_sets: load(&c.list_permission_sets),
+            calls_describe_permission_set: load(&c.describe_permission_set),
+            calls_list_accounts_for_provisioned_permission_set: load(
+                &c.list_accounts_for_provisioned_permission_set,
+            ),
+            calls_list_account_assignments: load(&c.list_account_assignments),
+            calls_list_accounts: load(&c.list_accounts),
+            accounts_named: found.map_or(0, |a| {
+                let named: std::collections::BTreeSet<&str> = a
+                    .accounts
+                    .iter()
+                    .filter(|x| x.name.is_some())
+                    .map(|x| x.id.as_str())
+                    .collect();
+                a.assignments
+                    .iter()
+                    .map(|x| x.account_id.as_str())
+                    .filter(|id| named.contains(id))
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .len() as u64
+            }),
+        }
+    });
     let stats = FetchStats {
         identity_store_id: store_id,
         region,
@@ -538,6 +683,7 @@ pub async fn fetch_store(
         seconds: started.elapsed().as_secs_f64(),
         rate: opts.rate,
         warnings,
+        access,
     };
     report(FetchPhase::Done);
     Ok(FetchedStore { snapshot, stats })
@@ -551,13 +697,14 @@ enum Part {
         per_group: Vec<u64>,
         warnings: Vec<String>,
     },
+    Access(access::AccessPart),
 }
 
-async fn discover(
+/// Every IAM Identity Center instance visible: its identity store id and instance ARN.
+async fn instances(
     ctx: &Ctx,
-    sso: aws_sdk_ssoadmin::Client,
-    region: Option<&str>,
-) -> Result<String> {
+    sso: &aws_sdk_ssoadmin::Client,
+) -> std::result::Result<Vec<(String, Option<String>)>, Stop> {
     let mut ids: Vec<(String, Option<String>)> = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -578,11 +725,20 @@ async fn discover(
             .filter(|t| !t.is_empty())
             .map(str::to_string);
         if token.is_none() {
-            break;
+            return Ok(ids);
         }
     }
+}
+
+/// The identity store id and instance ARN of the one IAM Identity Center instance visible.
+async fn discover(
+    ctx: &Ctx,
+    sso: &aws_sdk_ssoadmin::Client,
+    region: Option<&str>,
+) -> Result<(String, Option<String>)> {
+    let mut ids = instances(ctx, sso).await?;
     match ids.len() {
-        1 => Ok(ids.remove(0).0),
+        1 => Ok(ids.remove(0)),
         0 => Err(Error::Aws {
             operation: "ListInstances".into(),
             code: AwsErrorKind::NotFound,

@@ -135,6 +135,7 @@ pub fn snapshot(
         groups,
         memberships,
         memberships_known: true,
+        access: None,
     }
 }
 
@@ -155,6 +156,8 @@ pub fn snapshot_info(id: i64) -> SnapshotInfo {
         retries: None,
         seconds: None,
         warnings: Vec::new(),
+        permission_sets: None,
+        account_assignments: None,
     }
 }
 

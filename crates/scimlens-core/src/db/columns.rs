@@ -8,6 +8,7 @@ use sqlx::error::BoxDynError;
 use sqlx::sqlite::{SqliteArgumentsBuffer, SqliteTypeInfo, SqliteValueRef};
 use sqlx::{Decode, Encode, Sqlite, Type};
 
+use crate::identity_store::PrincipalType;
 use crate::model::{Category, EntityKind, EntityStatus};
 
 macro_rules! text_column {
@@ -53,6 +54,7 @@ text_column!(EntityStatus, "entity status", |s| match s {
     "ok" => Some(EntityStatus::Ok),
     _ => None,
 });
+text_column!(PrincipalType, "principal type", PrincipalType::parse);
 text_column!(Category, "failure category", |s| Category::ALL
     .into_iter()
     .find(|c| c.as_str() == s));

@@ -10,7 +10,8 @@
 //!   `stats`), `entities` (the materialized diagnosis; `entities`, `diagnosis`, read by
 //!   `view_queries` and `log_links`);
 //! - the AWS identity store: `store_snapshots`, `store_users`, `store_groups`,
-//!   `store_memberships` (`snapshots`);
+//!   `store_memberships` (`snapshots`); who may use what, with each snapshot:
+//!   `store_permission_sets`, `store_account_assignments`, `store_accounts` (`access`);
 //! - the IdP: `directories`, `directory_users`, `directory_groups`, `directory_members`,
 //!   `directory_assignments` (`directories`);
 //! - `settings` (reserved names, the attribute mapping, the rules the diagnosis was made with).
@@ -18,6 +19,7 @@
 //! Typed TEXT columns (`columns`) read back strictly; `bulk` and `defensive` reach SQLite's C
 //! API for what sqlx does not expose.
 
+pub mod access;
 mod bulk;
 mod columns;
 mod defensive;

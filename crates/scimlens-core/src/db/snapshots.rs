@@ -1,6 +1,7 @@
 //! The `store_snapshots`, `store_users`, `store_groups` and `store_memberships` tables: snapshots
 //! of the AWS identity store. A snapshot is written in one transaction, after everything was
-//! read, so a fetch or import that fails half-way leaves no trace.
+//! read, so a fetch or import that fails half-way leaves no trace; its access data (permission
+//! sets, account assignments) goes into `super::access`'s tables in the same transaction.
 
 use serde::{Deserialize, Serialize};
 use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
@@ -49,6 +50,14 @@ pub struct SnapshotInfo {
     pub retries: Option<u64>,
     pub seconds: Option<f64>,
     pub warnings: Vec<String>,
+    /// Permission sets read; absent when the snapshot holds no access data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub permission_sets: Option<u64>,
+    /// Account assignments read; absent when the snapshot holds no access data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub account_assignments: Option<u64>,
 }
 
 /// What to record beside the objects.
@@ -82,6 +91,8 @@ struct InfoRow {
     retries: Option<i64>,
     seconds: Option<f64>,
     warnings: String,
+    permission_sets: Option<i64>,
+    account_assignments: Option<i64>,
 }
 
 impl From<InfoRow> for SnapshotInfo {
@@ -106,6 +117,8 @@ impl From<InfoRow> for SnapshotInfo {
             retries: r.retries.map(|n| n as u64),
             seconds: r.seconds,
             warnings: serde_json::from_str(&r.warnings).unwrap_or_default(),
+            permission_sets: r.permission_sets.map(|n| n as u64),
+            account_assignments: r.account_assignments.map(|n| n as u64),
         }
     }
 }
@@ -129,8 +142,8 @@ async fn insert_in(
     let warnings = serde_json::to_string(&meta.warnings).expect("strings serialize");
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO store_snapshots (origin, identity_store_id, region, endpoint, label, taken_at, users, \
-         groups, memberships, memberships_known, api_calls, retries, seconds, warnings) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         groups, memberships, memberships_known, api_calls, retries, seconds, warnings, permission_sets, \
+         account_assignments) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(meta.origin.as_str())
     .bind(&s.identity_store_id)
@@ -146,8 +159,13 @@ async fn insert_in(
     .bind(meta.retries.map(|n| n as i64))
     .bind(meta.seconds)
     .bind(warnings)
+    .bind(s.access.as_ref().map(|a| a.permission_sets.len() as i64))
+    .bind(s.access.as_ref().map(|a| a.assignments.len() as i64))
     .fetch_one(&mut *conn)
     .await?;
+    if let Some(access) = &s.access {
+        super::access::insert_in(conn, id, access).await?;
+    }
 
     let json = |v: &dyn erased::Json| v.json();
     for chunk in s.users.chunks(BATCH) {
@@ -210,7 +228,7 @@ mod erased {
 macro_rules! info_columns {
     () => {
         "id, origin, identity_store_id, region, endpoint, label, taken_at, users, groups, memberships, \
-         memberships_known, api_calls, retries, seconds, warnings"
+         memberships_known, api_calls, retries, seconds, warnings, permission_sets, account_assignments"
     };
 }
 
@@ -296,6 +314,10 @@ pub async fn load(ws: &Workspace, id: i64) -> Result<StoreSnapshot> {
             })
             .collect(),
         memberships_known: info.memberships_known,
+        access: match info.permission_sets {
+            Some(_) => Some(super::access::load(ws, id).await?),
+            None => None,
+        },
     })
 }
 

@@ -42,6 +42,8 @@ fn options(endpoint: &str, store: Option<&str>) -> FetchOptions {
         region: Some("us-east-1".into()),
         identity_store_id: store.map(str::to_string),
         credentials: Some(credentials()),
+        // The identity store alone; access has its own tests (`access.rs`).
+        access: false,
         ..FetchOptions::default()
     }
 }
@@ -852,4 +854,110 @@ async fn a_group_deleted_during_the_fetch_is_noted_not_fatal() {
         res.snapshot.warnings, res.stats.warnings,
         "the note is kept with the snapshot"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_sso_admin_permission_the_store_is_stored_with_a_warning_and_no_access() {
+    // The decision this pins: access is read beside the store, not instead of it. A caller who
+    // may read the identity store but not sso-admin gets its users, groups and memberships, no
+    // access data (not an empty one), and a warning naming the permission to add.
+    let handler: Arc<Handler> = Arc::new(|op, _| match op {
+        "ListUsers" => ok(serde_json::json!({"Users": users_page(0, 2)})),
+        "ListGroups" => ok(serde_json::json!({"Groups": []})),
+        "ListInstances" => ok(serde_json::json!({"Instances": [
+            {"InstanceArn": "arn:aws:sso:::instance/ssoins-1", "IdentityStoreId": "d-fake000001"}]})),
+        _ => error(400, "AccessDeniedException", serde_json::json!({})),
+    });
+    let aws = fake_aws(Duration::ZERO, handler);
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(&dir.path().join("ws.sqlite"))
+        .await
+        .unwrap();
+    let opts = FetchOptions {
+        access: true,
+        ..options(&aws.endpoint, Some("d-fake000001"))
+    };
+    let res = identity_store::fetch_store(&ws, &opts, &CancelToken::default(), now(), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(res.stats.users, 2);
+    let access = res.stats.access.as_ref().unwrap();
+    assert!(!access.read);
+    assert_eq!(
+        res.stats.calls, 4,
+        "ListUsers, ListGroups, ListInstances, the refused ListPermissionSets"
+    );
+    assert_eq!(res.stats.calls, res.stats.minimum_calls);
+    let warning = res
+        .snapshot
+        .warnings
+        .iter()
+        .find(|w| w.contains("account assignments were not read"))
+        .expect("the snapshot says access is missing");
+    assert!(
+        warning.contains("sso:ListPermissionSets")
+            && warning.contains("users, groups and memberships are stored"),
+        "{warning}"
+    );
+    assert_eq!(res.snapshot.permission_sets, None, "unknown, not zero");
+    assert_eq!(snapshot_count(&ws).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_organizations_permission_access_is_stored_with_accounts_by_id() {
+    let handler: Arc<Handler> = Arc::new(|op, _| match op {
+        "ListUsers" => ok(serde_json::json!({"Users": users_page(0, 1)})),
+        "ListGroups" => ok(serde_json::json!({"Groups": []})),
+        "ListInstances" => ok(serde_json::json!({"Instances": [
+            {"InstanceArn": "arn:aws:sso:::instance/ssoins-1", "IdentityStoreId": "d-fake000001"}]})),
+        "ListPermissionSets" => ok(serde_json::json!({"PermissionSets": ["arn:ps-admin"]})),
+        "DescribePermissionSet" => ok(
+            serde_json::json!({"PermissionSet": {"Name": "Admin", "PermissionSetArn": "arn:ps-admin"}}),
+        ),
+        "ListAccountsForProvisionedPermissionSet" => {
+            ok(serde_json::json!({"AccountIds": ["111122223333"]}))
+        }
+        "ListAccountAssignments" => ok(serde_json::json!({"AccountAssignments": [
+            {"AccountId": "111122223333", "PermissionSetArn": "arn:ps-admin", "PrincipalType": "USER", "PrincipalId": "u-0"}]})),
+        _ => error(400, "AccessDeniedException", serde_json::json!({})),
+    });
+    let aws = fake_aws(Duration::ZERO, handler);
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(&dir.path().join("ws.sqlite"))
+        .await
+        .unwrap();
+    let opts = FetchOptions {
+        access: true,
+        ..options(&aws.endpoint, Some("d-fake000001"))
+    };
+    let res = identity_store::fetch_store(&ws, &opts, &CancelToken::default(), now(), &|_| {})
+        .await
+        .unwrap();
+    let access = res.stats.access.as_ref().unwrap();
+    assert!(access.read);
+    assert_eq!(
+        (
+            access.account_assignments,
+            access.accounts_named,
+            access.calls_list_accounts
+        ),
+        (1, 0, 1)
+    );
+    assert_eq!(res.stats.calls, res.stats.minimum_calls);
+    assert!(
+        res.snapshot
+            .warnings
+            .iter()
+            .any(|w| w.contains("account names were not read")
+                && w.contains("organizations:ListAccounts")),
+        "{:?}",
+        res.snapshot.warnings
+    );
+    let stored = crate::db::snapshots::load(&ws, res.snapshot.id)
+        .await
+        .unwrap()
+        .access
+        .unwrap();
+    assert_eq!(stored.assignments.len(), 1);
+    assert!(stored.accounts.is_empty(), "no name is invented");
 }

@@ -2,6 +2,7 @@
 //! the real-world corpus), and the live identity store against moto_server. Inside the crate,
 //! so they reach the modules behind `api/` as unit tests do.
 
+mod access;
 mod aws;
 mod concurrency;
 mod demo;

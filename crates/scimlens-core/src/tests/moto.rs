@@ -227,3 +227,185 @@ pub async fn seed(endpoint: &str) -> String {
     }
     store
 }
+
+/// The account moto provisions every permission set to (its own).
+pub const ACCOUNT: &str = "123456789012";
+/// Permission sets of the access seed: two pages of ListPermissionSets.
+pub const PERMISSION_SETS: usize = 120;
+/// Accounts of the access seed's organization beside moto's own (named "master").
+pub const OTHER_ACCOUNTS: usize = 25;
+/// Users of the access seed: `user000`..`user149` and the leaver `user150`.
+pub const ACCESS_USERS: usize = 151;
+
+/// What [`seed_access`] created.
+pub struct AccessSeed {
+    pub store: String,
+    pub instance_arn: String,
+    pub user_ids: Vec<String>,
+    pub admins: String,
+    pub developers: String,
+    /// PS-000 (Admins), PS-001 (user000, Developers and the leaver) and PS-002 (every user but
+    /// the leaver: two pages of ListAccountAssignments), in that order.
+    pub assigned: [String; 3],
+}
+
+/// A store with access: users `user000`..`user150`, groups Admins (user000) and Developers
+/// (user000, user001); 120 permission sets `PS-000`..`PS-119`, of which the first three are
+/// provisioned to moto's account and assigned: PS-000 to Admins, PS-001 to user000, to
+/// Developers and to user150 (the leaver), PS-002 to the 150 others. 154 assignments. An
+/// organization of 26 accounts names them.
+pub async fn seed_access(endpoint: &str) -> AccessSeed {
+    use aws_sdk_ssoadmin::types::{PrincipalType, ProvisionTargetType, TargetType};
+    let cfg = sdk_config(endpoint).await;
+    let sso = aws_sdk_ssoadmin::Client::new(&cfg);
+    let instance = sso.list_instances().send().await.unwrap().instances()[0].clone();
+    let store = instance.identity_store_id().unwrap().to_string();
+    let instance_arn = instance.instance_arn().unwrap().to_string();
+    let ids = aws_sdk_identitystore::Client::new(&cfg);
+    let mut user_ids = Vec::new();
+    for i in 0..ACCESS_USERS {
+        user_ids.push(create_user(&ids, &store, i).await);
+    }
+    let group = |name: &'static str| {
+        let (ids, store) = (ids.clone(), store.clone());
+        async move {
+            ids.create_group()
+                .identity_store_id(&store)
+                .display_name(name)
+                .send()
+                .await
+                .unwrap()
+                .group_id()
+                .to_string()
+        }
+    };
+    let admins = group("Admins").await;
+    let developers = group("Developers").await;
+    for (g, u) in [
+        (&admins, &user_ids[0]),
+        (&developers, &user_ids[0]),
+        (&developers, &user_ids[1]),
+    ] {
+        ids.create_group_membership()
+            .identity_store_id(&store)
+            .group_id(g)
+            .member_id(MemberId::UserId(u.clone()))
+            .send()
+            .await
+            .unwrap();
+    }
+    let mut arns = Vec::new();
+    for p in 0..PERMISSION_SETS {
+        let arn = sso
+            .create_permission_set()
+            .instance_arn(&instance_arn)
+            .name(format!("PS-{p:03}"))
+            // Without one, moto answers its default as a number, which the SDK refuses.
+            .session_duration("PT1H")
+            .send()
+            .await
+            .unwrap()
+            .permission_set()
+            .unwrap()
+            .permission_set_arn()
+            .unwrap()
+            .to_string();
+        arns.push(arn);
+    }
+    let assign = |arn: String, kind: PrincipalType, principal: String| {
+        let (sso, instance_arn) = (sso.clone(), instance_arn.clone());
+        async move {
+            sso.create_account_assignment()
+                .instance_arn(&instance_arn)
+                .target_id(ACCOUNT)
+                .target_type(TargetType::AwsAccount)
+                .permission_set_arn(arn)
+                .principal_type(kind)
+                .principal_id(principal)
+                .send()
+                .await
+                .unwrap();
+        }
+    };
+    for arn in &arns[..3] {
+        sso.provision_permission_set()
+            .instance_arn(&instance_arn)
+            .permission_set_arn(arn)
+            .target_type(ProvisionTargetType::AllProvisionedAccounts)
+            .send()
+            .await
+            .unwrap();
+    }
+    assign(arns[0].clone(), PrincipalType::Group, admins.clone()).await;
+    assign(arns[1].clone(), PrincipalType::User, user_ids[0].clone()).await;
+    assign(arns[1].clone(), PrincipalType::Group, developers.clone()).await;
+    assign(arns[1].clone(), PrincipalType::User, user_ids[150].clone()).await;
+    for u in &user_ids[..150] {
+        assign(arns[2].clone(), PrincipalType::User, u.clone()).await;
+    }
+    // An organization of moto's account ("master") and 25 more: two pages of ListAccounts.
+    let organizations = aws_sdk_organizations::Client::new(&cfg);
+    organizations
+        .create_organization()
+        .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
+        .send()
+        .await
+        .unwrap();
+    for a in 0..OTHER_ACCOUNTS {
+        organizations
+            .create_account()
+            .account_name(format!("Workload {a:02}"))
+            .email(format!("aws+{a:02}@example.com"))
+            .send()
+            .await
+            .unwrap();
+    }
+    AccessSeed {
+        store,
+        instance_arn,
+        user_ids,
+        admins,
+        developers,
+        assigned: [arns[0].clone(), arns[1].clone(), arns[2].clone()],
+    }
+}
+
+/// Creates `user{i:03}@example.com`; returns its id.
+pub async fn create_user(ids: &aws_sdk_identitystore::Client, store: &str, i: usize) -> String {
+    ids.create_user()
+        .identity_store_id(store)
+        .user_name(user_name(i))
+        .display_name(format!("User {i}"))
+        .name(
+            Name::builder()
+                .given_name(format!("Given{i}"))
+                .family_name(format!("Family{i}"))
+                .build(),
+        )
+        .emails(
+            Email::builder()
+                .value(user_name(i))
+                .r#type("work")
+                .primary(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .user_id()
+        .to_string()
+}
+
+/// The leaver deleted and created again (as an IdP does when an identifier changes): a new id
+/// under the same userName, while PS-001's assignment still names the old one. Returns the new id.
+pub async fn recreate_leaver(endpoint: &str, seed: &AccessSeed) -> String {
+    let cfg = sdk_config(endpoint).await;
+    let ids = aws_sdk_identitystore::Client::new(&cfg);
+    ids.delete_user()
+        .identity_store_id(&seed.store)
+        .user_id(&seed.user_ids[150])
+        .send()
+        .await
+        .unwrap();
+    create_user(&ids, &seed.store, 150).await
+}
