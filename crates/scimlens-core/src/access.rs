@@ -1,15 +1,17 @@
 //! Who may use what, read from a store snapshot's account assignments: a user's effective access
 //! (each account x permission set, and every path that grants it: directly or through a group),
 //! and the orphaned assignments (whose principal was deleted, perhaps created again under a new
-//! id) with their likely successor and the fix. Pure functions over rows `db::access` reads;
-//! the api puts them together.
+//! id) with their likely successor and the fix. Pure functions over rows `db::access` reads,
+//! and [`orphaned_in`], which gathers the orphans of a snapshot for the api and the report.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::db::access::NamedAssignment;
+use crate::db::Workspace;
+use crate::db::access::{self as db_access, NamedAssignment};
+use crate::error::Result;
 use crate::identity_store::{PrincipalType, StoreGroup, StoreUser};
 
 /// How a user holds a permission set in an account.
@@ -236,6 +238,41 @@ pub fn orphaned(
         successor,
         fix,
     }
+}
+
+/// The orphaned assignments of snapshot `id`, each with who the principal was (from an earlier
+/// snapshot), its likely successor and the fix: gathered from the workspace for the api and the
+/// report.
+pub async fn orphaned_in(ws: &Workspace, id: i64) -> Result<Vec<OrphanedAssignment>> {
+    let mut found = Vec::new();
+    for row in db_access::orphaned(ws, id).await? {
+        let (former_name, successor) = match row.principal_type {
+            PrincipalType::User => match db_access::former_user(ws, id, &row.principal_id).await? {
+                Some(former) => {
+                    let candidates = db_access::users_like(ws, id, &former).await?;
+                    (
+                        former.user_name.clone().or(former.display_name.clone()),
+                        successor_user(&former, &candidates),
+                    )
+                }
+                None => (None, None),
+            },
+            PrincipalType::Group => {
+                match db_access::former_group(ws, id, &row.principal_id).await? {
+                    Some(former) => {
+                        let candidates = db_access::groups_like(ws, id, &former).await?;
+                        (
+                            former.display_name.clone(),
+                            successor_group(&former, &candidates),
+                        )
+                    }
+                    None => (None, None),
+                }
+            }
+        };
+        found.push(orphaned(row, former_name, successor));
+    }
+    Ok(found)
 }
 
 #[cfg(test)]

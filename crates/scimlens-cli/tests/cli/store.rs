@@ -743,3 +743,60 @@ fn access_orphaned_names_the_deleted_principal_its_successor_and_the_fix() {
         .code(2)
         .stderr(predicate::str::contains("no users or groups"));
 }
+
+#[test]
+fn the_report_says_who_lost_access_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.sqlite");
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let before = write(
+        "before.json",
+        r#"{"Users": [{"UserId": "u-old", "UserName": "cid@example.com", "ExternalIds": [{"Issuer": "idp", "Id": "ext-cid"}]}]}"#,
+    );
+    let after = write(
+        "after.json",
+        r#"{"Users": [{"UserId": "u-new", "UserName": "cid.new@example.com", "ExternalIds": [{"Issuer": "idp", "Id": "ext-cid"}]}]}
+{"AccountAssignments": [{"AccountId": "111122223333", "PermissionSetArn": "arn:ps-admin", "PrincipalType": "USER", "PrincipalId": "u-old"}]}"#,
+    );
+    for file in [&before, &after] {
+        scimlens(&ws)
+            .arg("store-import")
+            .arg(file)
+            .assert()
+            .success();
+    }
+    scimlens(&ws)
+        .arg("import")
+        .arg(fixture("entra-graph/page1.json"))
+        .assert()
+        .success();
+    let line = "arn:ps-admin in 111122223333 was assigned to cid@example.com, deleted user u-old; \
+                likely successor cid.new@example.com (u-new)";
+    scimlens(&ws)
+        .arg("report")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "WHO LOST ACCESS (1 orphaned account assignment in store snapshot #2)",
+        ))
+        .stdout(predicate::str::contains(line))
+        .stdout(predicate::str::contains("fix: assign arn:ps-admin"));
+    let res = json(scimlens(&ws).args(["report", "--format", "json"]));
+    assert_eq!(res["access"]["snapshot_id"], 2);
+    assert_eq!(res["access"]["orphaned"][0]["principal_id"], "u-old");
+    assert_eq!(res["access"]["orphaned"][0]["successor"]["id"], "u-new");
+    for format in ["md", "html"] {
+        scimlens(&ws)
+            .args(["report", "--format", format])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Who lost access"))
+            .stdout(predicate::str::contains(
+                "cid@example.com, deleted user u-old",
+            ));
+    }
+}

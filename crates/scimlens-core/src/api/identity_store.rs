@@ -22,7 +22,7 @@ use crate::diagnose;
 use crate::directory::mapping::AttributeMapping;
 use crate::directory::{self, DirectoryIdp};
 use crate::error::{Error, Result};
-use crate::identity_store::{self, PrincipalType, StoreGroup, StoreSnapshot, StoreUser};
+use crate::identity_store::{self, StoreGroup, StoreSnapshot, StoreUser};
 use crate::input::Input;
 use crate::input::value::format_time;
 use crate::model::EntityKind;
@@ -677,34 +677,7 @@ pub async fn orphaned_assignments(
              sso-admin output"
         )));
     }
-    let mut orphaned = Vec::new();
-    for row in db_access::orphaned(ws, id).await? {
-        let (former_name, successor) = match row.principal_type {
-            PrincipalType::User => match db_access::former_user(ws, id, &row.principal_id).await? {
-                Some(former) => {
-                    let candidates = db_access::users_like(ws, id, &former).await?;
-                    (
-                        former.user_name.clone().or(former.display_name.clone()),
-                        crate::access::successor_user(&former, &candidates),
-                    )
-                }
-                None => (None, None),
-            },
-            PrincipalType::Group => {
-                match db_access::former_group(ws, id, &row.principal_id).await? {
-                    Some(former) => {
-                        let candidates = db_access::groups_like(ws, id, &former).await?;
-                        (
-                            former.display_name.clone(),
-                            crate::access::successor_group(&former, &candidates),
-                        )
-                    }
-                    None => (None, None),
-                }
-            }
-        };
-        orphaned.push(crate::access::orphaned(row, former_name, successor));
-    }
+    let orphaned = crate::access::orphaned_in(ws, id).await?;
     Ok(OrphanedAssignmentsRes {
         snapshot: info,
         orphaned,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use super::*;
-use crate::db::Workspace;
+use crate::db::{Workspace, snapshots};
 use crate::db::entities::{self, EntityRow};
 use crate::db::sources::{self, ms_to_text};
 use crate::diagnose::classify::UNSPECIFIED_CANDIDATES;
@@ -58,7 +58,24 @@ pub async fn build(ws: &Workspace, now: DateTime<Utc>) -> Result<Report> {
         sources,
         compare: None,
         preflight: None,
+        access: access_section(ws).await?,
     })
+}
+
+/// The orphaned assignments of the newest snapshot, when it holds assignments and the users and
+/// groups to check them against.
+async fn access_section(ws: &Workspace) -> Result<Option<AccessSection>> {
+    let Some(id) = snapshots::latest(ws).await? else {
+        return Ok(None);
+    };
+    let info = snapshots::info(ws, id).await?;
+    if info.permission_sets.is_none() || (info.users == 0 && info.groups == 0) {
+        return Ok(None);
+    }
+    Ok(Some(AccessSection {
+        snapshot_id: id,
+        orphaned: crate::access::orphaned_in(ws, id).await?,
+    }))
 }
 
 /// Connection-level problems with their fixes (also shown above everything in the app).

@@ -44,6 +44,20 @@ pub struct Report {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub preflight: Option<crate::preflight::PreflightSection>,
+    /// Who lost access: the account assignments of the newest store snapshot whose user or
+    /// group no longer exists (`scimlens access --orphaned`). Absent when that snapshot holds
+    /// no assignments (or no users and groups to check them against).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub access: Option<AccessSection>,
+}
+
+/// The account assignments of one store snapshot that no user or group holds any more.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct AccessSection {
+    pub snapshot_id: i64,
+    pub orphaned: Vec<crate::access::OrphanedAssignment>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]

@@ -131,5 +131,6 @@ pub fn to_report(
             export_warnings: directory.warnings.clone(),
             findings: result.findings,
         }),
+        access: None,
     }
 }

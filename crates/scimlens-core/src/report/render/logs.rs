@@ -5,7 +5,8 @@
 use super::doc::{Block, Doc, Inline, Table, Target};
 use super::{csv_field, terminal_safe};
 use crate::model::EntityStatus;
-use crate::report::{Report, RootCause};
+use crate::access::OrphanedAssignment;
+use crate::report::{AccessSection, Report, RootCause};
 
 const LIST_LIMIT: usize = 10;
 
@@ -99,6 +100,23 @@ fn summary(r: &Report) -> Doc {
             "{} failed earlier and succeeded later (resolved).",
             entities(resolved as u64)
         )));
+    }
+    if let Some(a) = r.access.as_ref().filter(|a| !a.orphaned.is_empty()) {
+        blocks.push(Block::line(""));
+        let mut lines = Vec::new();
+        for o in &a.orphaned {
+            lines.push(Block::line(format!("  ! {}", orphan_line(o))));
+            lines.push(Block::line(format!("    fix: {}", o.fix)));
+        }
+        blocks.push(Block::Section {
+            title: format!(
+                "WHO LOST ACCESS ({} orphaned account assignment{} in store snapshot #{})",
+                a.orphaned.len(),
+                if a.orphaned.len() == 1 { "" } else { "s" },
+                a.snapshot_id
+            ),
+            blocks: lines,
+        });
     }
     Doc {
         title: "scimlens failure report".to_string(),
@@ -270,9 +288,67 @@ fn document(r: &Report) -> Doc {
     if let Some(c) = &r.compare {
         blocks.push(super::compare::section(c));
     }
+    if let Some(a) = &r.access {
+        blocks.push(access_section(a));
+    }
     Doc {
         title: "scimlens failure report".to_string(),
         blocks,
+    }
+}
+
+/// One orphaned assignment in a sentence: what access, whose it was, who likely has it now.
+fn orphan_line(o: &OrphanedAssignment) -> String {
+    let account = match &o.account_name {
+        Some(name) => format!("{name} ({})", o.account_id),
+        None => o.account_id.clone(),
+    };
+    let permission_set = o.permission_set_name.as_deref().unwrap_or(&o.permission_set_arn);
+    let was = match &o.former_name {
+        Some(name) => format!("{name}, deleted {} {}", o.principal_type.as_str().to_lowercase(), o.principal_id),
+        None => format!("deleted {} {}", o.principal_type.as_str().to_lowercase(), o.principal_id),
+    };
+    let successor = match &o.successor {
+        Some(s) => format!(
+            "; likely successor {} ({})",
+            s.name.as_deref().unwrap_or(&s.id),
+            s.id
+        ),
+        None => String::new(),
+    };
+    format!("{permission_set} in {account} was assigned to {was}{successor}")
+}
+
+/// The orphaned assignments for Markdown and HTML: one row each, with the fix.
+fn access_section(a: &AccessSection) -> Block {
+    if a.orphaned.is_empty() {
+        return Block::Section {
+            title: "Who lost access".to_string(),
+            blocks: vec![Block::Paragraph(vec![Inline::plain(format!(
+                "Every account assignment of store snapshot #{} belongs to a user or group it \
+                 holds.",
+                a.snapshot_id
+            ))])],
+        };
+    }
+    let mut table = Table::new(None, &["orphaned assignment", "fix"]);
+    for o in &a.orphaned {
+        table.row(vec![Inline::text(orphan_line(o)), Inline::text(&o.fix)]);
+    }
+    Block::Section {
+        title: "Who lost access".to_string(),
+        blocks: vec![
+            Block::Paragraph(vec![Inline::plain(format!(
+                "{} account assignment{} of store snapshot #{} {} at a user or group that no \
+                 longer exists: nobody gets that access, though the console may still show the \
+                 name.",
+                a.orphaned.len(),
+                if a.orphaned.len() == 1 { "" } else { "s" },
+                a.snapshot_id,
+                if a.orphaned.len() == 1 { "points" } else { "point" }
+            ))]),
+            Block::Table(table),
+        ],
     }
 }
 
@@ -398,6 +474,7 @@ mod tests {
             findings: Vec::new(),
             compare: None,
             preflight: None,
+            access: None,
         }
     }
 
