@@ -474,7 +474,13 @@ fn serve(stream: TcpStream) {
         if reader.read_exact(&mut body).is_err() {
             return;
         }
-        let reply = match target.rsplit('.').next().unwrap_or_default() {
+        let op = target.rsplit('.').next().unwrap_or_default();
+        // One SCIM call, whatever the window; the Identity Store API source has none.
+        let scim_events = (op == "LookupEvents"
+            && String::from_utf8_lossy(&body).contains("identitystore-scim"))
+        .then(one_scim_event);
+        let reply = match op {
+            "LookupEvents" => scim_events.as_deref().unwrap_or(r#"{"Events":[]}"#),
             "ListUsers" => {
                 r#"{"Users":[{"UserId":"u-1","UserName":"ann@example.com","IdentityStoreId":"d-1111111111"},{"UserId":"u-2","UserName":"bob@example.com","IdentityStoreId":"d-1111111111"}]}"#
             }
@@ -500,6 +506,19 @@ fn serve(stream: TcpStream) {
             return;
         }
     }
+}
+
+/// LookupEvents' answer holding the CloudTrail fixture's one event.
+fn one_scim_event() -> String {
+    let event = std::fs::read_to_string(fixture("cloudtrail/single-event.json")).unwrap();
+    let event: serde_json::Value = serde_json::from_str(&event).unwrap();
+    serde_json::json!({"Events": [{
+        "EventId": event["eventID"],
+        "EventName": event["eventName"],
+        "EventSource": event["eventSource"],
+        "CloudTrailEvent": event.to_string(),
+    }]})
+    .to_string()
 }
 
 fn with_test_credentials(cmd: &mut Command) -> &mut Command {
@@ -742,4 +761,56 @@ fn access_orphaned_names_the_deleted_principal_its_successor_and_the_fix() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("no users or groups"));
+}
+
+#[test]
+fn cloudtrail_pulls_the_events_once_and_a_second_pull_stores_nothing() {
+    let endpoint = tiny_aws();
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.sqlite");
+    let pull = |ws: &Path| {
+        let mut cmd = scimlens(ws);
+        with_test_credentials(&mut cmd).args([
+            "cloudtrail",
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            &endpoint,
+        ]);
+        cmd
+    };
+    pull(&ws)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "1 new events imported as CloudTrail LookupEvents",
+        ))
+        .stderr(predicate::str::contains("2 pages, 2 calls (floor 2)"));
+    pull(&ws)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "No new CloudTrail events; nothing stored.",
+        ))
+        .stderr(predicate::str::contains("after the newest event held"));
+    let sources = json(scimlens(&ws).args(["sources", "--format", "json"]));
+    assert_eq!(sources.as_array().unwrap().len(), 1, "{sources}");
+    assert_eq!(sources[0]["format"], "cloudtrail");
+}
+
+#[test]
+fn cloudtrail_refuses_a_since_it_cannot_read_before_calling_aws() {
+    let dir = tempfile::tempdir().unwrap();
+    with_test_credentials(&mut scimlens(&dir.path().join("ws.sqlite")))
+        .args([
+            "cloudtrail",
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+        ])
+        .args(["--since", "last tuesday"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("neither a date"));
 }
