@@ -360,7 +360,17 @@ pub async fn cloudtrail(
             bar.tick();
         }
     };
-    let result = api::pull_cloudtrail(&ws, req, &CancelToken::default(), now, &on_progress).await;
+    let cancel = CancelToken::default();
+    let on_ctrl_c = {
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                cancel.cancel();
+            }
+        })
+    };
+    let result = api::pull_cloudtrail(&ws, req, &cancel, now, &on_progress).await;
+    on_ctrl_c.abort();
     bar.finish_and_clear();
     let res = result?;
     if args.format == Some(TextOrJson::Json) {

@@ -814,3 +814,53 @@ fn cloudtrail_refuses_a_since_it_cannot_read_before_calling_aws() {
         .code(2)
         .stderr(predicate::str::contains("neither a date"));
 }
+
+#[test]
+fn ctrl_c_stops_a_cloudtrail_pull_waiting_for_aws_and_stores_nothing() {
+    // A CloudTrail that takes the request and never answers.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let held: Vec<TcpStream> = listener.incoming().flatten().collect();
+        drop(held);
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.sqlite");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_scimlens"));
+    cmd.env_remove("SCIMLENS_WORKSPACE")
+        .env_remove("AWS_PROFILE")
+        .arg("--workspace")
+        .arg(&ws)
+        .args([
+            "cloudtrail",
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            &endpoint,
+        ])
+        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "test-secret")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let started = std::time::Instant::now();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "took {:?} to stop",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.to_lowercase().contains("cancel"), "{stderr}");
+    let sources = json(scimlens(&ws).args(["sources", "--format", "json"]));
+    assert_eq!(sources, serde_json::json!([]));
+}

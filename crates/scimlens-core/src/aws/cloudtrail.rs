@@ -133,7 +133,7 @@ pub async fn lookup_identity_store_events(
         let mut token: Option<String> = None;
         let mut read_here = 0u64;
         loop {
-            let page = call(&ctx, Op::LookupEvents, Priority::High, || {
+            let request = call(&ctx, Op::LookupEvents, Priority::High, || {
                 client
                     .lookup_events()
                     .lookup_attributes(attribute.clone())
@@ -142,9 +142,12 @@ pub async fn lookup_identity_store_events(
                     .max_results(PAGE_SIZE)
                     .set_next_token(token.clone())
                     .send()
-            })
-            .await
-            .map_err(Error::from)?;
+            });
+            // A cancel (Ctrl-C) also stops a request waiting for its answer.
+            let page = tokio::select! {
+                page = request => page.map_err(Error::from)?,
+                () = cancelled(cancel) => return Err(cancel_error(&stats.endpoint)),
+            };
             stats.pages += 1;
             for e in page.events() {
                 read_here += 1;
@@ -185,15 +188,26 @@ pub async fn lookup_identity_store_events(
         stats.minimum_calls += read_here.div_ceil(PAGE_SIZE as u64).max(1);
     }
     if cancel.is_cancelled() {
-        return Err(Error::Cancelled {
-            path: format!("CloudTrail at {}", stats.endpoint).into(),
-        });
+        return Err(cancel_error(&stats.endpoint));
     }
     stats.calls = ctx.counters.calls();
     stats.retries = ctx.counters.retries.load(Ordering::Relaxed);
     stats.throttled = ctx.counters.throttled.load(Ordering::Relaxed);
     stats.seconds = started.elapsed().as_secs_f64();
     Ok(PulledEvents { events, stats })
+}
+
+/// Resolves once `cancel` is set (the token is a flag, looked at every 50 ms).
+async fn cancelled(cancel: &CancelToken) {
+    while !cancel.is_cancelled() {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+fn cancel_error(endpoint: &str) -> Error {
+    Error::Cancelled {
+        path: format!("CloudTrail at {endpoint}").into(),
+    }
 }
 
 fn smithy_time(t: DateTime<Utc>) -> aws_sdk_cloudtrail::primitives::DateTime {
