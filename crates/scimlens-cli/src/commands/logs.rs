@@ -299,3 +299,126 @@ async fn import_logs(
     );
     Ok(())
 }
+
+/// Pull the identity store's CloudTrail events (LookupEvents: SCIM calls and the Identity Store
+/// API's writes) into the workspace, as one source per pull.
+#[derive(Debug, Args)]
+pub struct CloudtrailArgs {
+    /// Named profile, including IAM Identity Center (SSO) profiles (`aws sso login` first).
+    #[arg(long, env = "AWS_PROFILE")]
+    profile: Option<String>,
+    /// The IAM Identity Center instance's home region, where its events are logged [default:
+    /// from the profile / AWS_REGION].
+    #[arg(long)]
+    region: Option<String>,
+    /// From a date (2026-11-01), a time (RFC 3339) or a duration back (7d, 12h) [default: the
+    /// newest CloudTrail event the workspace holds, else 90 days back, CloudTrail's limit].
+    #[arg(long, value_name = "DATE|DURATION")]
+    since: Option<String>,
+    /// Up to a date or time [default: now].
+    #[arg(long, value_name = "DATE")]
+    until: Option<String>,
+    /// Another endpoint for CloudTrail (tests, VPC endpoints).
+    #[arg(long, value_name = "URL")]
+    endpoint_url: Option<String>,
+    /// `json` for machine-readable output.
+    #[arg(long, value_parser = FormatParser::text_or_json("cloudtrail"))]
+    format: Option<TextOrJson>,
+}
+
+pub async fn cloudtrail(
+    args: CloudtrailArgs,
+    workspace: &WorkspacePath,
+    now: DateTime<Utc>,
+) -> anyhow::Result<ExitCode> {
+    let ws = workspace.open_or_create().await?;
+    let req = api::PullCloudTrailReq {
+        profile: args.profile,
+        region: args.region,
+        endpoint_url: args.endpoint_url,
+        since: args.since,
+        until: args.until,
+        credentials: None,
+    };
+    let bar = crate::term::progress_bar(None);
+    bar.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("valid template"));
+    let on_progress = {
+        let bar = bar.clone();
+        move |p: &api::CloudTrailProgress| {
+            bar.set_message(format!(
+                "{}: {} pages, {} events, {} calls{}",
+                p.source,
+                p.pages,
+                p.events,
+                p.calls,
+                if p.throttled > 0 {
+                    format!(", {} throttled", p.throttled)
+                } else {
+                    String::new()
+                }
+            ));
+            bar.tick();
+        }
+    };
+    let cancel = CancelToken::default();
+    let on_ctrl_c = {
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                cancel.cancel();
+            }
+        })
+    };
+    let result = api::pull_cloudtrail(&ws, req, &cancel, now, &on_progress).await;
+    on_ctrl_c.abort();
+    bar.finish_and_clear();
+    let res = result?;
+    if args.format == Some(TextOrJson::Json) {
+        outln!("{}", api::json_pretty(&res)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let s = &res.stats;
+    if res.clamped {
+        errln!(
+            "note: CloudTrail keeps {} days of events; reading from {}",
+            api::CLOUDTRAIL_HISTORY_DAYS,
+            res.since
+        );
+    }
+    errln!(
+        "CloudTrail {} .. {}{}: {} pages, {} calls (floor {}), {} throttled, {:.2} s",
+        res.since,
+        res.until,
+        if res.incremental {
+            " (after the newest event held)"
+        } else {
+            ""
+        },
+        s.pages,
+        s.calls,
+        s.minimum_calls,
+        s.throttled,
+        s.seconds
+    );
+    errln!(
+        "{} SCIM calls, {} Identity Store API writes kept ({} reads left out), {} already held",
+        s.scim_events,
+        s.api_writes,
+        s.api_reads_skipped,
+        res.already_held
+    );
+    match &res.outcome {
+        None => outln!("No new CloudTrail events; nothing stored."),
+        Some(api::ImportOutcome::Imported { path, records, .. }) => {
+            outln!(
+                "{records} new events imported as {path}; {} entities",
+                res.entities
+            )
+        }
+        Some(api::ImportOutcome::AlreadyImported { existing_path, .. }) => {
+            outln!("These events are already in the workspace as {existing_path}; nothing stored.")
+        }
+    }
+    errln!("workspace: {}", workspace.display());
+    Ok(ExitCode::SUCCESS)
+}

@@ -474,7 +474,13 @@ fn serve(stream: TcpStream) {
         if reader.read_exact(&mut body).is_err() {
             return;
         }
-        let reply = match target.rsplit('.').next().unwrap_or_default() {
+        let op = target.rsplit('.').next().unwrap_or_default();
+        // One SCIM call, whatever the window; the Identity Store API source has none.
+        let scim_events = (op == "LookupEvents"
+            && String::from_utf8_lossy(&body).contains("identitystore-scim"))
+        .then(one_scim_event);
+        let reply = match op {
+            "LookupEvents" => scim_events.as_deref().unwrap_or(r#"{"Events":[]}"#),
             "ListUsers" => {
                 r#"{"Users":[{"UserId":"u-1","UserName":"ann@example.com","IdentityStoreId":"d-1111111111"},{"UserId":"u-2","UserName":"bob@example.com","IdentityStoreId":"d-1111111111"}]}"#
             }
@@ -500,6 +506,19 @@ fn serve(stream: TcpStream) {
             return;
         }
     }
+}
+
+/// LookupEvents' answer holding the CloudTrail fixture's one event.
+fn one_scim_event() -> String {
+    let event = std::fs::read_to_string(fixture("cloudtrail/single-event.json")).unwrap();
+    let event: serde_json::Value = serde_json::from_str(&event).unwrap();
+    serde_json::json!({"Events": [{
+        "EventId": event["eventID"],
+        "EventName": event["eventName"],
+        "EventSource": event["eventSource"],
+        "CloudTrailEvent": event.to_string(),
+    }]})
+    .to_string()
 }
 
 fn with_test_credentials(cmd: &mut Command) -> &mut Command {
@@ -799,4 +818,106 @@ fn the_report_says_who_lost_access_in_every_format() {
                 "cid@example.com, deleted user u-old",
             ));
     }
+}
+
+#[test]
+fn cloudtrail_pulls_the_events_once_and_a_second_pull_stores_nothing() {
+    let endpoint = tiny_aws();
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.sqlite");
+    let pull = |ws: &Path| {
+        let mut cmd = scimlens(ws);
+        with_test_credentials(&mut cmd).args([
+            "cloudtrail",
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            &endpoint,
+        ]);
+        cmd
+    };
+    pull(&ws)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "1 new events imported as CloudTrail LookupEvents",
+        ))
+        .stderr(predicate::str::contains("2 pages, 2 calls (floor 2)"));
+    pull(&ws)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "No new CloudTrail events; nothing stored.",
+        ))
+        .stderr(predicate::str::contains("after the newest event held"));
+    let sources = json(scimlens(&ws).args(["sources", "--format", "json"]));
+    assert_eq!(sources.as_array().unwrap().len(), 1, "{sources}");
+    assert_eq!(sources[0]["format"], "cloudtrail");
+}
+
+#[test]
+fn cloudtrail_refuses_a_since_it_cannot_read_before_calling_aws() {
+    let dir = tempfile::tempdir().unwrap();
+    with_test_credentials(&mut scimlens(&dir.path().join("ws.sqlite")))
+        .args([
+            "cloudtrail",
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+        ])
+        .args(["--since", "last tuesday"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("neither a date"));
+}
+
+#[test]
+fn ctrl_c_stops_a_cloudtrail_pull_waiting_for_aws_and_stores_nothing() {
+    // A CloudTrail that takes the request and never answers.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let held: Vec<TcpStream> = listener.incoming().flatten().collect();
+        drop(held);
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.sqlite");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_scimlens"));
+    cmd.env_remove("SCIMLENS_WORKSPACE")
+        .env_remove("AWS_PROFILE")
+        .arg("--workspace")
+        .arg(&ws)
+        .args([
+            "cloudtrail",
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            &endpoint,
+        ])
+        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "test-secret")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let started = std::time::Instant::now();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "took {:?} to stop",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.to_lowercase().contains("cancel"), "{stderr}");
+    let sources = json(scimlens(&ws).args(["sources", "--format", "json"]));
+    assert_eq!(sources, serde_json::json!([]));
 }

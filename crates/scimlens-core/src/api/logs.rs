@@ -249,3 +249,228 @@ pub async fn get_entity(ws: &Workspace, key: &str) -> Result<EntityDetail> {
 pub fn stamp(now: DateTime<Utc>) -> String {
     format_time(&now)
 }
+
+/// How far back CloudTrail's event history (LookupEvents) reaches.
+pub const CLOUDTRAIL_HISTORY_DAYS: i64 = 90;
+/// An incremental pull starts this long before the newest event held: CloudTrail can deliver an
+/// event minutes after it happened, later than newer ones; events already held are dropped by
+/// their `eventID`.
+const CLOUDTRAIL_OVERLAP_MINUTES: i64 = 15;
+
+/// A live pull of the identity store's CloudTrail events into the workspace.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PullCloudTrailReq {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    /// Another endpoint (tests, VPC endpoints); the region still signs the requests.
+    pub endpoint_url: Option<String>,
+    /// A date (`2026-11-01`), a time (RFC 3339) or a duration back from now (`7d`, `12h`,
+    /// `30m`, `2w`). Without it: from the newest CloudTrail event the workspace holds, else
+    /// 90 days back.
+    pub since: Option<String>,
+    /// A date or time; now without it.
+    pub until: Option<String>,
+    /// Credentials given directly (tests); the standard chain otherwise.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub credentials: Option<crate::aws::StaticCredentials>,
+}
+
+/// What a pull found, cost and stored.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct PullCloudTrailRes {
+    /// The window asked of CloudTrail (RFC 3339).
+    pub since: String,
+    pub until: String,
+    /// `since` was earlier than CloudTrail's 90 days and was moved to their start.
+    pub clamped: bool,
+    /// `since` came from the newest CloudTrail event already in the workspace.
+    pub incremental: bool,
+    pub stats: crate::aws::cloudtrail::CloudTrailPullStats,
+    /// Events pulled that the workspace did not hold yet.
+    pub new_events: u64,
+    /// Events pulled again that the workspace already held (the overlap of an incremental pull).
+    pub already_held: u64,
+    /// The import of the new events as one source; absent when there were none.
+    pub outcome: Option<ImportOutcome>,
+    /// Entities in the refreshed diagnosis.
+    pub entities: u64,
+}
+
+/// Reads a `--since` / `--until` value: a date, an RFC 3339 time or a duration back from `now`.
+pub fn parse_when(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    let t = text.trim();
+    if let Ok(time) = DateTime::parse_from_rfc3339(t) {
+        return Ok(time.with_timezone(&Utc));
+    }
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return Ok(day.and_time(chrono::NaiveTime::MIN).and_utc());
+    }
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (n, unit) = t.split_at(split);
+    let n: i64 = n.parse().map_err(|_| bad_when(text))?;
+    let span = match unit {
+        "w" => chrono::Duration::try_weeks(n),
+        "d" => chrono::Duration::try_days(n),
+        "h" => chrono::Duration::try_hours(n),
+        "m" => chrono::Duration::try_minutes(n),
+        _ => None,
+    }
+    .ok_or_else(|| bad_when(text))?;
+    Ok(now - span)
+}
+
+fn bad_when(text: &str) -> Error {
+    Error::InvalidArgument(format!(
+        "{text:?} is neither a date (2026-11-01), a time (2026-11-01T12:00:00Z) nor a duration \
+         back from now (7d, 12h, 30m, 2w)"
+    ))
+}
+
+/// Pulls the identity store's CloudTrail events (SCIM calls and the Identity Store API's writes)
+/// with LookupEvents and imports the new ones as one `lookup-events` document through the same
+/// pipeline as a downloaded file, in one transaction: a pull with nothing new, or one cancelled
+/// or failed, stores nothing. `progress` hears of every page.
+pub async fn pull_cloudtrail(
+    ws: &Workspace,
+    req: PullCloudTrailReq,
+    cancel: &CancelToken,
+    now: DateTime<Utc>,
+    progress: &(dyn Fn(&crate::aws::cloudtrail::CloudTrailProgress) + Send + Sync),
+) -> Result<PullCloudTrailRes> {
+    use crate::aws::cloudtrail::{DEFAULT_RATE, lookup_identity_store_events};
+    use crate::model::Format;
+
+    let until = match &req.until {
+        Some(t) => parse_when(t, now)?.min(now),
+        None => now,
+    };
+    let floor = now - chrono::Duration::days(CLOUDTRAIL_HISTORY_DAYS);
+    let (asked, incremental) = match &req.since {
+        Some(t) => (parse_when(t, now)?, false),
+        None => match crate::db::sources::newest_time(ws, Format::Cloudtrail).await? {
+            Some(ms) => (
+                DateTime::from_timestamp_millis(ms).unwrap_or(floor)
+                    - chrono::Duration::minutes(CLOUDTRAIL_OVERLAP_MINUTES),
+                true,
+            ),
+            None => (floor, false),
+        },
+    };
+    let clamped = asked < floor;
+    let since = asked.max(floor);
+    if since >= until {
+        return Err(Error::InvalidArgument(format!(
+            "--since ({}) is not before --until ({})",
+            format_time(&since),
+            format_time(&until)
+        )));
+    }
+    let opts = crate::aws::FetchOptions {
+        profile: req.profile,
+        region: req.region,
+        endpoint_url: req.endpoint_url,
+        credentials: req.credentials,
+        rate: DEFAULT_RATE,
+        ..crate::aws::FetchOptions::default()
+    };
+    let pulled = lookup_identity_store_events(&opts, since, until, cancel, progress).await?;
+    let held =
+        crate::db::sources::record_ids_since(ws, Format::Cloudtrail, since.timestamp_millis())
+            .await?;
+    let total = pulled.events.len() as u64;
+    let events: Vec<serde_json::Value> = pulled
+        .events
+        .into_iter()
+        .filter(|e| !e["EventId"].as_str().is_some_and(|id| held.contains(id)))
+        .collect();
+    let mut res = PullCloudTrailRes {
+        since: since.to_rfc3339(),
+        until: until.to_rfc3339(),
+        clamped,
+        incremental,
+        stats: pulled.stats,
+        new_events: events.len() as u64,
+        already_held: total - events.len() as u64,
+        outcome: None,
+        entities: 0,
+    };
+    if events.is_empty() {
+        return Ok(res);
+    }
+    if cancel.is_cancelled() {
+        return Err(Error::Cancelled {
+            path: "CloudTrail pull".into(),
+        });
+    }
+    // One document per pull, in the workspace's directory (the same file system the workspace
+    // is on), removed whatever the import's outcome.
+    let dir = ws
+        .path()
+        .and_then(|p| p.parent())
+        .filter(|d| !d.as_os_str().is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    let doc = PulledDocument(dir.join(format!(
+        ".scimlens-cloudtrail-{}-{}.json",
+        std::process::id(),
+        now.timestamp_millis()
+    )));
+    let bytes = serde_json::to_vec(&serde_json::json!({ "Events": events }))
+        .map_err(|e| Error::Internal(format!("writing the pulled events as JSON: {e}")))?;
+    std::fs::write(&doc.0, bytes).map_err(|e| Error::Io {
+        path: doc.0.clone(),
+        source: e,
+    })?;
+    let imported = import_files(
+        ws,
+        ImportFilesReq {
+            paths: vec![doc.0.clone()],
+            extra_reserved: Vec::new(),
+        },
+        cancel,
+        now,
+        &|_| {},
+    )
+    .await?;
+    let name = format!(
+        "CloudTrail LookupEvents {}{} .. {}",
+        res.stats
+            .region
+            .as_deref()
+            .map(|r| format!("{r} "))
+            .unwrap_or_default(),
+        format_time(&since),
+        format_time(&until)
+    );
+    crate::db::sources::rename(ws, &doc.0.display().to_string(), &name).await?;
+    res.entities = imported.entities;
+    res.outcome = imported.outcomes.into_iter().next().map(|o| match o {
+        ImportOutcome::Imported {
+            source_id,
+            format,
+            records,
+            warnings,
+            ..
+        } => ImportOutcome::Imported {
+            source_id,
+            path: name.clone(),
+            format,
+            records,
+            warnings,
+        },
+        other => other,
+    });
+    Ok(res)
+}
+
+/// The pulled events' temporary file; removed when dropped.
+struct PulledDocument(PathBuf);
+
+impl Drop for PulledDocument {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}

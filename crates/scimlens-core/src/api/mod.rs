@@ -18,6 +18,7 @@ pub use logs::*;
 // What the operations take and give, and the few tools the shells share with the core.
 pub use crate::access::{AccessPath, EffectiveAccess, OrphanedAssignment, SuccessorMatch};
 pub use crate::atomic::{AtomicFile, write as write_atomically};
+pub use crate::aws::cloudtrail::{CloudTrailProgress, CloudTrailPullStats};
 pub use crate::aws::{DEFAULT_CONCURRENCY, DEFAULT_RATE, FetchOptions, FetchProgress};
 pub use crate::cancel::CancelToken;
 pub use crate::compare::{CompareSection, CompareState, MatchKey};

@@ -110,6 +110,18 @@ impl ErrorHints for aws_sdk_organizations::operation::list_accounts::ListAccount
     }
 }
 
+/// CloudTrail models no throttling error of LookupEvents: a `ThrottlingException` arrives
+/// unmodeled and is recognised by its code in [`classify`], after a pause of our own.
+impl ErrorHints for aws_sdk_cloudtrail::operation::lookup_events::LookupEventsError {
+    fn retry_after_seconds(&self) -> Option<i32> {
+        None
+    }
+
+    fn missing_resource(&self) -> Option<String> {
+        None
+    }
+}
+
 /// What to do about a failed call.
 #[derive(Debug)]
 pub(crate) enum Failure {

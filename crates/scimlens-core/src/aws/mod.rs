@@ -14,6 +14,7 @@
 //! interrupted fetch stores nothing.
 
 pub(crate) mod access;
+pub(crate) mod cloudtrail;
 pub(crate) mod errors;
 pub mod limiter;
 pub mod profiles;
@@ -230,6 +231,7 @@ struct Counters {
     list_accounts_for_provisioned_permission_set: AtomicU64,
     list_account_assignments: AtomicU64,
     list_accounts: AtomicU64,
+    lookup_events: AtomicU64,
     permission_sets: AtomicU64,
     permission_sets_done: AtomicU64,
     account_assignments: AtomicU64,
@@ -242,6 +244,7 @@ impl Counters {
             &self.list_users,
             &self.list_groups,
             &self.list_group_memberships,
+            &self.lookup_events,
         ]
         .iter()
         .map(|c| c.load(Ordering::Relaxed))
@@ -276,6 +279,7 @@ impl Counters {
             }
             Op::ListAccountAssignments => &self.list_account_assignments,
             Op::ListAccounts => &self.list_accounts,
+            Op::LookupEvents => &self.lookup_events,
         }
     }
 }
@@ -293,6 +297,8 @@ enum Op {
     ListAccountAssignments,
     /// Organizations.
     ListAccounts,
+    /// CloudTrail.
+    LookupEvents,
 }
 
 impl Op {
@@ -307,6 +313,7 @@ impl Op {
             Op::ListAccountsForProvisionedPermissionSet => "ListAccountsForProvisionedPermissionSet",
             Op::ListAccountAssignments => "ListAccountAssignments",
             Op::ListAccounts => "ListAccounts",
+            Op::LookupEvents => "LookupEvents",
         }
     }
 }
@@ -421,20 +428,10 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(base - base / 8 + jitter)
 }
 
-/// Reads the whole identity store. `progress` is called from the calling task a few times per
-/// second; `cancel` stops the fetch at the next call (nothing is returned, so nothing is stored).
-pub async fn fetch_store(
-    opts: &FetchOptions,
-    cancel: &CancelToken,
-    progress: &(dyn Fn(&FetchProgress) + Send + Sync),
-) -> Result<FetchedStore> {
-    if !(opts.rate > 0.0 && opts.rate <= 100.0) {
-        return Err(Error::InvalidArgument(format!(
-            "--rate must be between 0 and 100 requests/s, got {}",
-            opts.rate
-        )));
-    }
-    let started = std::time::Instant::now();
+/// The SDK configuration of `opts`: the standard credential chain (or the static credentials),
+/// the profile, the region (required unless a test endpoint is given), the SDK's own retries
+/// off so that every call is counted and paced here.
+pub(crate) async fn load_config(opts: &FetchOptions) -> Result<aws_config::SdkConfig> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(RetryConfig::disabled())
         .timeout_config(
@@ -476,17 +473,37 @@ pub async fn fetch_store(
             .region(aws_config::Region::new("us-east-1"))
             .build();
     }
-    let region = sdk.region().map(|r| r.to_string());
-    let endpoint = opts
-        .endpoint_url
+    Ok(sdk)
+}
+
+/// Where `service`'s calls go: `--endpoint-url`, the configuration's, else AWS's in the region.
+pub(crate) fn endpoint_of(opts: &FetchOptions, sdk: &aws_config::SdkConfig, service: &str) -> String {
+    opts.endpoint_url
         .clone()
         .or_else(|| sdk.endpoint_url().map(str::to_string))
         .unwrap_or_else(|| {
-            format!(
-                "https://identitystore.{}.amazonaws.com",
-                region.as_deref().unwrap_or("us-east-1")
-            )
-        });
+            let region = sdk.region().map_or("us-east-1", |r| r.as_ref());
+            format!("https://{service}.{region}.amazonaws.com")
+        })
+}
+
+/// Reads the whole identity store. `progress` is called from the calling task a few times per
+/// second; `cancel` stops the fetch at the next call (nothing is returned, so nothing is stored).
+pub async fn fetch_store(
+    opts: &FetchOptions,
+    cancel: &CancelToken,
+    progress: &(dyn Fn(&FetchProgress) + Send + Sync),
+) -> Result<FetchedStore> {
+    if !(opts.rate > 0.0 && opts.rate <= 100.0) {
+        return Err(Error::InvalidArgument(format!(
+            "--rate must be between 0 and 100 requests/s, got {}",
+            opts.rate
+        )));
+    }
+    let started = std::time::Instant::now();
+    let sdk = load_config(opts).await?;
+    let region = sdk.region().map(|r| r.to_string());
+    let endpoint = endpoint_of(opts, &sdk, "identitystore");
 
     let ctx = Arc::new(Ctx {
         limiter: RateLimiter::new(opts.rate, opts.burst),

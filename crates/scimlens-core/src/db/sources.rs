@@ -130,6 +130,33 @@ pub async fn incomplete_pages(ws: &Workspace) -> Result<Vec<(String, String)>> {
     .await?)
 }
 
+/// The newest record time (unix ms) of the workspace's sources in `format`, if any has one.
+pub async fn newest_time(ws: &Workspace, format: Format) -> Result<Option<i64>> {
+    let (newest,): (Option<i64>,) =
+        sqlx::query_as("SELECT MAX(last_time) FROM sources WHERE format = ?")
+            .bind(format.as_str())
+            .fetch_one(ws.pool())
+            .await?;
+    Ok(newest)
+}
+
+/// The log's own ids (CloudTrail `eventID`) of the records in `format` from `since_ms` on.
+pub async fn record_ids_since(
+    ws: &Workspace,
+    format: Format,
+    since_ms: i64,
+) -> Result<std::collections::HashSet<String>> {
+    let ids: Vec<(String,)> = sqlx::query_as(
+        "SELECT e.record_id FROM events e JOIN sources s ON s.id = e.source_id \
+         WHERE s.format = ? AND e.time >= ? AND e.record_id IS NOT NULL",
+    )
+    .bind(format.as_str())
+    .bind(since_ms)
+    .fetch_all(ws.pool())
+    .await?;
+    Ok(ids.into_iter().map(|(id,)| id).collect())
+}
+
 /// Shows the source recorded as `from` as `to` from now on (the demo set names its files by
 /// their place in the set, not by the folder they were written to).
 pub async fn rename(ws: &Workspace, from: &str, to: &str) -> Result<()> {

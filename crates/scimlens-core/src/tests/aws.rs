@@ -28,7 +28,7 @@ fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
 }
 
-fn credentials() -> StaticCredentials {
+pub(super) fn credentials() -> StaticCredentials {
     StaticCredentials {
         access_key_id: "AKIDSCIMLENSTEST".into(),
         secret_access_key: "not-a-secret".into(),
@@ -470,17 +470,25 @@ async fn moto_store_is_fetched_compared_and_preflighted_with_known_answers() {
 // --- A small AWS of our own --------------------------------------------------------------------
 
 /// What the fake answers: HTTP status, extra headers, JSON body.
-type Reply = (u16, Vec<(&'static str, String)>, String);
+/// Status 0 closes the connection without an answer (a server going away mid-way).
+pub(super) type Reply = (u16, Vec<(&'static str, String)>, String);
 type Handler = dyn Fn(&str, usize) -> Reply + Send + Sync;
+/// Also given the request's JSON body.
+pub(super) type BodyHandler = dyn Fn(&str, usize, &str) -> Reply + Send + Sync;
 
-struct FakeAws {
-    endpoint: String,
-    requests: Arc<Mutex<Vec<(String, Instant)>>>,
+pub(super) struct FakeAws {
+    pub(super) endpoint: String,
+    pub(super) requests: Arc<Mutex<Vec<(String, Instant)>>>,
 }
 
 /// Answers AWS JSON 1.1 requests by `X-Amz-Target` operation with `handler(operation, n)`, where
 /// `n` counts that operation's requests from 0. Optionally sleeps before answering.
 fn fake_aws(delay: Duration, handler: Arc<Handler>) -> FakeAws {
+    fake_aws_reading(delay, Arc::new(move |op, n, _body| handler(op, n)))
+}
+
+/// [`fake_aws`] with a handler that reads the request's body.
+pub(super) fn fake_aws_reading(delay: Duration, handler: Arc<BodyHandler>) -> FakeAws {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
     let requests: Arc<Mutex<Vec<(String, Instant)>>> = Arc::default();
@@ -498,7 +506,7 @@ fn fake_aws(delay: Duration, handler: Arc<Handler>) -> FakeAws {
 fn serve(
     stream: TcpStream,
     delay: Duration,
-    handler: &Handler,
+    handler: &BodyHandler,
     log: &Mutex<Vec<(String, Instant)>>,
 ) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
@@ -540,7 +548,10 @@ fn serve(
             n
         };
         std::thread::sleep(delay);
-        let (status, headers, body) = handler(&target, n);
+        let (status, headers, body) = handler(&target, n, &String::from_utf8_lossy(&body));
+        if status == 0 {
+            return;
+        }
         let mut head = format!(
             "HTTP/1.1 {status} X\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\nx-amzn-RequestId: test\r\n",
             body.len()
@@ -559,11 +570,11 @@ fn serve(
     }
 }
 
-fn ok(body: serde_json::Value) -> Reply {
+pub(super) fn ok(body: serde_json::Value) -> Reply {
     (200, Vec::new(), body.to_string())
 }
 
-fn error(status: u16, kind: &str, extra: serde_json::Value) -> Reply {
+pub(super) fn error(status: u16, kind: &str, extra: serde_json::Value) -> Reply {
     let mut body =
         serde_json::json!({"__type": kind, "Message": format!("{kind} from the test server")});
     for (k, v) in extra.as_object().unwrap() {

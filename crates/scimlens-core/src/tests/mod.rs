@@ -4,6 +4,7 @@
 
 mod access;
 mod aws;
+mod cloudtrail_pull;
 mod concurrency;
 mod demo;
 mod importers;
