@@ -701,12 +701,12 @@ fn access_shows_a_users_accounts_and_permission_sets_direct_and_through_groups()
         .stdout(predicate::str::contains("no user"));
 }
 
-#[test]
-fn access_orphaned_names_the_deleted_principal_its_successor_and_the_fix() {
-    let dir = tempfile::tempdir().unwrap();
-    let ws = dir.path().join("ws.sqlite");
+/// A workspace of two snapshots: cid, then cid deleted and created again under a new id (and a
+/// new userName), while an assignment still names the old id.
+fn workspace_with_an_orphaned_assignment(dir: &Path) -> PathBuf {
+    let ws = dir.join("ws.sqlite");
     let write = |name: &str, text: &str| {
-        let path = dir.path().join(name);
+        let path = dir.join(name);
         std::fs::write(&path, text).unwrap();
         path
     };
@@ -714,8 +714,6 @@ fn access_orphaned_names_the_deleted_principal_its_successor_and_the_fix() {
         "before.json",
         r#"{"Users": [{"UserId": "u-old", "UserName": "cid@example.com", "ExternalIds": [{"Issuer": "idp", "Id": "ext-cid"}]}]}"#,
     );
-    // The IdP deleted cid and created her again (a new userName too); the assignment still
-    // names the old id.
     let after = write(
         "after.json",
         r#"{"Users": [{"UserId": "u-new", "UserName": "cid.new@example.com", "ExternalIds": [{"Issuer": "idp", "Id": "ext-cid"}]}]}
@@ -728,6 +726,18 @@ fn access_orphaned_names_the_deleted_principal_its_successor_and_the_fix() {
             .assert()
             .success();
     }
+    ws
+}
+
+#[test]
+fn access_orphaned_names_the_deleted_principal_its_successor_and_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = workspace_with_an_orphaned_assignment(dir.path());
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
     scimlens(&ws)
         .args(["access", "--orphaned"])
         .assert()
@@ -766,28 +776,7 @@ fn access_orphaned_names_the_deleted_principal_its_successor_and_the_fix() {
 #[test]
 fn the_report_says_who_lost_access_in_every_format() {
     let dir = tempfile::tempdir().unwrap();
-    let ws = dir.path().join("ws.sqlite");
-    let write = |name: &str, text: &str| {
-        let path = dir.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        path
-    };
-    let before = write(
-        "before.json",
-        r#"{"Users": [{"UserId": "u-old", "UserName": "cid@example.com", "ExternalIds": [{"Issuer": "idp", "Id": "ext-cid"}]}]}"#,
-    );
-    let after = write(
-        "after.json",
-        r#"{"Users": [{"UserId": "u-new", "UserName": "cid.new@example.com", "ExternalIds": [{"Issuer": "idp", "Id": "ext-cid"}]}]}
-{"AccountAssignments": [{"AccountId": "111122223333", "PermissionSetArn": "arn:ps-admin", "PrincipalType": "USER", "PrincipalId": "u-old"}]}"#,
-    );
-    for file in [&before, &after] {
-        scimlens(&ws)
-            .arg("store-import")
-            .arg(file)
-            .assert()
-            .success();
-    }
+    let ws = workspace_with_an_orphaned_assignment(dir.path());
     scimlens(&ws)
         .arg("import")
         .arg(fixture("entra-graph/page1.json"))
