@@ -106,6 +106,8 @@ fn unknown_report_format(format: &str) -> String {
 #[derive(Debug, Clone, PartialEq)]
 enum FailOn {
     Any,
+    /// Access lost or reaching nobody: orphaned assignments, assigned groups without members.
+    Access,
     Category(Category),
 }
 
@@ -113,9 +115,12 @@ fn parse_fail_on(s: &str) -> Result<FailOn, String> {
     if s.eq_ignore_ascii_case("any") {
         return Ok(FailOn::Any);
     }
+    if s.eq_ignore_ascii_case("access") {
+        return Ok(FailOn::Access);
+    }
     Category::parse(s).map(FailOn::Category).ok_or_else(|| {
         format!(
-            "'{s}' is not a category; use 'any' or one of: {}",
+            "'{s}' is not a category; use 'any', 'access' or one of: {}",
             Category::ALL.map(|c| c.as_str()).join(", ")
         )
     })
@@ -135,8 +140,10 @@ pub struct OutputArgs {
     /// Write the report to PATH instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     pub output: Option<PathBuf>,
-    /// Exit with 1 when problems of CATEGORY (or any) are found.
-    #[arg(long, value_name = "CATEGORY|any", value_parser = parse_fail_on)]
+    /// Exit with 1 when problems of CATEGORY are found; `access`: orphaned account assignments
+    /// or assigned groups without members; `any`: any failing entity, connection failure or
+    /// orphaned assignment.
+    #[arg(long, value_name = "CATEGORY|access|any", value_parser = parse_fail_on)]
     fail_on: Option<FailOn>,
     #[command(flatten)]
     pub pseudonymize: PseudonymizeArgs,
@@ -173,8 +180,17 @@ impl OutputArgs {
         let failed = match &self.fail_on {
             None => false,
             Some(FailOn::Any) => {
-                report.totals.problem_entities > 0 || report.totals.connection_failures > 0
+                report.totals.problem_entities > 0
+                    || report.totals.connection_failures > 0
+                    || report
+                        .access
+                        .as_ref()
+                        .is_some_and(|a| !a.orphaned.is_empty())
             }
+            Some(FailOn::Access) => report
+                .access
+                .as_ref()
+                .is_some_and(|a| !a.orphaned.is_empty() || !a.empty_groups.is_empty()),
             Some(FailOn::Category(c)) => {
                 report.categories.get(c.as_str()).copied().unwrap_or(0) > 0
                     || report.connection.iter().any(|f| f.category == *c)

@@ -10,9 +10,10 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::db::Workspace;
-use crate::db::access::{self as db_access, NamedAssignment};
+use crate::db::access::{self as db_access, AssignedGroupRow, NamedAssignment};
 use crate::error::Result;
 use crate::identity_store::{PrincipalType, StoreGroup, StoreUser};
+use crate::model::AccessImpact;
 
 /// How a user holds a permission set in an account.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
@@ -273,6 +274,136 @@ pub async fn orphaned_in(ws: &Workspace, id: i64) -> Result<Vec<OrphanedAssignme
         found.push(orphaned(row, former_name, successor));
     }
     Ok(found)
+}
+
+/// A group holding account assignments that gives nobody access (no members), or that the IdP
+/// does not manage (no externalId: made in the console, through the API or by Control Tower, or
+/// by a sync tool that sets none, so the IdP never updates its members).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct AssignedGroup {
+    pub group_id: String,
+    pub display_name: Option<String>,
+    pub members: u64,
+    /// What it holds: every member gets it.
+    pub holds: AccessImpact,
+    pub fix: String,
+}
+
+/// The assigned groups of a snapshot worth a look: those without members (when the snapshot
+/// knows memberships) and those without an externalId.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupFindings {
+    pub empty: Vec<AssignedGroup>,
+    pub unmanaged: Vec<AssignedGroup>,
+}
+
+/// Sorts the assigned groups of a snapshot into [`GroupFindings`]. `memberships_known` is false
+/// for a snapshot imported without memberships: no group is then called empty.
+pub fn group_findings(rows: Vec<AssignedGroupRow>, memberships_known: bool) -> Result<GroupFindings> {
+    let mut found = GroupFindings::default();
+    for r in rows {
+        let holds = db_access::impact_from_counts(
+            &r.group_id,
+            [r.accounts, r.permission_sets, r.assignments],
+        )?;
+        let name = r.display_name.clone().unwrap_or_else(|| r.group_id.clone());
+        let group = |fix: String| AssignedGroup {
+            group_id: r.group_id.clone(),
+            display_name: r.display_name.clone(),
+            members: r.members.max(0) as u64,
+            holds,
+            fix,
+        };
+        if memberships_known && r.members == 0 {
+            found.empty.push(group(format!(
+                "{name} holds {} but has no members: add its members in the IdP (Entra \
+                 provisions only direct members of an assigned group, not nested groups), or \
+                 remove the assignment if nobody should hold it",
+                holds.summary()
+            )));
+        }
+        if r.external_id.is_none() {
+            found.unmanaged.push(group(format!(
+                "{name} has no externalId, so no IdP manages its members: manage them in IAM \
+                 Identity Center, or assign the access to the group the IdP provisions"
+            )));
+        }
+    }
+    Ok(found)
+}
+
+/// [`group_findings`] of snapshot `id`.
+pub async fn group_findings_in(ws: &Workspace, id: i64) -> Result<GroupFindings> {
+    let info = crate::db::snapshots::info(ws, id).await?;
+    group_findings(
+        db_access::assigned_groups(ws, id).await?,
+        info.memberships_known,
+    )
+}
+
+/// What one diagnosed entity holds in AWS: the store principal it was found as in the weighing
+/// snapshot, and every account x permission set with the paths that grant it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct EntityAccess {
+    pub snapshot_id: i64,
+    /// The user or group id in the identity store.
+    pub principal_id: String,
+    pub holds: AccessImpact,
+    pub access: Vec<EffectiveAccess>,
+}
+
+/// What entity `key` (a user or a group) holds, when the weighing snapshot holds it.
+pub async fn of_entity(
+    ws: &Workspace,
+    key: &str,
+    kind: crate::model::EntityKind,
+) -> Result<Option<EntityAccess>> {
+    let Some((snapshot_id, principal_id, holds)) = db_access::impact_of(ws, key).await? else {
+        return Ok(None);
+    };
+    let rows = match kind {
+        crate::model::EntityKind::Group => {
+            db_access::for_group(ws, snapshot_id, &principal_id).await?
+        }
+        _ => db_access::for_user(ws, snapshot_id, &principal_id).await?,
+    };
+    Ok(Some(EntityAccess {
+        snapshot_id,
+        principal_id,
+        holds,
+        access: effective(rows),
+    }))
+}
+
+/// The access findings in numbers, for the app's Overview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct AccessOverview {
+    pub snapshot_id: i64,
+    pub orphaned: u64,
+    /// Failing entities that hold access: what the failures put at stake.
+    pub failing_with_access: u64,
+    pub empty_groups: u64,
+    pub unmanaged_groups: u64,
+}
+
+/// [`AccessOverview`] of the weighing snapshot; `None` when there is none.
+pub async fn overview(ws: &Workspace) -> Result<Option<AccessOverview>> {
+    let mut conn = ws.pool().acquire().await?;
+    let Some(id) = db_access::weighing_snapshot(&mut conn).await? else {
+        return Ok(None);
+    };
+    drop(conn);
+    let groups = group_findings_in(ws, id).await?;
+    Ok(Some(AccessOverview {
+        snapshot_id: id,
+        orphaned: db_access::orphaned(ws, id).await?.len() as u64,
+        failing_with_access: db_access::failing_with_access(ws).await?.max(0) as u64,
+        empty_groups: groups.empty.len() as u64,
+        unmanaged_groups: groups.unmanaged.len() as u64,
+    }))
 }
 
 #[cfg(test)]

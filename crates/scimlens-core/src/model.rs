@@ -397,3 +397,32 @@ impl WarningKind {
         }
     }
 }
+
+/// What a user or group can use in AWS, in the newest store snapshot that holds account
+/// assignments: how many account x permission set pairs (a user's directly and through its
+/// groups), over how many accounts and permission sets. What a failing entity puts at stake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct AccessImpact {
+    pub accounts: u32,
+    pub permission_sets: u32,
+    /// Account x permission set pairs.
+    pub assignments: u32,
+}
+
+impl AccessImpact {
+    /// "3 permission sets in 2 accounts", or "no account access" when it holds nothing.
+    pub fn summary(&self) -> String {
+        if self.assignments == 0 {
+            return "no account access".to_string();
+        }
+        let plural = |n: u32, one: &str, many: &str| {
+            format!("{n} {}", if n == 1 { one } else { many })
+        };
+        format!(
+            "{} in {}",
+            plural(self.permission_sets, "permission set", "permission sets"),
+            plural(self.accounts, "account", "accounts")
+        )
+    }
+}

@@ -793,6 +793,13 @@ fn the_report_says_who_lost_access_in_every_format() {
         ))
         .stdout(predicate::str::contains(line))
         .stdout(predicate::str::contains("fix: assign arn:ps-admin"));
+    // An orphaned assignment fails a gate on access, and on anything.
+    for gate in ["access", "any"] {
+        scimlens(&ws)
+            .args(["report", "--fail-on", gate])
+            .assert()
+            .code(1);
+    }
     let res = json(scimlens(&ws).args(["report", "--format", "json"]));
     assert_eq!(res["access"]["snapshot_id"], 2);
     assert_eq!(res["access"]["orphaned"][0]["principal_id"], "u-old");

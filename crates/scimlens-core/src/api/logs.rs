@@ -118,6 +118,9 @@ pub struct EntityDetail {
     pub target_id: Option<String>,
     pub external_id: Option<String>,
     pub events: u64,
+    /// What it holds in AWS (the Access panel), in the newest store snapshot with account
+    /// assignments; `None` when that snapshot does not hold it, or there is none.
+    pub access: Option<crate::access::EntityAccess>,
     pub timeline: Vec<TimelineEntry>,
 }
 
@@ -228,7 +231,9 @@ pub async fn get_entity(ws: &Workspace, key: &str) -> Result<EntityDetail> {
             raw: evidence.raw,
         });
     }
+    let access = crate::access::of_entity(ws, &row.entity_key, row.kind).await?;
     Ok(EntityDetail {
+        access,
         key: row.entity_key,
         kind: row.kind,
         name: row.name,

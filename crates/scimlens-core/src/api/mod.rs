@@ -16,7 +16,10 @@ pub mod views;
 pub use logs::*;
 
 // What the operations take and give, and the few tools the shells share with the core.
-pub use crate::access::{AccessPath, EffectiveAccess, OrphanedAssignment, SuccessorMatch};
+pub use crate::access::{
+    AccessOverview, AccessPath, AssignedGroup, EffectiveAccess, EntityAccess, OrphanedAssignment,
+    SuccessorMatch,
+};
 pub use crate::atomic::{AtomicFile, write as write_atomically};
 pub use crate::aws::cloudtrail::{CloudTrailProgress, CloudTrailPullStats};
 pub use crate::aws::{DEFAULT_CONCURRENCY, DEFAULT_RATE, FetchOptions, FetchProgress};
@@ -31,7 +34,7 @@ pub use crate::directory::DirectoryIdp;
 pub use crate::error::{AwsErrorKind, Error, ErrorCode, Position, Result};
 pub use crate::generate::{GenStats, generate};
 pub use crate::import::pipeline::{ImportOutcome, ImportProgress};
-pub use crate::model::{Category, EntityKind, EntityStatus, Format};
+pub use crate::model::{AccessImpact, Category, EntityKind, EntityStatus, Format};
 pub use crate::report::Report;
 pub use crate::report::pseudonym::new_key as new_pseudonym_key;
 pub use crate::report::render::{ReportFormat, json_pretty, pseudonymize, render, terminal_safe};

@@ -18,7 +18,7 @@ use crate::db::view_queries::{self as q, ProblemFilter, SortColumn};
 use crate::db::{Workspace, entities, settings, sources};
 use crate::diagnose::classify::UNSPECIFIED_CANDIDATES;
 use crate::error::Result;
-use crate::model::{Category, EntityKind, EntityStatus};
+use crate::model::{AccessImpact, Category, EntityKind, EntityStatus};
 use crate::report::render::{ReportFormat, pseudonymize, render};
 use crate::report::{ConnectionFinding, JobFinding, SourceSummary, Totals};
 
@@ -42,6 +42,9 @@ pub struct Overview {
     pub connection: Vec<ConnectionFinding>,
     /// Incomplete pages, silent gaps, throttling bursts.
     pub findings: Vec<JobFinding>,
+    /// Who lost access and what the failures put at stake, when the newest store snapshot holds
+    /// account assignments.
+    pub access: Option<crate::access::AccessOverview>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -101,6 +104,7 @@ pub async fn overview(ws: &Workspace) -> Result<Overview> {
         timeline,
         connection,
         findings,
+        access: crate::access::overview(ws).await?,
     })
 }
 
@@ -144,6 +148,8 @@ pub enum ProblemSort {
     Events,
     FirstSeen,
     LastSeen,
+    /// What the entity holds in AWS, most first: fix first what blocks the most access.
+    Access,
 }
 
 /// The root cause a page is narrowed to (the fields of a [`RootCauseView`]).
@@ -201,6 +207,9 @@ pub struct ProblemEntityRow {
     pub first_seen: Option<String>,
     pub last_seen: Option<String>,
     pub source_ids: Vec<i64>,
+    /// What it holds in AWS, in the newest store snapshot with account assignments; `None` when
+    /// that snapshot does not hold it (or there is none).
+    pub access: Option<AccessImpact>,
 }
 
 /// One page of problem entities, filtered and sorted in SQLite (never loading them all).
@@ -241,6 +250,7 @@ pub async fn problems_page(ws: &Workspace, query: &ProblemQuery) -> Result<Probl
         ProblemSort::Events => SortColumn::Events,
         ProblemSort::FirstSeen => SortColumn::FirstSeen,
         ProblemSort::LastSeen => SortColumn::LastSeen,
+        ProblemSort::Access => SortColumn::Access,
     };
     let limit = if query.limit == 0 {
         100
@@ -266,6 +276,7 @@ pub async fn problems_page(ws: &Workspace, query: &ProblemQuery) -> Result<Probl
             .into_iter()
             .map(|r| {
                 Ok(ProblemEntityRow {
+                    access: impact_of_row(&r)?,
                     kind: r.kind,
                     status: r.status,
                     category: r.category,
@@ -282,6 +293,16 @@ pub async fn problems_page(ws: &Workspace, query: &ProblemQuery) -> Result<Probl
             })
             .collect::<Result<_>>()?,
     })
+}
+
+/// The access columns of a problems row.
+fn impact_of_row(r: &q::ProblemRow) -> Result<Option<AccessImpact>> {
+    match (r.accounts, r.permission_sets, r.assignments) {
+        (Some(a), Some(p), Some(n)) => {
+            crate::db::access::impact_from_counts(&r.entity_key, [a, p, n]).map(Some)
+        }
+        _ => Ok(None),
+    }
 }
 
 /// A root cause as the report states it, without the full list of entity names (the app

@@ -3,12 +3,13 @@
 //! questions asked of them: a user's assignments (direct and through its groups), and the
 //! assignments whose principal no longer exists.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
 
 use super::Workspace;
 use crate::error::{Error, Result};
+use crate::model::AccessImpact;
 use crate::identity_store::{
     AccountAssignment, AwsAccount, PermissionSet, PrincipalType, StoreAccess, StoreGroup,
     StoreUser,
@@ -180,6 +181,17 @@ pub async fn for_user(ws: &Workspace, id: i64, user_id: &str) -> Result<Vec<Name
     .await?)
 }
 
+/// The assignments of group `group_id` in snapshot `id`.
+pub async fn for_group(ws: &Workspace, id: i64, group_id: &str) -> Result<Vec<NamedAssignment>> {
+    Ok(sqlx::query_as(named_assignments!(
+        "a.principal_type = 'GROUP' AND a.principal_id = ?2"
+    ))
+    .bind(id)
+    .bind(group_id)
+    .fetch_all(ws.pool())
+    .await?)
+}
+
 /// The groups user `user_id` is a member of in snapshot `id`: (group id, display name).
 pub async fn groups_of(
     ws: &Workspace,
@@ -270,6 +282,182 @@ pub async fn groups_like(ws: &Workspace, id: i64, former: &StoreGroup) -> Result
     .fetch_all(ws.pool())
     .await?;
     rows.iter().map(|(d,)| decode("group", d)).collect()
+}
+
+/// A group of snapshot `id` that holds account assignments, with its members and what it holds.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct AssignedGroupRow {
+    pub group_id: String,
+    pub display_name: Option<String>,
+    pub external_id: Option<String>,
+    pub members: i64,
+    pub accounts: i64,
+    pub permission_sets: i64,
+    pub assignments: i64,
+}
+
+/// Every group of snapshot `id` that holds account assignments, by display name.
+pub async fn assigned_groups(ws: &Workspace, id: i64) -> Result<Vec<AssignedGroupRow>> {
+    Ok(sqlx::query_as(
+        "SELECT g.group_id, g.display_name, g.external_id, \
+         (SELECT count(*) FROM store_memberships m WHERE m.snapshot_id = ?1 \
+          AND m.group_id = g.group_id) AS members, \
+         count(DISTINCT a.account_id) AS accounts, \
+         count(DISTINCT a.permission_set_arn) AS permission_sets, count(*) AS assignments \
+         FROM store_account_assignments a JOIN store_groups g ON g.snapshot_id = a.snapshot_id \
+           AND g.group_id = a.principal_id \
+         WHERE a.snapshot_id = ?1 AND a.principal_type = 'GROUP' \
+         GROUP BY g.group_id ORDER BY g.display_name, g.group_id",
+    )
+    .bind(id)
+    .fetch_all(ws.pool())
+    .await?)
+}
+
+/// The snapshot the diagnosis is weighed against: the newest, when it holds account
+/// assignments and the users or groups they name (an older snapshot's access may be stale, so
+/// none otherwise). The report's access section reads the same one.
+pub async fn weighing_snapshot(conn: &mut SqliteConnection) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM store_snapshots WHERE id = (SELECT max(id) FROM store_snapshots) \
+         AND permission_sets IS NOT NULL AND (users > 0 OR groups > 0)",
+    )
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// Each diagnosed entity found in snapshot ?1 (by AWS id, externalId, then userName or display
+/// name), with the account x permission set pairs it holds: a user's own and its groups'.
+const IMPACT_SQL: &str = "WITH found(entity_key, principal_id) AS ( \
+       SELECT e.entity_key, coalesce( \
+         (SELECT u.user_id FROM store_users u WHERE u.snapshot_id = ?1 AND u.user_id = e.target_id), \
+         (SELECT u.user_id FROM store_users u WHERE u.snapshot_id = ?1 AND u.external_id = e.external_id \
+          ORDER BY u.user_id LIMIT 1), \
+         (SELECT u.user_id FROM store_users u WHERE u.snapshot_id = ?1 AND u.user_name = e.name \
+          ORDER BY u.user_id LIMIT 1)) \
+       FROM entities e WHERE e.kind = 'user' \
+       UNION ALL \
+       SELECT e.entity_key, coalesce( \
+         (SELECT g.group_id FROM store_groups g WHERE g.snapshot_id = ?1 AND g.group_id = e.target_id), \
+         (SELECT g.group_id FROM store_groups g WHERE g.snapshot_id = ?1 AND g.external_id = e.external_id \
+          ORDER BY g.group_id LIMIT 1), \
+         (SELECT g.group_id FROM store_groups g WHERE g.snapshot_id = ?1 AND g.display_name = e.name \
+          ORDER BY g.group_id LIMIT 1)) \
+       FROM entities e WHERE e.kind = 'group'), \
+     held(holder, account_id, permission_set_arn) AS ( \
+       SELECT principal_id, account_id, permission_set_arn FROM store_account_assignments \
+       WHERE snapshot_id = ?1 \
+       UNION \
+       SELECT m.user_id, a.account_id, a.permission_set_arn FROM store_memberships m \
+       JOIN store_account_assignments a ON a.snapshot_id = m.snapshot_id \
+         AND a.principal_type = 'GROUP' AND a.principal_id = m.group_id \
+       WHERE m.snapshot_id = ?1) \
+     INSERT INTO entity_access (entity_key, snapshot_id, principal_id, accounts, permission_sets, \
+       assignments) \
+     SELECT f.entity_key, ?1, f.principal_id, count(DISTINCT h.account_id), \
+       count(DISTINCT h.permission_set_arn), count(h.account_id) \
+     FROM found f LEFT JOIN held h ON h.holder = f.principal_id \
+     WHERE f.principal_id IS NOT NULL GROUP BY f.entity_key";
+
+/// Weighs the diagnosis against the access of [`weighing_snapshot`] again, inside the caller's
+/// transaction: after the entities changed (an import, new rules) or a snapshot was added.
+pub async fn refresh_impact(conn: &mut SqliteConnection) -> Result<()> {
+    sqlx::query("DELETE FROM entity_access")
+        .execute(&mut *conn)
+        .await?;
+    let snapshot = weighing_snapshot(conn).await?;
+    if let Some(id) = snapshot {
+        sqlx::query(IMPACT_SQL).bind(id).execute(&mut *conn).await?;
+    }
+    super::settings::set_in(conn, super::settings::ACCESS_WEIGHED_AGAINST, &snapshot).await
+}
+
+/// On opening: weighs the diagnosis again when it was weighed against another snapshot than
+/// [`weighing_snapshot`] (a workspace made before access was weighed, or never weighed).
+/// True when it did.
+pub async fn refresh_impact_if_stale(pool: &sqlx::SqlitePool) -> Result<bool> {
+    let mut conn = pool.acquire().await?;
+    let weighed: Option<Option<i64>> =
+        super::settings::get_in(&mut conn, super::settings::ACCESS_WEIGHED_AGAINST).await?;
+    let current = weighing_snapshot(&mut conn).await?;
+    if weighed == Some(current) || (weighed.is_none() && current.is_none()) {
+        return Ok(false);
+    }
+    drop(conn);
+    let mut tx = super::begin_write(pool).await?;
+    refresh_impact(&mut tx).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+#[derive(FromRow)]
+struct ImpactRow {
+    entity_key: String,
+    snapshot_id: i64,
+    principal_id: String,
+    accounts: i64,
+    permission_sets: i64,
+    assignments: i64,
+}
+
+impl ImpactRow {
+    fn impact(&self) -> Result<AccessImpact> {
+        impact_from_counts(
+            &self.entity_key,
+            [self.accounts, self.permission_sets, self.assignments],
+        )
+    }
+}
+
+/// An entity's counts as `entity_access` stores them (accounts, permission sets, pairs), read
+/// strictly: a count no snapshot can give is a damaged workspace.
+pub fn impact_from_counts(entity_key: &str, counts: [i64; 3]) -> Result<AccessImpact> {
+    let [accounts, permission_sets, assignments] = counts.map(u32::try_from);
+    match (accounts, permission_sets, assignments) {
+        (Ok(accounts), Ok(permission_sets), Ok(assignments)) => Ok(AccessImpact {
+            accounts,
+            permission_sets,
+            assignments,
+        }),
+        _ => Err(Error::corrupt(format!(
+            "entity_access: the counts {counts:?} of {entity_key} cannot be right"
+        ))),
+    }
+}
+
+const IMPACT_COLUMNS: &str =
+    "SELECT entity_key, snapshot_id, principal_id, accounts, permission_sets, assignments FROM entity_access";
+
+/// What every entity found in the weighing snapshot holds, by entity key.
+pub async fn impacts(ws: &Workspace) -> Result<HashMap<String, AccessImpact>> {
+    let rows: Vec<ImpactRow> = sqlx::query_as(sqlx::AssertSqlSafe(IMPACT_COLUMNS))
+        .fetch_all(ws.pool())
+        .await?;
+    rows.into_iter()
+        .map(|r| Ok((r.entity_key.clone(), r.impact()?)))
+        .collect()
+}
+
+/// Failing entities that hold access (at least one account x permission set).
+pub async fn failing_with_access(ws: &Workspace) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT count(*) FROM entities JOIN entity_access USING (entity_key) \
+         WHERE status = 'failing' AND assignments > 0",
+    )
+    .fetch_one(ws.pool())
+    .await?)
+}
+
+/// Where entity `key` was found (snapshot, store principal id) and what it holds; `None` when
+/// the weighing snapshot does not hold it (or there is none).
+pub async fn impact_of(ws: &Workspace, key: &str) -> Result<Option<(i64, String, AccessImpact)>> {
+    let row: Option<ImpactRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("{IMPACT_COLUMNS} WHERE entity_key = ?")))
+            .bind(key)
+            .fetch_optional(ws.pool())
+            .await?;
+    row.map(|r| Ok((r.snapshot_id, r.principal_id.clone(), r.impact()?)))
+        .transpose()
 }
 
 #[cfg(test)]

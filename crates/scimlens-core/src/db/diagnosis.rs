@@ -44,7 +44,8 @@ pub async fn update(conn: &mut SqliteConnection, rules: &Rules) -> Result<()> {
         stats::mark_dirty_by_cause(conn, &generic).await?;
         settings::set_in(conn, settings::DIAGNOSIS_RULES, &rules.reserved_names()).await?;
     }
-    entities::decide_dirty(conn, |agg| row(agg, rules)).await
+    entities::decide_dirty(conn, |agg| row(agg, rules)).await?;
+    super::access::refresh_impact(conn).await
 }
 
 /// Rebuilds the whole diagnosis from the records: the aggregates, then every entity. For a

@@ -354,6 +354,9 @@ impl Workspace {
         if stats::build_missing(&ws.pool).await? {
             tracing::info!(path = %path.display(), "entity aggregates built from the records");
         }
+        if access::refresh_impact_if_stale(&ws.pool).await? {
+            tracing::info!(path = %path.display(), "the diagnosis weighed against the newest snapshot's access");
+        }
         Ok(ws)
     }
 

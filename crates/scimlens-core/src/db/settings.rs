@@ -13,6 +13,10 @@ pub const RESERVED_NAMES: &str = "reserved_names";
 /// The reserved names (built-in and extra, lower case) the diagnosis was last made with.
 pub const DIAGNOSIS_RULES: &str = "diagnosis_rules";
 
+/// The store snapshot whose access the diagnosis was last weighed against (`entity_access`),
+/// or null when none was.
+pub const ACCESS_WEIGHED_AGAINST: &str = "access_weighed_against";
+
 pub async fn get<T: DeserializeOwned>(ws: &Workspace, key: &str) -> Result<Option<T>> {
     get_in(&mut *ws.pool().acquire().await?, key).await
 }

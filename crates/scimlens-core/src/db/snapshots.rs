@@ -211,6 +211,8 @@ async fn insert_in(
         });
         qb.build().execute(&mut *conn).await?;
     }
+    // The newest snapshot is the one the diagnosis is weighed against.
+    super::access::refresh_impact(conn).await?;
     Ok(id)
 }
 

@@ -38,6 +38,9 @@ pub enum SortColumn {
     Events,
     FirstSeen,
     LastSeen,
+    /// What the entity holds in AWS (account x permission set pairs), most first; entities the
+    /// store snapshot does not hold come last.
+    Access,
 }
 
 impl SortColumn {
@@ -63,6 +66,12 @@ impl SortColumn {
             (SortColumn::FirstSeen, true) => "first_seen DESC, name DESC, entity_key DESC",
             (SortColumn::LastSeen, false) => "last_seen, name, entity_key",
             (SortColumn::LastSeen, true) => "last_seen DESC, name DESC, entity_key DESC",
+            (SortColumn::Access, false) => {
+                "assignments IS NULL, assignments DESC, accounts DESC, name, entity_key"
+            }
+            (SortColumn::Access, true) => {
+                "assignments IS NOT NULL, assignments, accounts, name DESC, entity_key DESC"
+            }
         }
     }
 }
@@ -82,6 +91,10 @@ pub struct ProblemRow {
     pub first_seen: Option<i64>,
     pub last_seen: Option<i64>,
     pub source_ids: String,
+    /// What it holds in the weighing store snapshot (`entity_access`); NULL when not found there.
+    pub accounts: Option<i64>,
+    pub permission_sets: Option<i64>,
+    pub assignments: Option<i64>,
 }
 
 /// `%`, `_` and the escape character itself are literal in a search.
@@ -176,7 +189,8 @@ pub async fn problem_rows(
 ) -> Result<Vec<ProblemRow>> {
     let mut qb = QueryBuilder::<Sqlite>::new(
         "SELECT entity_key, kind, name, status, category, attribute, message, events, failures, \
-         first_seen, last_seen, source_ids FROM entities",
+         first_seen, last_seen, source_ids, accounts, permission_sets, assignments FROM entities \
+         LEFT JOIN entity_access USING (entity_key)",
     );
     push_filter(&mut qb, filter);
     qb.push(" ORDER BY ").push(sort.sql(desc));

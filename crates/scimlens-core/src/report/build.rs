@@ -52,7 +52,16 @@ pub async fn build(ws: &Workspace, now: DateTime<Utc>) -> Result<Report> {
         },
         categories,
         root_causes: root_causes(&failing),
-        entities: problems.iter().map(report_entity).collect(),
+        entities: {
+            let impacts = crate::db::access::impacts(ws).await?;
+            problems
+                .iter()
+                .map(|e| ReportEntity {
+                    access: impacts.get(&e.entity_key).copied(),
+                    ..report_entity(e)
+                })
+                .collect()
+        },
         connection,
         findings,
         sources,
@@ -72,9 +81,12 @@ async fn access_section(ws: &Workspace) -> Result<Option<AccessSection>> {
     if info.permission_sets.is_none() || (info.users == 0 && info.groups == 0) {
         return Ok(None);
     }
+    let groups = crate::access::group_findings_in(ws, id).await?;
     Ok(Some(AccessSection {
         snapshot_id: id,
         orphaned: crate::access::orphaned_in(ws, id).await?,
+        empty_groups: groups.empty,
+        unmanaged_groups: groups.unmanaged,
     }))
 }
 
@@ -157,6 +169,7 @@ fn report_entity(e: &EntityRow) -> ReportEntity {
         fix: e.fix.clone(),
         events: e.events as u64,
         last_seen: ms_to_text(e.last_seen),
+        access: None,
     }
 }
 

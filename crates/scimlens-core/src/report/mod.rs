@@ -58,6 +58,12 @@ pub struct Report {
 pub struct AccessSection {
     pub snapshot_id: i64,
     pub orphaned: Vec<crate::access::OrphanedAssignment>,
+    /// Assigned groups without members: the access reaches nobody.
+    #[serde(default)]
+    pub empty_groups: Vec<crate::access::AssignedGroup>,
+    /// Assigned groups without an externalId: no IdP manages their members.
+    #[serde(default)]
+    pub unmanaged_groups: Vec<crate::access::AssignedGroup>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
@@ -85,6 +91,11 @@ pub struct ReportEntity {
     /// Number of records (attempts) about this entity, across sources.
     pub events: u64,
     pub last_seen: Option<String>,
+    /// What it holds in AWS (account x permission set pairs, directly and through its groups)
+    /// in the store snapshot of the access section; absent when that snapshot does not hold it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub access: Option<crate::model::AccessImpact>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]

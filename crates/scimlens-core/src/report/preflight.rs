@@ -70,6 +70,7 @@ pub fn to_report(
                 )),
                 events: 0,
                 last_seen: None,
+                access: None,
             }
         })
         .collect();

@@ -15,7 +15,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::Report;
+use super::{AccessSection, Report};
 use crate::compare::{CompareSection, SideRef};
 use crate::error::{Error, Result};
 use crate::model::EntityKind;
@@ -227,6 +227,9 @@ pub fn pseudonymize(report: &Report, key: &[u8]) -> Report {
         }
         identifiers.extend(c.snapshot.identity_store_id.clone());
     }
+    if let Some(a) = &r.access {
+        identifiers.extend(access_identifiers(a));
+    }
     let mut paths: Vec<String> = r.sources.iter().map(|s| s.path.clone()).collect();
     if let Some(c) = &r.compare {
         paths.push(c.directory.label.clone());
@@ -287,7 +290,56 @@ pub fn pseudonymize(report: &Report, key: &[u8]) -> Report {
     if let Some(s) = &mut r.preflight {
         preflight_section(s, &p);
     }
+    if let Some(a) = &mut r.access {
+        access_section(a, &p, &|s: &mut String| *s = scrub.text(s));
+    }
     r
+}
+
+/// Every value of the access section that names a person, a group, an account or the instance.
+fn access_identifiers(a: &AccessSection) -> Vec<String> {
+    let mut found = Vec::new();
+    for o in &a.orphaned {
+        found.extend([
+            o.account_id.clone(),
+            o.permission_set_arn.clone(),
+            o.principal_id.clone(),
+        ]);
+        found.extend(o.account_name.clone());
+        found.extend(o.former_name.clone());
+        if let Some(s) = &o.successor {
+            found.push(s.id.clone());
+            found.extend(s.name.clone());
+        }
+    }
+    for g in a.empty_groups.iter().chain(&a.unmanaged_groups) {
+        found.push(g.group_id.clone());
+        found.extend(g.display_name.clone());
+    }
+    found
+}
+
+/// Replaces the access section's names, ids and accounts with pseudonyms (`p`), and scrubs its
+/// fixes (`text`), which quote them. Permission set names stay: they say what the access is.
+fn access_section(a: &mut AccessSection, p: &dyn Fn(&str) -> String, text: &dyn Fn(&mut String)) {
+    let po = |s: &mut Option<String>| *s = s.as_deref().map(p);
+    for o in &mut a.orphaned {
+        o.account_id = p(&o.account_id);
+        o.permission_set_arn = p(&o.permission_set_arn);
+        o.principal_id = p(&o.principal_id);
+        po(&mut o.account_name);
+        po(&mut o.former_name);
+        if let Some(s) = &mut o.successor {
+            s.id = p(&s.id);
+            po(&mut s.name);
+        }
+        text(&mut o.fix);
+    }
+    for g in a.empty_groups.iter_mut().chain(&mut a.unmanaged_groups) {
+        g.group_id = p(&g.group_id);
+        po(&mut g.display_name);
+        text(&mut g.fix);
+    }
 }
 
 /// Replaces names, emails, ids and attribute values with pseudonyms (`p`), for a report that

@@ -3,6 +3,7 @@
 //! so they reach the modules behind `api/` as unit tests do.
 
 mod access;
+mod access_impact;
 mod aws;
 mod cloudtrail_pull;
 mod concurrency;

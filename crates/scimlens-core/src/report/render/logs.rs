@@ -4,9 +4,9 @@
 
 use super::doc::{Block, Doc, Inline, Table, Target};
 use super::{csv_field, terminal_safe};
-use crate::model::EntityStatus;
-use crate::access::OrphanedAssignment;
-use crate::report::{AccessSection, Report, RootCause};
+use crate::access::{AssignedGroup, OrphanedAssignment};
+use crate::model::{AccessImpact, EntityStatus};
+use crate::report::{AccessSection, Report, ReportEntity, RootCause};
 
 const LIST_LIMIT: usize = 10;
 
@@ -101,22 +101,8 @@ fn summary(r: &Report) -> Doc {
             entities(resolved as u64)
         )));
     }
-    if let Some(a) = r.access.as_ref().filter(|a| !a.orphaned.is_empty()) {
-        blocks.push(Block::line(""));
-        let mut lines = Vec::new();
-        for o in &a.orphaned {
-            lines.push(Block::line(format!("  ! {}", orphan_line(o))));
-            lines.push(Block::line(format!("    fix: {}", o.fix)));
-        }
-        blocks.push(Block::Section {
-            title: format!(
-                "WHO LOST ACCESS ({} orphaned account assignment{} in store snapshot #{})",
-                a.orphaned.len(),
-                if a.orphaned.len() == 1 { "" } else { "s" },
-                a.snapshot_id
-            ),
-            blocks: lines,
-        });
+    if let Some(a) = &r.access {
+        access_text(r, a, &mut blocks);
     }
     Doc {
         title: "scimlens failure report".to_string(),
@@ -252,21 +238,23 @@ fn document(r: &Report) -> Doc {
         blocks: r.root_causes.iter().map(root_cause_card).collect(),
     });
 
-    let mut table = Table::new(
-        Some("Entities"),
-        &[
-            "kind",
-            "name",
-            "status",
-            "category",
-            "attribute",
-            "message",
-            "events",
-            "last seen",
-        ],
-    );
+    // With a store snapshot's access, what each entity holds (the column is absent otherwise).
+    let mut columns = vec![
+        "kind",
+        "name",
+        "status",
+        "category",
+        "attribute",
+        "message",
+        "events",
+        "last seen",
+    ];
+    if r.access.is_some() {
+        columns.push("access");
+    }
+    let mut table = Table::new(Some("Entities"), &columns);
     for e in &r.entities {
-        table.row(vec![
+        let mut cells = vec![
             Inline::plain(e.kind.as_str()),
             Inline::text(&e.name),
             Inline::plain(e.status.as_str()),
@@ -275,7 +263,15 @@ fn document(r: &Report) -> Doc {
             Inline::text(opt(&e.message)),
             Inline::plain(e.events.to_string()),
             Inline::plain(opt(&e.last_seen)),
-        ]);
+        ];
+        if r.access.is_some() {
+            cells.push(Inline::plain(
+                e.access
+                    .map(|a| a.summary())
+                    .unwrap_or_else(|| "not in the store".to_string()),
+            ));
+        }
+        table.row(cells);
     }
     blocks.push(Block::Only(
         Target::Markdown,
@@ -289,7 +285,7 @@ fn document(r: &Report) -> Doc {
         blocks.push(super::compare::section(c));
     }
     if let Some(a) = &r.access {
-        blocks.push(access_section(a));
+        blocks.push(access_section(r, a));
     }
     Doc {
         title: "scimlens failure report".to_string(),
@@ -319,36 +315,161 @@ fn orphan_line(o: &OrphanedAssignment) -> String {
     format!("{permission_set} in {account} was assigned to {was}{successor}")
 }
 
-/// The orphaned assignments for Markdown and HTML: one row each, with the fix.
-fn access_section(a: &AccessSection) -> Block {
-    if a.orphaned.is_empty() {
-        return Block::Section {
-            title: "Who lost access".to_string(),
-            blocks: vec![Block::Paragraph(vec![Inline::plain(format!(
-                "Every account assignment of store snapshot #{} belongs to a user or group it \
-                 holds.",
+/// The failing entities that hold access, most first: what the failures put at stake.
+fn at_stake(r: &Report) -> Vec<(&ReportEntity, AccessImpact)> {
+    let mut found: Vec<(&ReportEntity, AccessImpact)> = r
+        .entities
+        .iter()
+        .filter(|e| e.status == EntityStatus::Failing)
+        .filter_map(|e| e.access.filter(|a| a.assignments > 0).map(|a| (e, a)))
+        .collect();
+    found.sort_by(|(a, x), (b, y)| {
+        (y.assignments, y.accounts)
+            .cmp(&(x.assignments, x.accounts))
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    found
+}
+
+fn group_line(g: &AssignedGroup) -> String {
+    format!(
+        "{} ({}): {}",
+        g.display_name.as_deref().unwrap_or(&g.group_id),
+        g.group_id,
+        g.holds.summary()
+    )
+}
+
+/// The terminal's access sections: who lost access (orphaned assignments), what the failures put
+/// at stake, and the assigned groups that reach nobody or that no IdP manages.
+fn access_text(r: &Report, a: &AccessSection, blocks: &mut Vec<Block>) {
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    if !a.orphaned.is_empty() {
+        blocks.push(Block::line(""));
+        let mut lines = Vec::new();
+        for o in &a.orphaned {
+            lines.push(Block::line(format!("  ! {}", orphan_line(o))));
+            lines.push(Block::line(format!("    fix: {}", o.fix)));
+        }
+        blocks.push(Block::Section {
+            title: format!(
+                "WHO LOST ACCESS ({} orphaned account assignment{} in store snapshot #{})",
+                a.orphaned.len(),
+                plural(a.orphaned.len()),
                 a.snapshot_id
-            ))])],
-        };
+            ),
+            blocks: lines,
+        });
     }
-    let mut table = Table::new(None, &["orphaned assignment", "fix"]);
-    for o in &a.orphaned {
-        table.row(vec![Inline::text(orphan_line(o)), Inline::text(&o.fix)]);
+    let stake = at_stake(r);
+    if !stake.is_empty() {
+        blocks.push(Block::line(""));
+        let mut lines: Vec<Block> = stake
+            .iter()
+            .take(LIST_LIMIT)
+            .map(|(e, i)| {
+                Block::line(format!(
+                    "  - {} ({}, {}): {}",
+                    e.name,
+                    e.kind.as_str(),
+                    e.category.map(|c| c.as_str()).unwrap_or(""),
+                    i.summary()
+                ))
+            })
+            .collect();
+        if stake.len() > LIST_LIMIT {
+            lines.push(Block::line(format!(
+                "  ... and {} more (the JSON report has every entity's access)",
+                stake.len() - LIST_LIMIT
+            )));
+        }
+        blocks.push(Block::Section {
+            title: format!(
+                "ACCESS AT STAKE ({} failing entit{} holding access in store snapshot #{}; fix these first)",
+                stake.len(),
+                if stake.len() == 1 { "y" } else { "ies" },
+                a.snapshot_id
+            ),
+            blocks: lines,
+        });
+    }
+    for (groups, title) in [
+        (&a.empty_groups, "ASSIGNED GROUPS WITHOUT MEMBERS"),
+        (&a.unmanaged_groups, "ASSIGNED GROUPS NO IDP MANAGES (no externalId)"),
+    ] {
+        if groups.is_empty() {
+            continue;
+        }
+        blocks.push(Block::line(""));
+        let mut lines = Vec::new();
+        for g in groups {
+            lines.push(Block::line(format!("  ! {}", group_line(g))));
+            lines.push(Block::line(format!("    fix: {}", g.fix)));
+        }
+        blocks.push(Block::Section {
+            title: format!("{title} ({})", groups.len()),
+            blocks: lines,
+        });
+    }
+}
+
+/// The orphaned assignments for Markdown and HTML: one row each, with the fix.
+fn access_section(r: &Report, a: &AccessSection) -> Block {
+    let mut blocks = Vec::new();
+    if a.orphaned.is_empty() {
+        blocks.push(Block::Paragraph(vec![Inline::plain(format!(
+            "Every account assignment of store snapshot #{} belongs to a user or group it \
+             holds.",
+            a.snapshot_id
+        ))]));
+    } else {
+        let mut table = Table::new(None, &["orphaned assignment", "fix"]);
+        for o in &a.orphaned {
+            table.row(vec![Inline::text(orphan_line(o)), Inline::text(&o.fix)]);
+        }
+        blocks.push(Block::Paragraph(vec![Inline::plain(format!(
+            "{} account assignment{} of store snapshot #{} {} at a user or group that no \
+             longer exists: nobody gets that access, though the console may still show the \
+             name.",
+            a.orphaned.len(),
+            if a.orphaned.len() == 1 { "" } else { "s" },
+            a.snapshot_id,
+            if a.orphaned.len() == 1 { "points" } else { "point" }
+        ))]));
+        blocks.push(Block::Table(table));
+    }
+    let stake = at_stake(r);
+    if !stake.is_empty() {
+        let mut table = Table::new(
+            Some("Access at stake: failing entities that hold access, most first"),
+            &["name", "kind", "category", "holds"],
+        );
+        for (e, i) in &stake {
+            table.row(vec![
+                Inline::text(&e.name),
+                Inline::plain(e.kind.as_str()),
+                Inline::plain(e.category.map(|c| c.as_str()).unwrap_or("")),
+                Inline::plain(i.summary()),
+            ]);
+        }
+        blocks.push(Block::Table(table));
+    }
+    for (groups, title) in [
+        (&a.empty_groups, "Assigned groups without members"),
+        (&a.unmanaged_groups, "Assigned groups no IdP manages (no externalId)"),
+    ] {
+        if groups.is_empty() {
+            continue;
+        }
+        let mut table = Table::new(Some(title), &["group", "fix"]);
+        for g in groups {
+            table.row(vec![Inline::text(group_line(g)), Inline::text(&g.fix)]);
+        }
+        blocks.push(Block::Table(table));
     }
     Block::Section {
         title: "Who lost access".to_string(),
-        blocks: vec![
-            Block::Paragraph(vec![Inline::plain(format!(
-                "{} account assignment{} of store snapshot #{} {} at a user or group that no \
-                 longer exists: nobody gets that access, though the console may still show the \
-                 name.",
-                a.orphaned.len(),
-                if a.orphaned.len() == 1 { "" } else { "s" },
-                a.snapshot_id,
-                if a.orphaned.len() == 1 { "points" } else { "point" }
-            ))]),
-            Block::Table(table),
-        ],
+        blocks,
     }
 }
 
@@ -444,6 +565,7 @@ mod tests {
             fix: Some("-2+3".to_string()),
             events: 1,
             last_seen: None,
+            access: None,
         };
         Report {
             schema_version: crate::report::SCHEMA_VERSION,

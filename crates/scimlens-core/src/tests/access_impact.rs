@@ -1,0 +1,317 @@
+//! What the failures put at stake: the diagnosis weighed against the newest store snapshot's
+//! account assignments (Problems sorted by it, the report, the Overview, the Entity view), and the
+//! assigned groups that reach nobody or that no IdP manages. Offline: the snapshot is the AWS
+//! CLI's output, imported with `store-import`.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{TimeZone, Utc};
+
+use crate::api::identity_store;
+use crate::api::views::{self, ProblemQuery, ProblemSort};
+use crate::api::{self, ImportFilesReq};
+use crate::cancel::CancelToken;
+use crate::db::Workspace;
+use crate::error::ErrorCode;
+use crate::model::AccessImpact;
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 4, 12, 0, 0).unwrap()
+}
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(rel)
+}
+
+/// The store as `aws identitystore list-*` and `aws sso-admin` print it. alice (who fails to
+/// update in the log) holds ReadOnly in 111 herself and, through Finance-Analysts, Admin in 111
+/// and ReadOnly in 222; bruno holds ReadOnly in 333; Ops-Empty is assigned but has no members;
+/// Console-Made has no externalId.
+const STORE: &str = r#"{"Users": [
+  {"UserId": "u-alice", "UserName": "alice@contoso.com", "ExternalIds": [{"Issuer": "idp", "Id": "ext-alice"}]},
+  {"UserId": "u-bruno", "UserName": "bruno.diaz@contoso.com"},
+  {"UserId": "u-carol", "UserName": "carol@contoso.com"}]}
+{"Groups": [
+  {"GroupId": "g-fin", "DisplayName": "Finance-Analysts", "ExternalIds": [{"Issuer": "idp", "Id": "ext-fin"}]},
+  {"GroupId": "g-empty", "DisplayName": "Ops-Empty", "ExternalIds": [{"Issuer": "idp", "Id": "ext-ops"}]},
+  {"GroupId": "g-console", "DisplayName": "Console-Made"}]}
+{"GroupMemberships": [
+  {"MembershipId": "m1", "GroupId": "g-fin", "MemberId": {"UserId": "u-alice"}},
+  {"MembershipId": "m2", "GroupId": "g-console", "MemberId": {"UserId": "u-carol"}}]}
+{"PermissionSets": ["arn:aws:sso:::permissionSet/ssoins-1/ps-admin", "arn:aws:sso:::permissionSet/ssoins-1/ps-ro"]}
+{"PermissionSet": {"Name": "AdministratorAccess", "PermissionSetArn": "arn:aws:sso:::permissionSet/ssoins-1/ps-admin"}}
+{"PermissionSet": {"Name": "ReadOnlyAccess", "PermissionSetArn": "arn:aws:sso:::permissionSet/ssoins-1/ps-ro"}}
+{"AccountAssignments": [
+  {"AccountId": "111111111111", "PermissionSetArn": "arn:aws:sso:::permissionSet/ssoins-1/ps-admin", "PrincipalType": "GROUP", "PrincipalId": "g-fin"},
+  {"AccountId": "222222222222", "PermissionSetArn": "arn:aws:sso:::permissionSet/ssoins-1/ps-ro", "PrincipalType": "GROUP", "PrincipalId": "g-fin"},
+  {"AccountId": "111111111111", "PermissionSetArn": "arn:aws:sso:::permissionSet/ssoins-1/ps-ro", "PrincipalType": "USER", "PrincipalId": "u-alice"},
+  {"AccountId": "333333333333", "PermissionSetArn": "arn:aws:sso:::permissionSet/ssoins-1/ps-ro", "PrincipalType": "USER", "PrincipalId": "u-bruno"},
+  {"AccountId": "111111111111", "PermissionSetArn": "arn:aws:sso:::permissionSet/ssoins-1/ps-ro", "PrincipalType": "GROUP", "PrincipalId": "g-empty"},
+  {"AccountId": "222222222222", "PermissionSetArn": "arn:aws:sso:::permissionSet/ssoins-1/ps-admin", "PrincipalType": "GROUP", "PrincipalId": "g-console"}]}
+{"Accounts": [{"Id": "111111111111", "Name": "Production", "Status": "ACTIVE"}]}
+"#;
+
+async fn import_log(ws: &Workspace) {
+    api::import_files(
+        ws,
+        ImportFilesReq {
+            paths: vec![fixture("entra-graph/page1.json")],
+            extra_reserved: Vec::new(),
+        },
+        &CancelToken::default(),
+        now(),
+        &|_| {},
+    )
+    .await
+    .unwrap();
+}
+
+async fn import_store(ws: &Workspace, dir: &Path) {
+    let path = dir.join("store.json");
+    std::fs::write(&path, STORE).unwrap();
+    identity_store::import_store_files(ws, &[path], now())
+        .await
+        .unwrap();
+}
+
+fn holds(accounts: u32, permission_sets: u32, assignments: u32) -> Option<AccessImpact> {
+    Some(AccessImpact {
+        accounts,
+        permission_sets,
+        assignments,
+    })
+}
+
+async fn by_access(ws: &Workspace) -> Vec<(String, Option<AccessImpact>)> {
+    let page = views::problems_page(
+        ws,
+        &ProblemQuery {
+            sort: ProblemSort::Access,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    page.rows.into_iter().map(|r| (r.name, r.access)).collect()
+}
+
+#[tokio::test]
+async fn problems_sort_by_the_access_each_entity_holds_whichever_came_first_log_or_snapshot() {
+    for snapshot_first in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::open(&dir.path().join("ws.sqlite"))
+            .await
+            .unwrap();
+        if snapshot_first {
+            import_store(&ws, dir.path()).await;
+            import_log(&ws).await;
+        } else {
+            import_log(&ws).await;
+            import_store(&ws, dir.path()).await;
+        }
+        let rows = by_access(&ws).await;
+        let top: Vec<(&str, Option<AccessImpact>)> =
+            rows.iter().take(3).map(|(n, a)| (n.as_str(), *a)).collect();
+        assert_eq!(
+            top,
+            vec![
+                ("alice@contoso.com", holds(2, 2, 3)),
+                ("Finance-Analysts", holds(2, 2, 2)),
+                ("bruno.diaz@contoso.com", holds(1, 1, 1)),
+            ],
+            "snapshot first: {snapshot_first}"
+        );
+        assert!(
+            rows[3..].iter().all(|(_, a)| a.is_none()),
+            "entities the store does not hold come last: {rows:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_report_and_overview_show_what_failures_put_at_stake_and_the_groups_that_reach_nobody()
+{
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(&dir.path().join("ws.sqlite"))
+        .await
+        .unwrap();
+    import_log(&ws).await;
+    import_store(&ws, dir.path()).await;
+
+    let report = api::build_report(&ws, &[], now()).await.unwrap();
+    let alice = report
+        .entities
+        .iter()
+        .find(|e| e.name == "alice@contoso.com")
+        .unwrap();
+    assert_eq!(alice.access, holds(2, 2, 3));
+    let access = report.access.as_ref().expect("the snapshot holds access");
+    let names = |groups: &[crate::access::AssignedGroup]| -> Vec<String> {
+        groups
+            .iter()
+            .map(|g| g.display_name.clone().unwrap_or_default())
+            .collect()
+    };
+    assert_eq!(names(&access.empty_groups), vec!["Ops-Empty"]);
+    assert_eq!(names(&access.unmanaged_groups), vec!["Console-Made"]);
+    assert!(
+        access.empty_groups[0]
+            .fix
+            .contains("1 permission set in 1 account"),
+        "{}",
+        access.empty_groups[0].fix
+    );
+
+    let text = crate::report::render::render(&report, crate::report::render::ReportFormat::Text);
+    assert!(
+        text.contains("ACCESS AT STAKE (3 failing entities"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  - alice@contoso.com (user, MISSING_REQUIRED_ATTRIBUTE): 2 permission sets in 2 accounts"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ASSIGNED GROUPS WITHOUT MEMBERS (1)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ASSIGNED GROUPS NO IDP MANAGES (no externalId) (1)"),
+        "{text}"
+    );
+    let html = crate::report::render::render(&report, crate::report::render::ReportFormat::Html);
+    assert!(html.contains("Access at stake"), "html");
+    assert!(html.contains("2 permission sets in 2 accounts"), "html");
+    assert!(
+        html.contains("not in the store"),
+        "the entity table's access column"
+    );
+
+    let overview = views::overview(&ws).await.unwrap();
+    let a = overview.access.expect("the overview's access numbers");
+    assert_eq!(
+        (
+            a.orphaned,
+            a.failing_with_access,
+            a.empty_groups,
+            a.unmanaged_groups
+        ),
+        (0, 3, 1, 1)
+    );
+
+    let detail = api::get_entity(&ws, "alice@contoso.com").await.unwrap();
+    let panel = detail.access.expect("the Access panel");
+    assert_eq!(panel.principal_id, "u-alice");
+    let pairs: Vec<(&str, Option<&str>, Option<&str>)> = panel
+        .access
+        .iter()
+        .map(|e| {
+            (
+                e.account_id.as_str(),
+                e.account_name.as_deref(),
+                e.permission_set_name.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pairs,
+        vec![
+            (
+                "111111111111",
+                Some("Production"),
+                Some("AdministratorAccess")
+            ),
+            ("111111111111", Some("Production"), Some("ReadOnlyAccess")),
+            ("222222222222", None, Some("ReadOnlyAccess")),
+        ]
+    );
+    let ivan = api::get_entity(&ws, "ivan.petrov@contoso.com")
+        .await
+        .unwrap();
+    assert!(ivan.access.is_none(), "not in the store: no panel");
+}
+
+#[tokio::test]
+async fn a_pseudonymized_report_names_no_account_group_or_person_of_the_access_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(&dir.path().join("ws.sqlite"))
+        .await
+        .unwrap();
+    import_log(&ws).await;
+    import_store(&ws, dir.path()).await;
+    // A second snapshot without alice: her direct assignment is orphaned.
+    let path = dir.path().join("after.json");
+    std::fs::write(
+        &path,
+        STORE.replace("\"u-alice\", \"UserName\"", "\"u-alice2\", \"UserName\""),
+    )
+    .unwrap();
+    identity_store::import_store_files(&ws, &[path], now())
+        .await
+        .unwrap();
+    let report = api::build_report(&ws, &[], now()).await.unwrap();
+    let access = report.access.as_ref().unwrap();
+    assert!(!access.orphaned.is_empty(), "alice's old id is orphaned");
+    let hidden = crate::report::render::pseudonymize(&report, b"key");
+    let json = serde_json::to_string(&hidden.access).unwrap();
+    for secret in [
+        "u-alice",
+        "alice@contoso.com",
+        "111111111111",
+        "Production",
+        "Ops-Empty",
+        "Console-Made",
+        "g-empty",
+        "ssoins-1",
+    ] {
+        assert!(!json.contains(secret), "{secret} survived: {json}");
+    }
+    assert!(json.contains("ReadOnlyAccess"), "permission set names stay");
+}
+
+#[tokio::test]
+async fn a_workspace_made_before_access_was_weighed_is_weighed_when_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ws.sqlite");
+    {
+        let ws = Workspace::open(&file).await.unwrap();
+        import_log(&ws).await;
+        import_store(&ws, dir.path()).await;
+        // As an older scimlens left it: no weighing, no record of one.
+        sqlx::query(
+            "DELETE FROM entity_access; DELETE FROM settings WHERE key = 'access_weighed_against'",
+        )
+        .execute(ws.pool())
+        .await
+        .unwrap();
+        ws.close().await;
+    }
+    let ws = Workspace::open(&file).await.unwrap();
+    assert_eq!(by_access(&ws).await[0].1, holds(2, 2, 3));
+}
+
+#[tokio::test]
+async fn a_tampered_access_count_is_a_damaged_workspace_not_a_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(&dir.path().join("ws.sqlite"))
+        .await
+        .unwrap();
+    import_log(&ws).await;
+    import_store(&ws, dir.path()).await;
+    sqlx::query("UPDATE entity_access SET assignments = -5")
+        .execute(ws.pool())
+        .await
+        .unwrap();
+    let err = views::problems_page(
+        &ws,
+        &ProblemQuery {
+            sort: ProblemSort::Access,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Corrupt, "{err}");
+}
