@@ -68,6 +68,8 @@ export function EntityView() {
 
       <StoreState e={e} />
 
+      <AccessPanel e={e} />
+
       <section aria-label="Timeline" data-testid="timeline">
         <div className="label">Timeline: every attempt, oldest first, across sources</div>
         <ol className="timeline">
@@ -77,6 +79,53 @@ export function EntityView() {
         </ol>
       </section>
     </div>
+  );
+}
+
+/** What the entity holds in AWS, from the newest store snapshot with account assignments. */
+function AccessPanel({ e }: { e: EntityDetail }) {
+  const a = e.access;
+  if (!a) return null;
+  return (
+    <section className="panel" aria-label="Access" data-testid="entity-access">
+      <div className="label">
+        Access in AWS (store snapshot #{a.snapshot_id}, {a.principal_id})
+      </div>
+      {a.access.length === 0 ? (
+        <p className="muted">No account assignment reaches this {e.kind}.</p>
+      ) : (
+        <>
+          <p className="small">
+            {e.status === "failing" ? "At stake while this fails: " : "Holds: "}
+            <strong data-testid="entity-access-summary">
+              {a.holds.permission_sets} permission set{a.holds.permission_sets === 1 ? "" : "s"} in {a.holds.accounts} account
+              {a.holds.accounts === 1 ? "" : "s"}
+            </strong>
+          </p>
+          <table className="grid small">
+            <thead>
+              <tr><th>Account</th><th>Permission set</th><th>Through</th></tr>
+            </thead>
+            <tbody>
+              {a.access.map((x) => (
+                <tr key={`${x.account_id}|${x.permission_set_arn}`}>
+                  <td>
+                    {x.account_name ? `${x.account_name} ` : ""}
+                    <span className="mono">{x.account_id}</span>
+                  </td>
+                  <td title={x.permission_set_arn}>{x.permission_set_name ?? x.permission_set_arn}</td>
+                  <td>
+                    {x.via
+                      .map((v) => (v.kind === "direct" ? "direct assignment" : `group ${v.group_name ?? v.group_id}`))
+                      .join(", ")}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
   );
 }
 

@@ -67,6 +67,29 @@ export function OverviewView() {
         </section>
       )}
 
+      {data.access && (
+        <section className="panel" aria-label="Access" data-testid="access-overview">
+          <div className="label">Access (store snapshot #{data.access.snapshot_id})</div>
+          <div className="totals">
+            <Total label="Orphaned assignments" value={data.access.orphaned} tone={data.access.orphaned > 0 ? "bad" : undefined} />
+            <Total
+              label="Failing entities holding access"
+              value={data.access.failing_with_access}
+              tone={data.access.failing_with_access > 0 ? "bad" : undefined}
+              onClick={() => showProblems({ statuses: ["failing"], sort: "access" })}
+            />
+            <Total label="Assigned groups without members" value={data.access.empty_groups} />
+            <Total label="Assigned groups no IdP manages" value={data.access.unmanaged_groups} />
+          </div>
+          {data.access.orphaned > 0 && (
+            <p className="small">
+              An orphaned assignment points at a user or group that was deleted (often re-created under a new id):
+              nobody gets that access. The report lists each one with its likely successor and the fix.
+            </p>
+          )}
+        </section>
+      )}
+
       <section className="totals" data-testid="totals">
         <Total label="Records" value={t.records} />
         <Total label="Succeeded" value={t.success} />

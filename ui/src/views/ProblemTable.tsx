@@ -40,9 +40,22 @@ const COLUMNS = [
   }),
   col.accessor("events", { header: "Records", meta: { sort: "events" }, cell: (c) => formatCount(c.getValue()) }),
   col.accessor("last_seen", { header: "Last seen (UTC)", meta: { sort: "last_seen" }, cell: (c) => c.getValue() ?? "" }),
+  col.accessor("access", {
+    header: "Access",
+    meta: { sort: "access" },
+    cell: (c) => {
+      const a = c.getValue();
+      if (!a) return <span className="muted" title="Not in the newest store snapshot with account assignments">–</span>;
+      return (
+        <span title={`${a.assignments} account x permission set pairs`}>
+          {a.permission_sets} PS / {a.accounts} acct
+        </span>
+      );
+    },
+  }),
 ];
 
-const GRID = "minmax(180px, 2.2fr) 70px 86px minmax(150px, 1.4fr) minmax(90px, 0.9fr) minmax(160px, 2.4fr) 76px 178px";
+const GRID = "minmax(180px, 2.2fr) 70px 86px minmax(150px, 1.4fr) minmax(90px, 0.9fr) minmax(160px, 2.4fr) 76px 178px 104px";
 
 function sortOf(meta: unknown): ProblemSort | null {
   return (meta as { sort?: ProblemSort | null } | undefined)?.sort ?? null;

@@ -156,6 +156,35 @@ describe("entity", () => {
     }));
 });
 
+describe("access", () => {
+  test("the overview counts what failures put at stake; its click sorts problems by access; the entity shows its access", () =>
+    withPage({}, async (page) => {
+      const card = page.getByTestId("access-overview");
+      await card.waitFor();
+      assert.match(await card.innerText(), /store snapshot #2/i);
+      assert.equal(await card.getByTestId("total-Orphaned assignments").locator(".total-value").innerText(), "1");
+      await card.getByTestId("total-Failing entities holding access").click();
+      await page.getByTestId("view-problems").waitFor();
+      const queries = await calls(page, "problems_page");
+      const last = queries[queries.length - 1].query;
+      assert.equal(last.sort, "access");
+      assert.deepEqual(last.statuses, ["failing"]);
+      const first = page.getByTestId("problem-row").first();
+      await page.waitForFunction(() => document.querySelector("[data-testid=problem-row]")?.textContent?.includes("alice@contoso.com"));
+      assert.match(await first.innerText(), /2 PS \/ 2 acct/);
+      await first.click();
+      const panel = page.getByTestId("entity-access");
+      await panel.waitFor();
+      assert.equal(await page.getByTestId("entity-access-summary").innerText(), "2 permission sets in 2 accounts");
+      const text = await panel.innerText();
+      assert.match(text, /Production/);
+      assert.match(text, /AdministratorAccess/);
+      assert.match(text, /group Finance-Analysts/);
+      assert.match(text, /direct assignment/);
+      await page.screenshot({ path: new URL("entity-access.png", shots).pathname, fullPage: true });
+    }));
+});
+
 describe("sources", () => {
   test("import by dialog shows progress with records/s, then the outcome", () =>
     withPage({}, async (page) => {

@@ -88,6 +88,8 @@ function row(i: number, name: string, category: Category, status: EntityStatus, 
     first_seen: iso(T0),
     last_seen: iso(lastMs),
     source_ids: [1 + (i % 2)],
+    // alice holds the most; every third user a little; the rest are not in the store.
+    access: i === 0 ? { accounts: 2, permission_sets: 2, assignments: 3 } : i % 3 === 0 && kind === "user" ? { accounts: 1, permission_sets: 1, assignments: 1 } : null,
     lastMs,
   };
 }
@@ -151,6 +153,13 @@ function overview(): Overview {
     findings: [
       { kind: "silent-gap", message: "no provisioning cycle for 2h22m", first_seen: iso(T0 + 3 * CYCLE), last_seen: iso(T0 + 4 * CYCLE) },
     ],
+    access: {
+      snapshot_id: 2,
+      orphaned: 1,
+      failing_with_access: failing.filter((e) => e.access && e.access.assignments > 0).length,
+      empty_groups: 1,
+      unmanaged_groups: 0,
+    },
   };
 }
 
@@ -170,6 +179,7 @@ function page(q: ProblemQuery): ProblemPage {
   );
   if (q.sort === "name") rows = [...rows].sort((a, b) => a.name.localeCompare(b.name));
   if (q.sort === "events") rows = [...rows].sort((a, b) => a.events - b.events);
+  if (q.sort === "access") rows = [...rows].sort((a, b) => (b.access?.assignments ?? -1) - (a.access?.assignments ?? -1));
   if (q.desc) rows.reverse();
   const limit = q.limit || 100;
   return {
@@ -196,6 +206,18 @@ function entity(key: string): EntityDetail {
     target_id: null,
     external_id: null,
     events: 2,
+    access: e.access
+      ? {
+          snapshot_id: 2,
+          principal_id: "u-alice",
+          holds: e.access,
+          access: [
+            { account_id: "111111111111", account_name: "Production", permission_set_arn: "arn:aws:sso:::permissionSet/ssoins-1/ps-admin", permission_set_name: "AdministratorAccess", via: [{ kind: "group", group_id: "g-fin", group_name: "Finance-Analysts" }] },
+            { account_id: "111111111111", account_name: "Production", permission_set_arn: "arn:aws:sso:::permissionSet/ssoins-1/ps-ro", permission_set_name: "ReadOnlyAccess", via: [{ kind: "direct" }] },
+            { account_id: "222222222222", account_name: null, permission_set_arn: "arn:aws:sso:::permissionSet/ssoins-1/ps-ro", permission_set_name: "ReadOnlyAccess", via: [{ kind: "group", group_id: "g-fin", group_name: "Finance-Analysts" }] },
+          ],
+        }
+      : null,
     timeline: [
       {
         event_id: 1, source_path: "/logs/entra/page1.json", format: "entra-graph", record: 3, time: iso(T0), action: "create", operation: null,
