@@ -52,11 +52,17 @@ const DIRECTORY: &[DemoFile] = &[
     fixture!("directory/entra-graph-assignments.json"),
 ];
 
-/// `aws identitystore list-users` / `list-groups` / `list-group-memberships` output.
+/// `aws identitystore list-users` / `list-groups` / `list-group-memberships` output, and who may
+/// use what: `aws sso-admin list-permission-sets` / `describe-permission-set` /
+/// `list-account-assignments` and `aws organizations list-accounts`.
 const STORE: &[DemoFile] = &[
     fixture!("identitystore/list-users.json"),
     fixture!("identitystore/list-groups.json"),
     fixture!("identitystore/list-group-memberships.json"),
+    fixture!("identitystore/list-permission-sets.json"),
+    fixture!("identitystore/describe-permission-set.json"),
+    fixture!("identitystore/list-account-assignments.json"),
+    fixture!("identitystore/list-accounts.json"),
 ];
 
 /// Every file of the set, by its name in the set.

@@ -327,13 +327,17 @@ pub async fn weighing_snapshot(conn: &mut SqliteConnection) -> Result<Option<i64
 }
 
 /// Each diagnosed entity found in snapshot ?1 (by AWS id, externalId, then userName or display
-/// name), with the account x permission set pairs it holds: a user's own and its groups'.
+/// name), with the account x permission set pairs it holds: a user's own and its groups'. A name
+/// alone does not find an entity whose externalId the log states (a store object of that name
+/// with another externalId, or none, is someone else), nor one that failed as a duplicate (the
+/// object of that name in the store is the one it collided with).
 const IMPACT_SQL: &str = "WITH found(entity_key, principal_id) AS ( \
        SELECT e.entity_key, coalesce( \
          (SELECT u.user_id FROM store_users u WHERE u.snapshot_id = ?1 AND u.user_id = e.target_id), \
          (SELECT u.user_id FROM store_users u WHERE u.snapshot_id = ?1 AND u.external_id = e.external_id \
           ORDER BY u.user_id LIMIT 1), \
          (SELECT u.user_id FROM store_users u WHERE u.snapshot_id = ?1 AND u.user_name = e.name \
+          AND e.external_id IS NULL AND e.category IS NOT 'DUPLICATE_CONFLICT' \
           ORDER BY u.user_id LIMIT 1)) \
        FROM entities e WHERE e.kind = 'user' \
        UNION ALL \
@@ -342,6 +346,7 @@ const IMPACT_SQL: &str = "WITH found(entity_key, principal_id) AS ( \
          (SELECT g.group_id FROM store_groups g WHERE g.snapshot_id = ?1 AND g.external_id = e.external_id \
           ORDER BY g.group_id LIMIT 1), \
          (SELECT g.group_id FROM store_groups g WHERE g.snapshot_id = ?1 AND g.display_name = e.name \
+          AND e.external_id IS NULL AND e.category IS NOT 'DUPLICATE_CONFLICT' \
           ORDER BY g.group_id LIMIT 1)) \
        FROM entities e WHERE e.kind = 'group'), \
      held(holder, account_id, permission_set_arn) AS ( \

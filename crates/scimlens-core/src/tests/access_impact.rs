@@ -28,13 +28,15 @@ fn fixture(rel: &str) -> PathBuf {
 /// The store as `aws identitystore list-*` and `aws sso-admin` print it. alice (who fails to
 /// update in the log) holds ReadOnly in 111 herself and, through Finance-Analysts, Admin in 111
 /// and ReadOnly in 222; bruno holds ReadOnly in 333; Ops-Empty is assigned but has no members;
-/// Console-Made has no externalId.
+/// Console-Made has no externalId. Finance-Analysts carries the externalId the log states; the
+/// store's Administrator (no externalId) is not the log's Administrator, which states another.
 const STORE: &str = r#"{"Users": [
   {"UserId": "u-alice", "UserName": "alice@contoso.com", "ExternalIds": [{"Issuer": "idp", "Id": "ext-alice"}]},
   {"UserId": "u-bruno", "UserName": "bruno.diaz@contoso.com"},
   {"UserId": "u-carol", "UserName": "carol@contoso.com"}]}
 {"Groups": [
-  {"GroupId": "g-fin", "DisplayName": "Finance-Analysts", "ExternalIds": [{"Issuer": "idp", "Id": "ext-fin"}]},
+  {"GroupId": "g-fin", "DisplayName": "Finance-Analysts", "ExternalIds": [{"Issuer": "idp", "Id": "b2d0bd90-0d47-54b2-96fb-da471228e4fc"}]},
+  {"GroupId": "g-admin-ct", "DisplayName": "Administrator"},
   {"GroupId": "g-empty", "DisplayName": "Ops-Empty", "ExternalIds": [{"Issuer": "idp", "Id": "ext-ops"}]},
   {"GroupId": "g-console", "DisplayName": "Console-Made"}]}
 {"GroupMemberships": [
@@ -125,7 +127,8 @@ async fn problems_sort_by_the_access_each_entity_holds_whichever_came_first_log_
         );
         assert!(
             rows[3..].iter().all(|(_, a)| a.is_none()),
-            "entities the store does not hold come last: {rows:?}"
+            "entities the store does not hold come last, and a name alone does not make the \
+             store's Administrator the log's: {rows:?}"
         );
     }
 }
