@@ -321,6 +321,7 @@ fn matched<K: ObjectKind>(
         detail: None,
         evidence: None,
         fix: None,
+        access: None,
     };
     if by != MatchKey::ExternalId && idp.external_id.is_some() && side.external_ids.is_empty() {
         let ids = [idp.mapped.idp_id, Some(side.id)];
@@ -386,6 +387,7 @@ fn not_provisioned<K: ObjectKind>(
             _ => cx.fix(Category::NotProvisioned),
         }),
         evidence: ev.map(evidence),
+        access: None,
     }
 }
 
@@ -405,6 +407,7 @@ fn unmatched<K: ObjectKind>(kind: &K, cx: &Context<'_>, store: &K::Store) -> Ent
         detail: Some(kind.unmatched_detail(&side)),
         evidence: cx.logs.find(K::KIND, &ids, side.name).map(evidence),
         fix: Some(cx.fix(Category::UnmanagedInStore)),
+        access: None,
     }
 }
 

@@ -22,6 +22,7 @@ use crate::identity_store::StoreSnapshot;
 use crate::db::directories::DirectoryInfo;
 use crate::db::snapshots::SnapshotInfo;
 
+mod access;
 mod evidence;
 #[cfg(test)]
 mod fixtures;
@@ -35,6 +36,7 @@ pub use evidence::LogIndex;
 pub use groups::CONTROL_TOWER_GROUPS;
 pub use over_time::{MembershipRef, SnapshotDiff, diff_snapshots};
 
+pub use access::CompareAccess;
 use groups::{GROUP_MATCH_ORDER, Groups};
 use matching::{Context, compare_objects};
 use memberships::{Matched, Structure, compare_memberships};
@@ -205,6 +207,11 @@ pub struct EntityComparison {
     pub detail: Option<String>,
     pub evidence: Option<LogEvidence>,
     pub fix: Option<String>,
+    /// What it holds in AWS, would hold, or would lose; absent when the snapshot holds no
+    /// account assignments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub access: Option<CompareAccess>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -365,6 +372,15 @@ pub fn compare(inputs: &CompareInputs<'_>, opts: &CompareOptions) -> CompareSect
     warnings.extend(directory.warnings.iter().cloned());
     let mut entities = by_user.rows;
     entities.extend(by_group.rows);
+    access::weigh(
+        &mut entities,
+        snapshot,
+        &access::Sides {
+            groups: &groups,
+            group_matching: &by_group.matching,
+            structure: &structure,
+        },
+    );
     entities.sort_by(|a, b| {
         (
             a.state == CompareState::InSync,

@@ -369,6 +369,13 @@ fn compare_section(c: &mut CompareSection, p: &dyn Fn(&str) -> String) {
         }
         // Details quote names; the state, reason and evidence category stay.
         e.detail = None;
+        if let Some(a) = &mut e.access {
+            // The blast radius names accounts; the counts stay.
+            a.at_risk = a.at_risk.as_ref().map(|_| {
+                "assignments at risk (the accounts are left out of a pseudonymized report)"
+                    .to_string()
+            });
+        }
         if let Some(ev) = &mut e.evidence {
             ev.entity_key = p(&ev.entity_key);
             ev.message = None;

@@ -94,6 +94,9 @@ pub fn text(c: &CompareSection) -> String {
             {
                 lines.push(Block::line(format!("      {d}")));
             }
+            for note in access_notes(e) {
+                lines.push(Block::line(format!("      {note}")));
+            }
         }
     }
     if !c.membership_differences.is_empty() {
@@ -250,6 +253,12 @@ pub(super) fn section(c: &CompareSection) -> Block {
                 .collect::<Vec<_>>()
                 .join("; ")
         };
+        let notes = access_notes(e);
+        let why = std::iter::once(why)
+            .chain(notes.iter().cloned())
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ");
         let entity = || {
             vec![
                 Inline::plain(e.state.as_str()),
@@ -276,6 +285,19 @@ pub(super) fn section(c: &CompareSection) -> Block {
                         Inline::plain(""),
                         Inline::plain(""),
                         Inline::text(e.detail.as_deref().unwrap_or("")),
+                    ])
+                    .collect(),
+            );
+        }
+        for note in &notes {
+            each.row(
+                entity()
+                    .into_iter()
+                    .chain([
+                        Inline::plain("access"),
+                        Inline::plain(""),
+                        Inline::plain(""),
+                        Inline::text(note),
                     ])
                     .collect(),
             );
@@ -318,4 +340,22 @@ pub(super) fn section(c: &CompareSection) -> Block {
             Block::Only(Target::Html, vec![Block::Table(each)]),
         ],
     }
+}
+
+/// What a compared entity holds in AWS, would hold once provisioned, or would lose: one line each.
+fn access_notes(e: &EntityComparison) -> Vec<String> {
+    let Some(a) = &e.access else {
+        return Vec::new();
+    };
+    let mut notes = Vec::new();
+    if let Some(h) = a.holds.filter(|h| h.assignments > 0) {
+        notes.push(format!("holds in AWS: {}", h.summary()));
+    }
+    if let Some(h) = a.should_hold.filter(|h| h.assignments > 0) {
+        notes.push(format!("would hold once provisioned: {}", h.summary()));
+    }
+    if let Some(r) = &a.at_risk {
+        notes.push(format!("at risk: {r}"));
+    }
+    notes
 }
