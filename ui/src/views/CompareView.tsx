@@ -1,6 +1,7 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useMemo, useRef } from "react";
 
+import type { AccessImpact } from "../bindings/AccessImpact";
 import type { CompareSection } from "../bindings/CompareSection";
 import type { CompareState } from "../bindings/CompareState";
 import type { EntityComparison } from "../bindings/EntityComparison";
@@ -256,6 +257,7 @@ function Comparison({ e }: { e: EntityComparison }) {
         <ul className="small muted">{e.differences.filter((d) => d.note).map((d) => <li key={d.attribute}>{d.attribute}: {d.note}</li>)}</ul>
       )}
       {e.detail && <p className="small">{e.detail}</p>}
+      <CompareAccessNotes e={e} />
       {e.evidence && (
         <p className="small" data-testid="compare-evidence">
           Log evidence: <CategoryLabel category={e.evidence.category} /> · {formatCount(e.evidence.failures)} failed of {formatCount(e.evidence.events)} records
@@ -342,5 +344,25 @@ function Memberships({ c, states }: { c: CompareSection; states: CompareState[] 
         </>
       )}
     </section>
+  );
+}
+
+function impactText(h: AccessImpact): string {
+  return `${h.permission_sets} permission set${h.permission_sets === 1 ? "" : "s"} in ${h.accounts} account${h.accounts === 1 ? "" : "s"}`;
+}
+
+/** What the entity holds in AWS, would hold once provisioned, or would lose to a delete-and-create. */
+function CompareAccessNotes({ e }: { e: EntityComparison }) {
+  const a = e.access;
+  if (!a) return null;
+  const holds = a.holds && a.holds.assignments > 0 ? a.holds : null;
+  const should = a.should_hold && a.should_hold.assignments > 0 ? a.should_hold : null;
+  if (!holds && !should && !a.at_risk) return null;
+  return (
+    <div className="small" data-testid="compare-access">
+      {holds && <p>Holds in AWS: {impactText(holds)}</p>}
+      {should && <p>Would hold once provisioned: {impactText(should)}</p>}
+      {a.at_risk && <p className="alert warn" data-testid="compare-at-risk">At risk: {a.at_risk}</p>}
+    </div>
   );
 }

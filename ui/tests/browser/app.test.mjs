@@ -415,6 +415,9 @@ describe("identity store", () => {
       const alice = page.getByTestId("compare-row").filter({ hasText: "alice@contoso.com" });
       assert.match(await alice.getByTestId("compare-store").innerText(), /Not in the identity store/);
       assert.match(await alice.getByTestId("compare-reason").innerText(), /provisioning failed/);
+      const breakglass = page.getByTestId("compare-row").filter({ hasText: "breakglass.admin@contoso.com" });
+      assert.match(await breakglass.getByTestId("compare-access").innerText(), /Holds in AWS: 2 permission sets in 2 accounts/);
+      assert.match(await breakglass.getByTestId("compare-at-risk").innerText(), /^At risk: .*2 assignments would be orphaned/);
       assert.ok((await page.getByTestId("compare-table").innerText()).includes("<img src=x onerror=alert(1)>"), "names shown as text");
       assert.equal(await page.locator("img[src=x]").count(), 0);
       await page.screenshot({ path: new URL("compare.png", shots).pathname, fullPage: true });

@@ -362,7 +362,14 @@ const comparisons: EntityComparison[] = [
   }),
   compared("yusuf.ali@contoso.com", "NOT_PROVISIONED", { reason: "never-attempted", detail: "Assigned, but no record in the logs." }),
   compared(XSS, "NOT_PROVISIONED", { reason: "not-assigned", detail: `Display name ${XSS} is not assigned.` }),
-  compared("breakglass.admin@contoso.com", "UNMANAGED_IN_STORE", { detail: "No ExternalIds: created in the console or by the API." }),
+  compared("breakglass.admin@contoso.com", "UNMANAGED_IN_STORE", {
+    detail: "No ExternalIds: created in the console or by the API.",
+    access: {
+      holds: { accounts: 2, permission_sets: 2, assignments: 2 },
+      should_hold: null,
+      at_risk: "no object of the IdP matches it though SCIM made it: its 2 assignments would be orphaned (AdministratorAccess in 111122223333, PowerUserAccess in 111122223333)",
+    },
+  }),
   compared("AWSSecurityAuditors", "UNMANAGED_IN_STORE", { kind: "group", detail: "A Control Tower group: no ExternalIds." }),
   compared("Administrator", "NOT_PROVISIONED", { kind: "group", reason: "failed", detail: "A reserved name." }),
 ];
