@@ -74,6 +74,10 @@ pub struct PreflightSection {
     pub export_warnings: Vec<String>,
     /// Every finding, errors first.
     pub findings: Vec<PreflightFinding>,
+    /// The blast radius, against a store snapshot holding account assignments: the store objects
+    /// the IdP would delete and create again, with the assignments that would be orphaned.
+    #[serde(default)]
+    pub at_risk: Vec<crate::compare::AtRisk>,
 }
 
 pub use crate::diagnose::classify::MAX_MEMBERS_PER_REQUEST;
@@ -1023,7 +1027,7 @@ mod tests {
             (Severity::Warning, Category::PatchInvalid)
         );
 
-        let report = crate::report::preflight::to_report(r, &dir, vec!["x.json".into()], None, chrono::Utc::now());
+        let report = crate::report::preflight::to_report(r, &dir, vec!["x.json".into()], None, Vec::new(), chrono::Utc::now());
         let section = report.preflight.as_ref().unwrap();
         assert!(section.predicted);
         assert_eq!(section.warnings, 1);

@@ -540,7 +540,45 @@ pub async fn preflight_export(
     tokio::task::spawn_blocking(move || {
         let result =
             preflight::preflight(&directory, &mapping, &rules, store.as_ref().map(|(_, s)| s));
-        crate::report::preflight::to_report(result, &directory, inputs, store.map(|(i, _)| i), now)
+        // The blast radius: the export beside the snapshot, as compare sees it.
+        let at_risk = match &store {
+            Some((info, snapshot)) if snapshot.access.is_some() => {
+                let export = DirectoryInfo {
+                    id: 0,
+                    idp,
+                    label: inputs.join(", "),
+                    formats: directory.formats.clone(),
+                    imported_at: crate::input::value::format_time(&now),
+                    users: directory.users.len() as u64,
+                    groups: directory.groups.len() as u64,
+                    memberships: directory.members.len() as u64,
+                    assignments_known: directory.assignments.is_some(),
+                    warnings: directory.warnings.clone(),
+                };
+                let section = compare::compare(
+                    &compare::CompareInputs {
+                        directory: &directory,
+                        directory_info: &export,
+                        mapping: &mapping,
+                        snapshot,
+                        snapshot_info: info,
+                        logs: &compare::LogIndex::default(),
+                        rules: &rules,
+                    },
+                    &compare::CompareOptions::default(),
+                );
+                compare::at_risk(&section)
+            }
+            _ => Vec::new(),
+        };
+        crate::report::preflight::to_report(
+            result,
+            &directory,
+            inputs,
+            store.map(|(i, _)| i),
+            at_risk,
+            now,
+        )
     })
     .await
     .map_err(|e| Error::internal("the preflight", e))

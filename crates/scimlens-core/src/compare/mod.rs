@@ -312,6 +312,37 @@ pub struct CompareInputs<'a> {
     pub rules: &'a Rules,
 }
 
+/// A store object the IdP would delete and create again, with what that orphans.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct AtRisk {
+    pub kind: EntityKind,
+    pub name: String,
+    pub store_id: Option<String>,
+    pub holds: Option<crate::model::AccessImpact>,
+    /// Why the IdP might, and which assignments would be orphaned.
+    pub detail: String,
+}
+
+/// The blast radius of a comparison: its rows whose store object holds assignments the IdP
+/// would orphan by deleting and re-creating it.
+pub fn at_risk(section: &CompareSection) -> Vec<AtRisk> {
+    section
+        .entities
+        .iter()
+        .filter_map(|e| {
+            let a = e.access.as_ref()?;
+            Some(AtRisk {
+                kind: e.kind,
+                name: e.name.clone(),
+                store_id: e.store.as_ref().and_then(|s| s.id.clone()),
+                holds: a.holds,
+                detail: a.at_risk.clone()?,
+            })
+        })
+        .collect()
+}
+
 /// Compares the directory with the store.
 pub fn compare(inputs: &CompareInputs<'_>, opts: &CompareOptions) -> CompareSection {
     let CompareInputs {

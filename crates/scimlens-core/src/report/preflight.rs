@@ -21,6 +21,7 @@ pub fn to_report(
     directory: &Directory,
     inputs: Vec<String>,
     against_store: Option<SnapshotInfo>,
+    at_risk: Vec<crate::compare::AtRisk>,
     now: DateTime<Utc>,
 ) -> Report {
     let idp = directory
@@ -131,6 +132,7 @@ pub fn to_report(
             mapping_warnings: result.mapping_warnings,
             export_warnings: directory.warnings.clone(),
             findings: result.findings,
+            at_risk,
         }),
         access: None,
     }

@@ -407,6 +407,13 @@ fn preflight_section(s: &mut PreflightSection, p: &dyn Fn(&str) -> String) {
         f.idp_id = f.idp_id.as_deref().map(p);
         f.value = f.value.as_deref().map(p);
     }
+    for a in &mut s.at_risk {
+        a.name = p(&a.name);
+        a.store_id = a.store_id.as_deref().map(p);
+        // The blast radius names accounts; the counts stay in `holds`.
+        a.detail =
+            "assignments at risk (the accounts are left out of a pseudonymized report)".to_string();
+    }
 }
 
 #[cfg(test)]

@@ -318,3 +318,43 @@ async fn a_tampered_access_count_is_a_damaged_workspace_not_a_number() {
     .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Corrupt, "{err}");
 }
+
+#[tokio::test]
+async fn preflight_against_the_demo_store_names_the_blast_radius_and_a_pseudonymized_one_hides_it()
+{
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(&dir.path().join("ws.sqlite"))
+        .await
+        .unwrap();
+    crate::api::demo::populate(&ws, &dir.path().join("demo"), now())
+        .await
+        .unwrap();
+    let report = identity_store::preflight_export(
+        Some(&ws),
+        &identity_store::PreflightReq {
+            against_store: true,
+            ..Default::default()
+        },
+        now(),
+    )
+    .await
+    .unwrap();
+    let at_risk = &report.preflight.as_ref().unwrap().at_risk;
+    assert_eq!(at_risk.len(), 1, "{at_risk:?}");
+    assert_eq!(at_risk[0].name, "old.contractor@contoso.com");
+    assert!(
+        at_risk[0]
+            .detail
+            .ends_with("its 1 assignment would be orphaned (ReadOnlyAccess in 444455556666)"),
+        "{}",
+        at_risk[0].detail
+    );
+    let text = crate::report::render::preflight::text(&report);
+    assert!(text.contains("BLAST RADIUS (1 store object"), "{text}");
+
+    let hidden = crate::report::render::pseudonymize(&report, b"key");
+    let json = serde_json::to_string(&hidden.preflight).unwrap();
+    for secret in ["old.contractor", "444455556666", "9067a6b1c2-1b2c3d4e"] {
+        assert!(!json.contains(secret), "{secret} survived: {json}");
+    }
+}

@@ -287,6 +287,21 @@ fn document(r: &Report) -> Doc {
     if let Some(a) = &r.access {
         blocks.push(access_section(r, a));
     }
+    if let Some(p) = r.preflight.as_ref().filter(|p| !p.at_risk.is_empty()) {
+        let mut table = Table::new(None, &["kind", "name", "AWS id", "at risk"]);
+        for a in &p.at_risk {
+            table.row(vec![
+                Inline::plain(a.kind.as_str()),
+                Inline::text(&a.name),
+                Inline::text(a.store_id.as_deref().unwrap_or("")),
+                Inline::text(&a.detail),
+            ]);
+        }
+        blocks.push(Block::Section {
+            title: "Blast radius: store objects the IdP may delete and create again".to_string(),
+            blocks: vec![Block::Table(table)],
+        });
+    }
     Doc {
         title: "scimlens failure report".to_string(),
         blocks,

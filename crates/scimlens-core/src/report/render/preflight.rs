@@ -84,6 +84,21 @@ pub fn text(r: &Report) -> String {
             blocks: shown,
         });
     }
+    if !p.at_risk.is_empty() {
+        let mut shown = Vec::new();
+        for a in &p.at_risk {
+            shown.push(Block::line(format!("  ! {} {}", a.kind.as_str(), a.name)));
+            shown.push(Block::line(format!("    {}", a.detail)));
+        }
+        lines.push(Block::Section {
+            title: format!(
+                "BLAST RADIUS ({} store object{} the IdP may delete and create again, orphaning their access)",
+                p.at_risk.len(),
+                if p.at_risk.len() == 1 { "" } else { "s" }
+            ),
+            blocks: shown,
+        });
+    }
     super::text::render(&Doc {
         title: "scimlens preflight".to_string(),
         blocks: lines,
