@@ -116,7 +116,7 @@ fn identifier(attribute: &str) -> bool {
 }
 
 /// Why the IdP might delete and re-create `row`'s store object, when it might.
-fn recreate_reason(row: &EntityComparison) -> Option<String> {
+fn recreate_reason(row: &EntityComparison, exported: bool) -> Option<String> {
     match row.state {
         CompareState::Drift => {
             let changed: Vec<&str> = row
@@ -139,7 +139,7 @@ fn recreate_reason(row: &EntityComparison) -> Option<String> {
             })
         }
         CompareState::UnmanagedInStore
-            if row.store.as_ref().is_some_and(|s| s.external_id.is_some()) =>
+            if exported && row.store.as_ref().is_some_and(|s| s.external_id.is_some()) =>
         {
             Some(format!(
                 "no object of the IdP matches it though SCIM made it: a sync that deletes what the \
@@ -154,6 +154,10 @@ fn recreate_reason(row: &EntityComparison) -> Option<String> {
 
 /// The IdP's groups beside their store matches, and who is a member of which, for [`weigh`].
 pub(super) struct Sides<'s, 'a> {
+    /// Whether the export holds users, and groups: a store object of a kind the export does not
+    /// hold is unmatched for that reason alone, and nothing says the IdP would remove it.
+    pub exported_users: bool,
+    pub exported_groups: bool,
     pub groups: &'s [IdpSide<'a>],
     pub group_matching: &'s Matching,
     pub structure: &'s Structure<'a>,
@@ -201,7 +205,11 @@ pub(super) fn weigh(rows: &mut [EntityComparison], snapshot: &StoreSnapshot, sid
             .as_ref()
             .filter(|pairs| !pairs.is_empty())
             .and_then(|pairs| {
-                recreate_reason(row).map(|why| {
+                let exported = match row.kind {
+                    EntityKind::Group => sides.exported_groups,
+                    _ => sides.exported_users,
+                };
+                recreate_reason(row, exported).map(|why| {
                     format!(
                         "{why}: its {} assignment{} would be orphaned ({})",
                         pairs.len(),

@@ -324,12 +324,16 @@ pub struct AtRisk {
     pub detail: String,
 }
 
-/// The blast radius of a comparison: its rows whose store object holds assignments the IdP
-/// would orphan by deleting and re-creating it.
+/// The blast radius of what an export makes the IdP do: the rows whose identifier differs
+/// between the export and the store (a `DRIFT` the IdP may apply by deleting the object and
+/// creating another) and whose store object holds assignments. Store objects no IdP object
+/// matches are left out: an export is often partial (one download of several), so they prove
+/// nothing about what the IdP is about to do.
 pub fn at_risk(section: &CompareSection) -> Vec<AtRisk> {
     section
         .entities
         .iter()
+        .filter(|e| e.state == CompareState::Drift)
         .filter_map(|e| {
             let a = e.access.as_ref()?;
             Some(AtRisk {
@@ -407,6 +411,8 @@ pub fn compare(inputs: &CompareInputs<'_>, opts: &CompareOptions) -> CompareSect
         &mut entities,
         snapshot,
         &access::Sides {
+            exported_users: !directory.users.is_empty(),
+            exported_groups: !directory.groups.is_empty(),
             groups: &groups,
             group_matching: &by_group.matching,
             structure: &structure,

@@ -319,19 +319,30 @@ async fn a_tampered_access_count_is_a_damaged_workspace_not_a_number() {
     assert_eq!(err.code(), ErrorCode::Corrupt, "{err}");
 }
 
+/// The IdP's side for the blast radius: alice renamed (same externalId, a new userName and
+/// email), which a sync matching on userName applies by deleting her and creating a new user.
+const EXPORT: &str = r#"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+ "totalResults": 1, "Resources": [
+  {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": "idp-alice",
+   "externalId": "ext-alice", "userName": "alice.lee@contoso.com",
+   "name": {"givenName": "Alice", "familyName": "Lee"}, "displayName": "Alice Lee",
+   "emails": [{"value": "alice.lee@contoso.com", "type": "work", "primary": true}],
+   "active": true}]}"#;
+
 #[tokio::test]
-async fn preflight_against_the_demo_store_names_the_blast_radius_and_a_pseudonymized_one_hides_it()
-{
+async fn preflight_names_the_assignments_a_renamed_user_would_orphan_and_a_pseudonymized_one_hides_them()
+ {
     let dir = tempfile::tempdir().unwrap();
     let ws = Workspace::open(&dir.path().join("ws.sqlite"))
         .await
         .unwrap();
-    crate::api::demo::populate(&ws, &dir.path().join("demo"), now())
-        .await
-        .unwrap();
+    import_store(&ws, dir.path()).await;
+    let export = dir.path().join("export.json");
+    std::fs::write(&export, EXPORT).unwrap();
     let report = identity_store::preflight_export(
         Some(&ws),
         &identity_store::PreflightReq {
+            paths: vec![export],
             against_store: true,
             ..Default::default()
         },
@@ -340,12 +351,18 @@ async fn preflight_against_the_demo_store_names_the_blast_radius_and_a_pseudonym
     .await
     .unwrap();
     let at_risk = &report.preflight.as_ref().unwrap().at_risk;
-    assert_eq!(at_risk.len(), 1, "{at_risk:?}");
-    assert_eq!(at_risk[0].name, "old.contractor@contoso.com");
+    assert_eq!(
+        at_risk.len(),
+        1,
+        "only the renamed user, not the store objects a one-user \
+        export leaves unmatched: {at_risk:?}"
+    );
+    assert_eq!(at_risk[0].store_id.as_deref(), Some("u-alice"));
     assert!(
-        at_risk[0]
-            .detail
-            .ends_with("its 1 assignment would be orphaned (ReadOnlyAccess in 444455556666)"),
+        at_risk[0].detail.ends_with(
+            "its 3 assignments would be orphaned (AdministratorAccess in 111111111111, \
+             ReadOnlyAccess in 111111111111, ReadOnlyAccess in 222222222222)"
+        ),
         "{}",
         at_risk[0].detail
     );
@@ -354,7 +371,7 @@ async fn preflight_against_the_demo_store_names_the_blast_radius_and_a_pseudonym
 
     let hidden = crate::report::render::pseudonymize(&report, b"key");
     let json = serde_json::to_string(&hidden.preflight).unwrap();
-    for secret in ["old.contractor", "444455556666", "9067a6b1c2-1b2c3d4e"] {
+    for secret in ["alice", "111111111111", "u-alice"] {
         assert!(!json.contains(secret), "{secret} survived: {json}");
     }
 }
