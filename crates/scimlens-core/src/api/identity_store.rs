@@ -472,8 +472,31 @@ pub async fn diff_snapshots(
         snapshots::load(ws, from).await?,
         snapshots::load(ws, to).await?,
     );
-    Ok(compare::diff_snapshots(&fs, &fi, &ts, &ti))
+    let mut diff = compare::diff_snapshots(&fs, &fi, &ts, &ti);
+    // The log's word on each re-creation: the records that deleted the old id and created the
+    // new one (CloudTrail's DeleteUser, the IdP's create), when imported.
+    for c in &mut diff.identity_changes {
+        if c.old_id == c.new_id {
+            continue;
+        }
+        for id in [c.old_id.clone(), c.new_id.clone()] {
+            for r in log_links::creates_and_deletes(ws, &id, EVIDENCE_PER_ID).await? {
+                c.evidence.push(format!(
+                    "{} {} {} of {id} ({} #{})",
+                    crate::db::sources::ms_to_text(r.time).unwrap_or_else(|| "undated".into()),
+                    r.operation.or(r.action).unwrap_or_default(),
+                    r.outcome.unwrap_or_default(),
+                    r.path,
+                    r.seq
+                ));
+            }
+        }
+    }
+    Ok(diff)
 }
+
+/// Log records quoted per id of an identity change.
+const EVIDENCE_PER_ID: i64 = 5;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]

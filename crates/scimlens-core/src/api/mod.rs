@@ -24,7 +24,9 @@ pub use crate::atomic::{AtomicFile, write as write_atomically};
 pub use crate::aws::cloudtrail::{CloudTrailProgress, CloudTrailPullStats};
 pub use crate::aws::{DEFAULT_CONCURRENCY, DEFAULT_RATE, FetchOptions, FetchProgress};
 pub use crate::cancel::CancelToken;
-pub use crate::compare::{CompareSection, CompareState, MatchKey};
+pub use crate::compare::{
+    CompareSection, CompareState, IdentityChange, IdentityChangeKind, MatchKey,
+};
 pub use crate::db::Workspace;
 pub use crate::db::directories::DirectoryInfo;
 pub use crate::db::snapshots::SnapshotInfo;

@@ -34,7 +34,7 @@ mod users;
 
 pub use evidence::LogIndex;
 pub use groups::CONTROL_TOWER_GROUPS;
-pub use over_time::{MembershipRef, SnapshotDiff, diff_snapshots};
+pub use over_time::{IdentityChange, IdentityChangeKind, MembershipRef, SnapshotDiff, diff_snapshots};
 
 pub use access::CompareAccess;
 use groups::{GROUP_MATCH_ORDER, Groups};

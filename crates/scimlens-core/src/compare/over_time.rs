@@ -10,7 +10,8 @@ use super::groups::Groups;
 use super::matching::{ObjectKind, joined};
 use super::users::Users;
 use super::{AttributeDiff, SideRef};
-use crate::identity_store::StoreSnapshot;
+use crate::identity_store::{StoreSnapshot, StoreUser};
+use crate::model::EntityKind;
 use crate::db::snapshots::SnapshotInfo;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -51,6 +52,48 @@ pub struct SnapshotDiff {
     pub memberships_compared: bool,
     pub memberships_added: Vec<MembershipRef>,
     pub memberships_removed: Vec<MembershipRef>,
+    /// The same person or group under a new id, or with a new identifier.
+    #[serde(default)]
+    pub identity_changes: Vec<IdentityChange>,
+}
+
+/// How an identity changed between two snapshots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityChangeKind {
+    /// Deleted and created again: a new AWS id for the same externalId, userName or email (a
+    /// group: display name). Assignments to the old id give nobody access.
+    Recreated,
+    /// Same AWS id, a new userName or primary email.
+    Renamed,
+    /// Same AWS id, another externalId: the IdP's anchor moved; the next sync may not find it.
+    AnchorMoved,
+}
+
+/// One identity change, with both ids, when and what it touched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct IdentityChange {
+    pub kind: EntityKind,
+    pub change: IdentityChangeKind,
+    /// userName or display name, the newer one.
+    pub name: String,
+    pub old_id: String,
+    pub new_id: String,
+    /// For `recreated`: what the two objects share (`externalId`, `userName`, `email`,
+    /// `displayName`).
+    pub matched_on: Option<String>,
+    /// The identifiers that differ (`idp` holds the older value, `store` the newer).
+    pub differences: Vec<AttributeDiff>,
+    /// Between these snapshots' times.
+    pub after: String,
+    pub before: String,
+    /// The account assignments of the old id in the newer snapshot (left orphaned) or, without
+    /// access data there, in the older one (lost with the old id).
+    pub assignments: Vec<String>,
+    /// Log records of the delete and the create (CloudTrail, the IdP's log), when imported.
+    pub evidence: Vec<String>,
 }
 
 /// One kind's objects in `old` beside those in `new`, by AWS id.
@@ -146,6 +189,7 @@ pub fn diff_snapshots(
         added.sort_by_key(key);
         removed.sort_by_key(key);
     }
+    let identity_changes = identity_changes(from, from_info, to, to_info, &users, &groups);
     SnapshotDiff {
         from: from_info.clone(),
         to: to_info.clone(),
@@ -154,7 +198,177 @@ pub fn diff_snapshots(
         memberships_compared: compared,
         memberships_added: added,
         memberships_removed: removed,
+        identity_changes,
     }
+}
+
+/// An identifier whose change is an identity change.
+fn identifying(attribute: &str) -> bool {
+    attribute == "userName" || attribute == "externalId" || attribute.starts_with("emails")
+}
+
+fn lowered(s: Option<&str>) -> Option<String> {
+    s.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty())
+}
+
+/// The keys a removed object and an added one may share, strongest first.
+fn user_keys(u: &StoreUser) -> [(&'static str, Option<String>); 3] {
+    [
+        ("externalId", u.first_external_id().map(str::to_string)),
+        ("userName", lowered(u.user_name.as_deref())),
+        ("email", lowered(u.primary_email())),
+    ]
+}
+
+/// Pairs each removed object with the one added object sharing its strongest key (a key two
+/// added objects share decides nothing).
+fn pair<'a, T>(
+    removed: &[&'a T],
+    added: &[&'a T],
+    keys: impl Fn(&T) -> Vec<(&'static str, Option<String>)>,
+) -> Vec<(&'a T, &'a T, &'static str)> {
+    let mut pairs = Vec::new();
+    let mut taken = vec![false; added.len()];
+    for r in removed {
+        for (name, value) in keys(r) {
+            let Some(value) = value else { continue };
+            let hits: Vec<usize> = (0..added.len())
+                .filter(|&i| {
+                    !taken[i]
+                        && keys(added[i])
+                            .into_iter()
+                            .any(|(n, v)| n == name && v.as_ref() == Some(&value))
+                })
+                .collect();
+            if let [one] = hits[..] {
+                taken[one] = true;
+                pairs.push((*r, added[one], name));
+                break;
+            }
+        }
+    }
+    pairs
+}
+
+/// The old id's assignments: in the newer snapshot (orphaned there) or, without access data
+/// there, in the older one.
+fn assignments_of(old_id: &str, from: &StoreSnapshot, to: &StoreSnapshot) -> Vec<String> {
+    let Some(access) = to.access.as_ref().or(from.access.as_ref()) else {
+        return Vec::new();
+    };
+    let names: HashMap<&str, &str> = access
+        .permission_sets
+        .iter()
+        .filter_map(|p| Some((p.permission_set_arn.as_str(), p.name.as_deref()?)))
+        .collect();
+    let mut found: Vec<String> = access
+        .assignments
+        .iter()
+        .filter(|a| a.principal_id == old_id)
+        .map(|a| {
+            format!(
+                "{} in {}",
+                names
+                    .get(a.permission_set_arn.as_str())
+                    .copied()
+                    .unwrap_or(&a.permission_set_arn),
+                a.account_id
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// Users and groups deleted and created again, renamed, or whose externalId moved.
+fn identity_changes(
+    from: &StoreSnapshot,
+    from_info: &SnapshotInfo,
+    to: &StoreSnapshot,
+    to_info: &SnapshotInfo,
+    users: &ObjectChanges,
+    groups: &ObjectChanges,
+) -> Vec<IdentityChange> {
+    let change = |kind, change, name: String, old_id: &str, new_id: &str| IdentityChange {
+        kind,
+        change,
+        name,
+        old_id: old_id.to_string(),
+        new_id: new_id.to_string(),
+        matched_on: None,
+        differences: Vec::new(),
+        after: from_info.taken_at.clone(),
+        before: to_info.taken_at.clone(),
+        assignments: assignments_of(old_id, from, to),
+        evidence: Vec::new(),
+    };
+    let mut found = Vec::new();
+    let ids = |sides: &[SideRef]| -> HashSet<String> {
+        sides.iter().filter_map(|s| s.id.clone()).collect()
+    };
+    let (gone, new) = (ids(&users.removed), ids(&users.added));
+    let removed: Vec<&StoreUser> = from.users.iter().filter(|u| gone.contains(&u.user_id)).collect();
+    let added: Vec<&StoreUser> = to.users.iter().filter(|u| new.contains(&u.user_id)).collect();
+    for (old, new, on) in pair(&removed, &added, |u| user_keys(u).to_vec()) {
+        found.push(IdentityChange {
+            matched_on: Some(on.to_string()),
+            ..change(
+                EntityKind::User,
+                IdentityChangeKind::Recreated,
+                new.user_name.clone().unwrap_or_else(|| new.user_id.clone()),
+                &old.user_id,
+                &new.user_id,
+            )
+        });
+    }
+    let (gone, new) = (ids(&groups.removed), ids(&groups.added));
+    let removed: Vec<_> = from.groups.iter().filter(|g| gone.contains(&g.group_id)).collect();
+    let added: Vec<_> = to.groups.iter().filter(|g| new.contains(&g.group_id)).collect();
+    let group_keys = |g: &crate::identity_store::StoreGroup| {
+        vec![
+            ("externalId", g.first_external_id().map(str::to_string)),
+            ("displayName", g.display_name.clone()),
+        ]
+    };
+    for (old, new, on) in pair(&removed, &added, group_keys) {
+        found.push(IdentityChange {
+            matched_on: Some(on.to_string()),
+            ..change(
+                EntityKind::Group,
+                IdentityChangeKind::Recreated,
+                new.display_name.clone().unwrap_or_else(|| new.group_id.clone()),
+                &old.group_id,
+                &new.group_id,
+            )
+        });
+    }
+    for (kind, changes) in [(EntityKind::User, users), (EntityKind::Group, groups)] {
+        for c in &changes.changed {
+            let differences: Vec<AttributeDiff> = c
+                .differences
+                .iter()
+                .filter(|d| identifying(&d.attribute))
+                .cloned()
+                .collect();
+            if differences.is_empty() {
+                continue;
+            }
+            let id = c.object.id.clone().unwrap_or_default();
+            let what = if differences.iter().any(|d| d.attribute == "externalId") {
+                IdentityChangeKind::AnchorMoved
+            } else {
+                IdentityChangeKind::Renamed
+            };
+            let name = c.object.name.clone().unwrap_or_else(|| id.clone());
+            found.push(IdentityChange {
+                differences,
+                // The id stays: its assignments still work.
+                assignments: Vec::new(),
+                ..change(kind, what, name, &id, &id)
+            });
+        }
+    }
+    found
 }
 
 #[cfg(test)]
@@ -276,5 +490,42 @@ mod tests {
         let d = diff(&from, &to);
         assert!(!d.memberships_compared);
         assert!(d.memberships_added.is_empty() && d.memberships_removed.is_empty());
+    }
+
+    #[test]
+    fn a_new_user_name_is_a_rename_and_a_new_external_id_an_anchor_moved_both_keeping_the_id() {
+        let from = snapshot(
+            vec![
+                store_user("s1", "ana@example.com", Some("x1"), None),
+                store_user("s2", "bob@example.com", Some("x2"), None),
+                store_user("s3", "cy@example.com", Some("x3"), None),
+            ],
+            Vec::new(),
+            Vec::new(),
+        );
+        let to = snapshot(
+            vec![
+                store_user("s1", "ana.lee@example.com", Some("x1"), None),
+                store_user("s2", "bob@example.com", Some("x2-new"), None),
+                store_user("s4", "CY@example.com", None, None),
+            ],
+            Vec::new(),
+            Vec::new(),
+        );
+        let d = diff(&from, &to);
+        let seen: Vec<(IdentityChangeKind, &str, &str, Option<&str>)> = d
+            .identity_changes
+            .iter()
+            .map(|c| (c.change, c.old_id.as_str(), c.new_id.as_str(), c.matched_on.as_deref()))
+            .collect();
+        assert_eq!(
+            seen,
+            vec![
+                (IdentityChangeKind::Recreated, "s3", "s4", Some("userName")),
+                (IdentityChangeKind::Renamed, "s1", "s1", None),
+                (IdentityChangeKind::AnchorMoved, "s2", "s2", None),
+            ],
+            "userName matches whatever its case"
+        );
     }
 }

@@ -53,3 +53,34 @@ pub async fn any_events(ws: &Workspace) -> Result<bool> {
         .fetch_one(ws.pool())
         .await?)
 }
+
+/// One log record that names an AWS id: when, what was done, how it ended, and where it is.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct RecordAbout {
+    pub time: Option<i64>,
+    pub operation: Option<String>,
+    pub action: Option<String>,
+    pub outcome: Option<String>,
+    pub path: String,
+    pub seq: i64,
+}
+
+/// The records whose target is AWS id `target_id` and that create or delete (any source), oldest
+/// first, at most `limit`.
+pub async fn creates_and_deletes(
+    ws: &Workspace,
+    target_id: &str,
+    limit: i64,
+) -> Result<Vec<RecordAbout>> {
+    Ok(sqlx::query_as(
+        "SELECT e.time, e.operation, e.action, e.outcome, s.path, e.seq FROM events e \
+         JOIN sources s ON s.id = e.source_id WHERE e.target_id = ?1 \
+         AND (lower(coalesce(e.operation, '')) LIKE '%delete%' OR lower(coalesce(e.operation, '')) LIKE '%create%' \
+              OR lower(coalesce(e.action, '')) IN ('delete', 'create')) \
+         ORDER BY e.time, e.id LIMIT ?2",
+    )
+    .bind(target_id)
+    .bind(limit)
+    .fetch_all(ws.pool())
+    .await?)
+}

@@ -375,3 +375,73 @@ async fn preflight_names_the_assignments_a_renamed_user_would_orphan_and_a_pseud
         assert!(!json.contains(secret), "{secret} survived: {json}");
     }
 }
+
+#[tokio::test]
+async fn over_time_a_user_deleted_and_created_again_is_one_identity_change_with_its_lost_access_and_the_logged_delete()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(&dir.path().join("ws.sqlite"))
+        .await
+        .unwrap();
+    let paul_old = "9067a6b1c2-0f27b8b0-5dd2-5991-a16c-a57917c44445";
+    let store = |user_id: &str, user_name: &str| {
+        format!(
+            r#"{{"Users": [{{"UserId": "{user_id}", "UserName": "{user_name}", "ExternalIds": [{{"Issuer": "idp", "Id": "ext-paul"}}]}},
+  {{"UserId": "u-ann", "UserName": "ann@contoso.com", "ExternalIds": [{{"Issuer": "idp", "Id": "ext-ann"}}]}}]}}
+{{"AccountAssignments": [{{"AccountId": "111111111111", "PermissionSetArn": "arn:ps-admin", "PrincipalType": "USER", "PrincipalId": "{paul_old}"}}]}}"#
+        )
+    };
+    for (name, text) in [
+        ("before.json", store(paul_old, "paul.murphy@contoso.com")),
+        ("after.json", store("u-paul-new", "paul.murphy@contoso.com")),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        identity_store::import_store_files(&ws, &[path], now())
+            .await
+            .unwrap();
+    }
+    api::import_files(
+        &ws,
+        ImportFilesReq {
+            paths: vec![fixture("cloudtrail/records.json")],
+            extra_reserved: Vec::new(),
+        },
+        &CancelToken::default(),
+        now(),
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    let diff = identity_store::diff_snapshots(&ws, None, None)
+        .await
+        .unwrap();
+    let [change] = diff.identity_changes.as_slice() else {
+        panic!("one identity change: {:#?}", diff.identity_changes)
+    };
+    assert_eq!(change.change, crate::api::IdentityChangeKind::Recreated);
+    assert_eq!(
+        (change.old_id.as_str(), change.new_id.as_str()),
+        (paul_old, "u-paul-new")
+    );
+    assert_eq!(change.matched_on.as_deref(), Some("externalId"));
+    assert_eq!(change.assignments, vec!["arn:ps-admin in 111111111111"]);
+    assert!(
+        change.evidence.iter().any(|e| e.contains("DeleteUser")),
+        "the logged delete: {:?}",
+        change.evidence
+    );
+    let text = crate::report::render::compare::diff_text(&diff);
+    assert!(
+        text.contains(&format!(
+            "  ! user paul.murphy@contoso.com: deleted and created again: {paul_old} -> u-paul-new (same externalId)"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "assignments of the old id (nobody gets them now): arn:ps-admin in 111111111111"
+        ),
+        "{text}"
+    );
+}

@@ -4,7 +4,8 @@
 
 use super::doc::{Block, Doc, Inline, Table, Target};
 use crate::compare::{
-    CompareSection, CompareState, EntityComparison, MembershipRef, SideRef, SnapshotDiff,
+    CompareSection, CompareState, EntityComparison, IdentityChangeKind, MembershipRef, SideRef,
+    SnapshotDiff,
     StateCounts,
 };
 
@@ -158,6 +159,50 @@ pub fn diff_text(d: &SnapshotDiff) -> String {
                     or_none(&diff.idp),
                     or_none(&diff.store)
                 )));
+            }
+        }
+    }
+    if !d.identity_changes.is_empty() {
+        lines.push(Block::line(format!(
+            "identity changes: {}",
+            d.identity_changes.len()
+        )));
+        for c in d.identity_changes.iter().take(TEXT_LIMIT) {
+            let what = match c.change {
+                IdentityChangeKind::Recreated => format!(
+                    "deleted and created again: {} -> {} (same {})",
+                    c.old_id,
+                    c.new_id,
+                    c.matched_on.as_deref().unwrap_or("identifier")
+                ),
+                IdentityChangeKind::Renamed => format!("renamed ({})", c.old_id),
+                IdentityChangeKind::AnchorMoved => {
+                    format!("externalId changed: the IdP's anchor moved ({})", c.old_id)
+                }
+            };
+            lines.push(Block::line(format!(
+                "  ! {} {}: {what}, between {} and {}",
+                c.kind.as_str(),
+                c.name,
+                c.after,
+                c.before
+            )));
+            for diff in &c.differences {
+                lines.push(Block::line(format!(
+                    "      {:<24} was: {:<30} now: {}",
+                    diff.attribute,
+                    or_none(&diff.idp),
+                    or_none(&diff.store)
+                )));
+            }
+            if !c.assignments.is_empty() {
+                lines.push(Block::line(format!(
+                    "      assignments of the old id (nobody gets them now): {}",
+                    c.assignments.join(", ")
+                )));
+            }
+            for e in &c.evidence {
+                lines.push(Block::line(format!("      log: {e}")));
             }
         }
     }
