@@ -176,6 +176,17 @@ export function PreflightView() {
             </section>
           )}
 
+          {p.at_risk.length > 0 && (
+            <section aria-label="Blast radius" data-testid="preflight-at-risk">
+              <div className="label">Blast radius: store objects the IdP may delete and create again, orphaning their access</div>
+              {p.at_risk.map((a) => (
+                <div key={`${a.kind}|${a.store_id ?? a.name}`} className="alert warn small">
+                  <strong>{a.kind} {a.name}</strong>: {a.detail}
+                </div>
+              ))}
+            </section>
+          )}
+
           <Findings findings={p.findings} />
         </>
       )}

@@ -460,6 +460,7 @@ describe("identity store", () => {
       assert.ok(table.includes("<img src=x onerror=alert(1)>"), "values shown as text");
       assert.equal(await page.locator("img[src=x]").count(), 0);
       assert.match(await page.getByTestId("preflight-causes").innerText(), /Reserved name/);
+      assert.match(await page.getByTestId("preflight-at-risk").innerText(), /karen\.lee@contoso\.com: .*2 assignments would be orphaned/);
       const req = (await calls(page, "preflight_export")).map((c) => c.req).at(-1);
       assert.deepEqual(req, { paths: ["/idp/entra-graph-users.json"], against_store: true, snapshot_id: null, extra_reserved: [] });
       await page.screenshot({ path: new URL("preflight.png", shots).pathname, fullPage: true });

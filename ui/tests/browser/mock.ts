@@ -426,6 +426,9 @@ function preflight(req: PreflightReq): Report {
       predicted: true, inputs: imported ? [imported.label] : req.paths, idp: "entra", formats: ["entra-graph-users"], against_store: against,
       users_checked: 10, groups_checked: 4, errors: errors.length, warnings: findings.length - errors.length,
       mapping_warnings: [], export_warnings: [], findings,
+      at_risk: against
+        ? [{ kind: "user", name: "karen.lee@contoso.com", store_id: "9067a6b1c2-5b89e867", holds: { accounts: 2, permission_sets: 2, assignments: 2 }, detail: "its userName differs in the IdP: a sync that matches on it deletes this user and creates a new one: its 2 assignments would be orphaned (PowerUserAccess in 111122223333, AdministratorAccess in 444455556666)" }]
+        : [],
     },
   };
 }
