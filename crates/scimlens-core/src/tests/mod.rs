@@ -7,6 +7,7 @@ mod aws;
 mod cloudtrail_pull;
 mod concurrency;
 mod demo;
+mod google_directory;
 mod importers;
 mod moto;
 mod real_corpus;
