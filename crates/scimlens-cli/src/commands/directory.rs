@@ -22,7 +22,9 @@ use crate::workspace::{ReservedArgs, WorkspacePath};
 /// Import what the IdP holds: directory exports read together as one directory
 ///
 /// SCIM ListResponse JSON, Entra "Download users" CSV and Graph /users,
-/// /groups?$expand=members and appRoleAssignedTo JSON, Okta user CSV (detected by content).
+/// /groups?$expand=members and appRoleAssignedTo JSON, Okta user CSV, Google Workspace's Admin
+/// console user / group / group-member CSV downloads and Admin SDK users.list, groups.list and
+/// members.list JSON pages (detected by content).
 #[derive(Debug, Args)]
 pub struct DirectoryImportArgs {
     #[arg(required = true, value_name = "FILE")]
@@ -65,7 +67,7 @@ pub async fn directory_import(
 /// Show or edit the IdP -> AWS attribute mapping (saved in the workspace)
 #[derive(Debug, Args)]
 pub struct MappingArgs {
-    /// entra, okta or scim.
+    /// entra, okta, scim or google.
     idp: String,
     /// Map SOURCE onto TARGET, replacing what fed it: `--set title=department`.
     #[arg(long, value_name = "TARGET=SOURCE")]
@@ -98,7 +100,7 @@ pub async fn mapping(args: MappingArgs, workspace: &WorkspacePath) -> anyhow::Re
         format,
     } = args;
     let idp = DirectoryIdp::parse(&idp)
-        .with_context(|| format!("unknown IdP '{idp}'; one of: entra, okta, scim"))?;
+        .with_context(|| format!("unknown IdP '{idp}'; one of: entra, okta, scim, google"))?;
     let ws = workspace.open_or_create().await?;
     let kind = if groups {
         EntityKind::Group
