@@ -1,0 +1,6 @@
+//! The identity providers' APIs, read-only: [`http`], the HTTPS client every pull shares
+//! (bounded answers, timeouts, cancel).
+
+// Reached only by its tests until a pull uses it.
+#[allow(dead_code)]
+pub mod http;
