@@ -351,7 +351,7 @@ pub fn read_members_csv(path: &Path, reader: impl BufRead, dir: &mut Directory) 
     Ok(())
 }
 
-fn customer_warning(path: &Path, customers: usize, dir: &mut Directory) {
+pub(crate) fn customer_warning(path: &Path, customers: usize, dir: &mut Directory) {
     if customers > 0 {
         dir.warnings.push(format!(
             "{}: {customers} member(s) of type CUSTOMER (everyone in the organization) left out: \
@@ -362,11 +362,7 @@ fn customer_warning(path: &Path, customers: usize, dir: &mut Directory) {
 }
 
 fn next_page_warning(path: &Path, others: &BTreeMap<String, Value>, dir: &mut Directory) {
-    if others
-        .get("nextPageToken")
-        .and_then(Value::as_str)
-        .is_some_and(|t| !t.is_empty())
-    {
+    if next_page_token(others).is_some() {
         dir.warnings.push(format!(
             "{}: nextPageToken present: the file is one page of more; save every page (pageToken) \
              and import them together",
@@ -377,7 +373,27 @@ fn next_page_warning(path: &Path, others: &BTreeMap<String, Value>, dir: &mut Di
 
 /// `users.list` pages.
 pub fn read_api_users(path: &Path, reader: impl BufRead, dir: &mut Directory) -> Result<()> {
-    let others = stream_array::<Map<String, Value>, _>(path, reader, "users", |user| {
+    let others = users_page(path, reader, dir)?;
+    next_page_warning(path, &others, dir);
+    Ok(())
+}
+
+/// The `nextPageToken` of a page, when there is a next page.
+pub fn next_page_token(others: &BTreeMap<String, Value>) -> Option<String> {
+    others
+        .get("nextPageToken")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+}
+
+/// One `users.list` page into `dir`; the page's other members (`nextPageToken`) returned.
+pub fn users_page(
+    path: &Path,
+    reader: impl BufRead,
+    dir: &mut Directory,
+) -> Result<BTreeMap<String, Value>> {
+    stream_array::<Map<String, Value>, _>(path, reader, "users", |user| {
         let mut entry = api_entry(user);
         full_name(&mut entry);
         entry.idp_id = entry
@@ -386,14 +402,23 @@ pub fn read_api_users(path: &Path, reader: impl BufRead, dir: &mut Directory) ->
             .map(str::to_string);
         dir.users.push(entry);
         Ok(())
-    })?;
-    next_page_warning(path, &others, dir);
-    Ok(())
+    })
 }
 
 /// `groups.list` pages.
 pub fn read_api_groups(path: &Path, reader: impl BufRead, dir: &mut Directory) -> Result<()> {
-    let others = stream_array::<Map<String, Value>, _>(path, reader, "groups", |group| {
+    let others = groups_page(path, reader, dir)?;
+    next_page_warning(path, &others, dir);
+    Ok(())
+}
+
+/// One `groups.list` page into `dir`.
+pub fn groups_page(
+    path: &Path,
+    reader: impl BufRead,
+    dir: &mut Directory,
+) -> Result<BTreeMap<String, Value>> {
+    stream_array::<Map<String, Value>, _>(path, reader, "groups", |group| {
         let mut entry = api_entry(group);
         entry.idp_id = entry
             .first("id")
@@ -401,9 +426,7 @@ pub fn read_api_groups(path: &Path, reader: impl BufRead, dir: &mut Directory) -
             .map(str::to_string);
         dir.groups.push(entry);
         Ok(())
-    })?;
-    next_page_warning(path, &others, dir);
-    Ok(())
+    })
 }
 
 /// `members.list` pages. The response does not name its group, so the file's name does:
@@ -430,6 +453,20 @@ pub fn read_api_members(path: &Path, reader: impl BufRead, dir: &mut Directory) 
             ))
         })?
         .to_string();
+    let (others, customers) = members_page(path, reader, dir, &stem)?;
+    next_page_warning(path, &others, dir);
+    customer_warning(path, customers, dir);
+    Ok(())
+}
+
+/// One `members.list` page of the group `group_key` into `dir`; also the number of CUSTOMER
+/// members left out.
+pub fn members_page(
+    path: &Path,
+    reader: impl BufRead,
+    dir: &mut Directory,
+    group_key: &str,
+) -> Result<(BTreeMap<String, Value>, usize)> {
     let mut customers = 0usize;
     let others = stream_array::<Map<String, Value>, _>(path, reader, "members", |m| {
         let kind_text = m.get("type").and_then(Value::as_str).unwrap_or("USER");
@@ -443,16 +480,14 @@ pub fn read_api_members(path: &Path, reader: impl BufRead, dir: &mut Directory) 
             .or_else(|| m.get("id").and_then(scalar_text));
         if let Some(member_id) = member {
             dir.members.push(DirectoryMember {
-                group_id: stem.clone(),
+                group_id: group_key.to_string(),
                 member_id,
                 kind: MemberKind::parse(kind_text),
             });
         }
         Ok(())
     })?;
-    next_page_warning(path, &others, dir);
-    customer_warning(path, customers, dir);
-    Ok(())
+    Ok((others, customers))
 }
 
 /// Arrays whose entries are one object each (the primary first), not typed alternatives.
