@@ -255,7 +255,7 @@ pub async fn pull(
         let others = google::users_page(&name, &answer.body[..], &mut dir)?;
         s.progress.users = dir.users.len() as u64;
         on_progress(&s.progress);
-        token = google::next_page_token(&others);
+        token = next_token(token, &others, "users.list", page)?;
         if token.is_none() {
             break;
         }
@@ -275,7 +275,7 @@ pub async fn pull(
         let others = google::groups_page(&name, &answer.body[..], &mut dir)?;
         s.progress.groups = dir.groups.len() as u64;
         on_progress(&s.progress);
-        token = google::next_page_token(&others);
+        token = next_token(token, &others, "groups.list", page)?;
         if token.is_none() {
             break;
         }
@@ -302,7 +302,7 @@ pub async fn pull(
             customers += left_out;
             s.progress.memberships = dir.members.len() as u64;
             on_progress(&s.progress);
-            token = google::next_page_token(&others);
+            token = next_token(token, &others, "members.list", page)?;
             if token.is_none() {
                 break;
             }
@@ -502,6 +502,36 @@ impl Session<'_> {
             }
         }
     }
+}
+
+/// Pages one list may have: 1,000,000 users at 500 a page is 2,000 pages.
+const MAX_PAGES: usize = 20_000;
+
+/// The next page's token; an error when the server repeats the token it was given (it would
+/// page forever) or a list runs past [`MAX_PAGES`].
+fn next_token(
+    previous: Option<String>,
+    others: &std::collections::BTreeMap<String, Value>,
+    list: &str,
+    page: usize,
+) -> Result<Option<String>> {
+    let next = google::next_page_token(others);
+    let bad = |why: String| Error::Idp {
+        service: SERVICE.to_string(),
+        kind: IdpErrorKind::BadResponse,
+        message: format!("{list} page {page}: {why}"),
+    };
+    if next.is_some() && next == previous {
+        return Err(bad(
+            "the answer repeats the pageToken it was asked for; stopped instead of reading it \
+             again forever"
+                .to_string(),
+        ));
+    }
+    if next.is_some() && page >= MAX_PAGES {
+        return Err(bad(format!("more than {MAX_PAGES} pages; stopped")));
+    }
+    Ok(next)
 }
 
 /// `error.errors[0].reason` of a Google API error body.

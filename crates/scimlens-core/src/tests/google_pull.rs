@@ -631,3 +631,33 @@ async fn requests_are_paced_at_the_interval_asked_for() {
     assert!(span >= Duration::from_millis(650), "{span:?}");
     assert!(res.seconds >= 0.7, "{}", res.seconds);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_repeats_its_page_token_is_stopped_not_read_forever() {
+    let s = setup(|seen, _| {
+        if seen.target.starts_with("/admin/directory/v1/groups?") {
+            let page = json!({"kind": "admin#directory#groups", "groups": [],
+                "nextPageToken": "same-again"});
+            return (200, Vec::new(), page.to_string());
+        }
+        tenant_answer(seen)
+    });
+    let ws = Workspace::open(&s.ws_path).await.unwrap();
+    let err =
+        identity_store::pull_google_directory(&ws, &s.req, now(), &CancelToken::default(), &|_| {})
+            .await
+            .unwrap_err();
+    match &err {
+        Error::Idp { kind, message, .. } => {
+            assert_eq!(*kind, IdpErrorKind::BadResponse);
+            assert!(message.contains("groups.list page 2"), "{message}");
+        }
+        other => panic!("expected a bad-response IdP error, got {other}"),
+    }
+    assert!(
+        identity_store::list_directories(&ws)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
