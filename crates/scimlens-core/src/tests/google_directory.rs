@@ -414,3 +414,28 @@ fn a_members_download_without_its_member_column_is_refused_naming_the_file_and_t
         "{text}"
     );
 }
+
+#[test]
+fn the_user_download_reads_the_same_with_a_bom_quoted_headers_lf_lines_or_gzip() {
+    let original = std::fs::read_to_string(fixture("directory/google-users.csv")).unwrap();
+    let (header, rows) = original.split_once("\r\n").unwrap();
+    let quoted: Vec<String> = header.split(',').map(|h| format!("\"{h}\"")).collect();
+    let rewritten = format!(
+        "\u{feff}{}\n{}",
+        quoted.join(","),
+        rows.replace("\r\n", "\n")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("users.csv");
+    std::fs::write(&plain, &rewritten).unwrap();
+    let gz = dir.path().join("users.csv.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut enc, original.as_bytes()).unwrap();
+    std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+    let expected = crate::directory::read_files(&[fixture("directory/google-users.csv")]).unwrap();
+    for path in [plain, gz] {
+        let got = crate::directory::read_files(std::slice::from_ref(&path)).unwrap();
+        assert_eq!(got.users, expected.users, "{}", path.display());
+        assert_eq!(got.formats, vec![DirectoryFormat::GoogleUsersCsv]);
+    }
+}
