@@ -180,6 +180,35 @@ pub enum Error {
         code: AwsErrorKind,
         message: String,
     },
+
+    /// A call to an identity provider's API (Microsoft Graph, Okta, ...) failed. `message` says
+    /// what to do; it never holds a token.
+    #[error("{service}: {message}")]
+    Idp {
+        service: String,
+        kind: IdpErrorKind,
+        message: String,
+    },
+}
+
+/// How a call to an identity provider's API failed, so the shells can give advice without
+/// parsing text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum IdpErrorKind {
+    /// No answer: DNS, connection refused, TLS, timeout.
+    Unreachable,
+    /// The token or sign-in was refused (HTTP 401): missing, invalid or expired.
+    SignIn,
+    /// Signed in, but the permission (role, scope) is missing (HTTP 403).
+    AccessDenied,
+    NotFound,
+    /// Throttled (HTTP 429) beyond the retries.
+    Throttled,
+    /// An answer that is not what the API documents (an HTML page, a body too large).
+    BadResponse,
+    Other,
 }
 
 /// How an AWS call failed, so the shells can explain it without parsing text.
@@ -228,6 +257,7 @@ pub enum ErrorCode {
     InvalidArgument,
     Internal,
     Aws,
+    Idp,
 }
 
 impl Error {
@@ -256,6 +286,7 @@ impl Error {
             Error::InvalidArgument(_) => ErrorCode::InvalidArgument,
             Error::Internal(_) => ErrorCode::Internal,
             Error::Aws { .. } => ErrorCode::Aws,
+            Error::Idp { .. } => ErrorCode::Idp,
         }
     }
 

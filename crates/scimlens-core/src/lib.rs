@@ -12,7 +12,7 @@
 //! 5. `db`: the SQLite workspace, all SQL;
 //! 6. `import`: format detection, one reader per log format and the pipeline that parses,
 //!    classifies and writes one file in one transaction; `aws`: read-only SDK calls;
-//!    `generate`: benchmark logs;
+//!    `idp`: the identity providers' APIs over HTTPS; `generate`: benchmark logs;
 //! 7. `compare`, `preflight`: the IdP beside the store, and the rules applied before a sync;
 //!    `access`: who may use what, from a snapshot's account assignments;
 //! 8. `report`: the report document and its renderers (text, JSON, CSV, Markdown, HTML);
@@ -46,6 +46,7 @@ behind_the_door!(
     db,
     import,
     aws,
+    idp,
     generate,
     compare,
     preflight,

@@ -66,7 +66,7 @@ const pickFiles = (kind: PickKind) => call<string[] | null>("pick_files", { kind
 export const pickLogFiles = () => pickFiles("logs");
 /** `aws identitystore list-users` / `list-groups` / `list-group-memberships` output. */
 export const pickStoreFiles = () => pickFiles("store_files");
-/** IdP directory exports: SCIM ListResponse, Entra users CSV / Graph JSON, Okta users CSV. */
+/** IdP directory exports: SCIM ListResponse, Entra users CSV / Graph JSON, Okta users CSV, Google Workspace CSV / Admin SDK JSON. */
 export const pickDirectoryExports = () => pickFiles("directory_exports");
 /** IdP directory exports to check against AWS's rules. */
 export const pickPreflightExports = () => pickFiles("preflight_exports");

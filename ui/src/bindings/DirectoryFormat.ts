@@ -3,4 +3,4 @@
 /**
  * Every directory export scimlens reads. The names are part of the JSON report.
  */
-export type DirectoryFormat = "scim-list-response" | "entra-users-csv" | "entra-graph-users" | "entra-graph-groups" | "entra-graph-assignments" | "okta-users-csv";
+export type DirectoryFormat = "scim-list-response" | "entra-users-csv" | "entra-graph-users" | "entra-graph-groups" | "entra-graph-assignments" | "okta-users-csv" | "google-users-csv" | "google-groups-csv" | "google-members-csv" | "google-api-users" | "google-api-groups" | "google-api-members";

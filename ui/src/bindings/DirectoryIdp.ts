@@ -3,4 +3,4 @@
 /**
  * Which IdP's attribute names (and therefore which default mapping) a directory uses.
  */
-export type DirectoryIdp = "entra" | "okta" | "scim";
+export type DirectoryIdp = "entra" | "okta" | "scim" | "google";

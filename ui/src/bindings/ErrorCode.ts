@@ -3,4 +3,4 @@
 /**
  * Stable, machine-readable error codes; exported to TypeScript so the UI can branch on them.
  */
-export type ErrorCode = "IO" | "PARSE" | "UNKNOWN_FORMAT" | "EMPTY" | "NOT_UTF8" | "RECORD_TOO_LARGE" | "CANCELLED" | "WORKSPACE" | "NOT_A_WORKSPACE" | "WORKSPACE_TOO_NEW" | "CORRUPT" | "NOT_FOUND" | "INVALID_ARGUMENT" | "INTERNAL" | "AWS";
+export type ErrorCode = "IO" | "PARSE" | "UNKNOWN_FORMAT" | "EMPTY" | "NOT_UTF8" | "RECORD_TOO_LARGE" | "CANCELLED" | "WORKSPACE" | "NOT_A_WORKSPACE" | "WORKSPACE_TOO_NEW" | "CORRUPT" | "NOT_FOUND" | "INVALID_ARGUMENT" | "INTERNAL" | "AWS" | "IDP";

@@ -29,7 +29,7 @@ export function StorePanel() {
             What exists on both sides, to compare: a snapshot of the AWS identity store (fetched live, or the JSON of{" "}
             <span className="mono">aws identitystore list-users</span>, <span className="mono">list-groups</span>,{" "}
             <span className="mono">list-group-memberships</span>) and the IdP's directory export (SCIM ListResponse, Entra
-            users CSV or Graph /users JSON, Okta users CSV).
+            users CSV or Graph /users JSON, Okta users CSV, Google Workspace CSV downloads or Admin SDK JSON).
           </p>
         </div>
         <div className="row">

@@ -19,6 +19,7 @@ const TITLES: Record<ErrorCode, string> = {
   INVALID_ARGUMENT: "Nothing to do",
   INTERNAL: "Something went wrong inside scimlens",
   AWS: "AWS request failed",
+  IDP: "Identity provider request failed",
 };
 
 export function errorTitle(code: ErrorCode): string {

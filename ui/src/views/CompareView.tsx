@@ -152,7 +152,7 @@ function CompareMissing({ snapshot, directory }: { snapshot: boolean; directory:
         </p>
       )}
       {directory && (
-        <p className="small muted">A directory export: SCIM ListResponse, Entra users CSV or Graph /users JSON (+ groups, assignments), Okta users CSV.</p>
+        <p className="small muted">A directory export: SCIM ListResponse, Entra users CSV or Graph /users JSON (+ groups, assignments), Okta users CSV, Google Workspace CSV downloads or Admin SDK JSON.</p>
       )}
     </NeedsData>
   );

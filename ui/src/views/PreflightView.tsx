@@ -55,7 +55,7 @@ export function PreflightView() {
         <div className="row spread">
           <div>
             <strong>IdP export to check</strong>
-            <p className="muted small">SCIM ListResponse JSON, Entra users CSV or Graph /users JSON (+ groups), Okta users CSV. The workspace's attribute mapping applies.</p>
+            <p className="muted small">SCIM ListResponse JSON, Entra users CSV or Graph /users JSON (+ groups), Okta users CSV, Google Workspace user / group / member CSV downloads or Admin SDK JSON. The workspace's attribute mapping applies.</p>
             {chosen && <div className="mono small" data-testid="preflight-inputs">{chosen.paths.map(fileName).join(", ")}</div>}
             {!chosen && imported && (
               <div className="small" data-testid="preflight-inputs">

@@ -22,7 +22,9 @@ use crate::workspace::{ReservedArgs, WorkspacePath};
 /// Import what the IdP holds: directory exports read together as one directory
 ///
 /// SCIM ListResponse JSON, Entra "Download users" CSV and Graph /users,
-/// /groups?$expand=members and appRoleAssignedTo JSON, Okta user CSV (detected by content).
+/// /groups?$expand=members and appRoleAssignedTo JSON, Okta user CSV, Google Workspace's Admin
+/// console user / group / group-member CSV downloads and Admin SDK users.list, groups.list and
+/// members.list JSON pages (detected by content).
 #[derive(Debug, Args)]
 pub struct DirectoryImportArgs {
     #[arg(required = true, value_name = "FILE")]
@@ -65,7 +67,7 @@ pub async fn directory_import(
 /// Show or edit the IdP -> AWS attribute mapping (saved in the workspace)
 #[derive(Debug, Args)]
 pub struct MappingArgs {
-    /// entra, okta or scim.
+    /// entra, okta, scim or google.
     idp: String,
     /// Map SOURCE onto TARGET, replacing what fed it: `--set title=department`.
     #[arg(long, value_name = "TARGET=SOURCE")]
@@ -98,7 +100,7 @@ pub async fn mapping(args: MappingArgs, workspace: &WorkspacePath) -> anyhow::Re
         format,
     } = args;
     let idp = DirectoryIdp::parse(&idp)
-        .with_context(|| format!("unknown IdP '{idp}'; one of: entra, okta, scim"))?;
+        .with_context(|| format!("unknown IdP '{idp}'; one of: entra, okta, scim, google"))?;
     let ws = workspace.open_or_create().await?;
     let kind = if groups {
         EntityKind::Group
@@ -388,4 +390,116 @@ pub async fn preflight(
         return Ok(output.fail_on(&report));
     }
     output.emit(&report, key)
+}
+
+/// Pull Google Workspace's directory live (Admin SDK, read-only) into the workspace
+///
+/// users.list, groups.list and every group's members.list, as a service account with
+/// domain-wide delegation acting for an administrator, paced under the API's quota. Stored as
+/// one directory import (what directory-import stores from the downloads); preflight and
+/// compare then use it.
+#[derive(Debug, Args)]
+pub struct GoogleArgs {
+    /// The service account's JSON key file (read, never stored).
+    #[arg(long, value_name = "KEY.json")]
+    key_file: PathBuf,
+    /// The email of the administrator the service account acts for.
+    #[arg(long, value_name = "EMAIL")]
+    admin: String,
+    /// Google Workspace customer id [default: my_customer, the administrator's own account].
+    #[arg(long, conflicts_with = "domain")]
+    customer: Option<String>,
+    /// Only this domain's users and groups.
+    #[arg(long)]
+    domain: Option<String>,
+    /// Least milliseconds between two requests [default: 50, 20 a second].
+    #[arg(long, value_name = "MS")]
+    interval_ms: Option<u64>,
+    /// Another Admin SDK endpoint (a test server).
+    #[arg(long, value_name = "URL")]
+    endpoint_url: Option<String>,
+    /// `json` for the result as one object.
+    #[arg(long, value_parser = FormatParser::text_or_json("google"))]
+    format: Option<TextOrJson>,
+}
+
+pub async fn google(
+    args: GoogleArgs,
+    workspace: &WorkspacePath,
+    now: DateTime<Utc>,
+) -> anyhow::Result<ExitCode> {
+    let ws = workspace.open_or_create().await?;
+    let req = identity_store::PullGoogleReq {
+        key_file: args.key_file,
+        admin: args.admin,
+        customer: args.customer,
+        domain: args.domain,
+        endpoint_url: args.endpoint_url,
+        interval: args.interval_ms.map(std::time::Duration::from_millis),
+    };
+    let bar = crate::term::progress_bar(None);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg}").expect("valid template"),
+    );
+    let on_progress = {
+        let bar = bar.clone();
+        move |p: &identity_store::GooglePullProgress| {
+            bar.set_message(format!(
+                "Google Workspace: {} users, {} groups, members of {}/{} groups, {} calls{}",
+                p.users,
+                p.groups,
+                p.groups_done,
+                p.groups,
+                p.calls,
+                if p.throttled > 0 {
+                    format!(", {} throttled", p.throttled)
+                } else {
+                    String::new()
+                }
+            ));
+            bar.tick();
+        }
+    };
+    let cancel = scimlens_core::api::CancelToken::default();
+    let on_ctrl_c = {
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                cancel.cancel();
+            }
+        })
+    };
+    let result = identity_store::pull_google_directory(&ws, &req, now, &cancel, &on_progress).await;
+    on_ctrl_c.abort();
+    bar.finish_and_clear();
+    let res = result?;
+    let info = &res.directory;
+    if args.format == Some(TextOrJson::Json) {
+        let value = serde_json::json!({
+            "directory": info,
+            "users": info.users,
+            "groups": info.groups,
+            "memberships": info.memberships,
+            "calls": res.calls,
+            "throttled": res.throttled,
+            "seconds": (res.seconds * 100.0).round() / 100.0,
+        });
+        outln!("{}", scimlens_core::api::json_pretty(&value)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    errln!(
+        "pulled Google Workspace into directory #{}: {} users, {} groups, {} memberships; {} calls, {} throttled, {:.2} s",
+        info.id,
+        info.users,
+        info.groups,
+        info.memberships,
+        res.calls,
+        res.throttled,
+        res.seconds
+    );
+    for w in &info.warnings {
+        errln!("  warning: {w}");
+    }
+    errln!("workspace: {}", workspace.display());
+    Ok(ExitCode::SUCCESS)
 }

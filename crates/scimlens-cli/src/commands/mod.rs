@@ -35,6 +35,7 @@ pub enum Command {
     Mapping(directory::MappingArgs),
     Compare(directory::CompareArgs),
     Preflight(directory::PreflightArgs),
+    Google(directory::GoogleArgs),
 }
 
 /// Runs `command` on the workspace at `workspace` (which a command opens only if it needs it).
@@ -61,5 +62,6 @@ pub async fn run(command: Command, workspace: &WorkspacePath) -> anyhow::Result<
         Command::Mapping(args) => directory::mapping(args, workspace).await,
         Command::Compare(args) => directory::compare(args, workspace, now).await,
         Command::Preflight(args) => directory::preflight(args, workspace, now).await,
+        Command::Google(args) => directory::google(args, workspace, now).await,
     }
 }

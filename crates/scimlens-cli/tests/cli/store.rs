@@ -917,3 +917,64 @@ fn ctrl_c_stops_a_cloudtrail_pull_waiting_for_aws_and_stores_nothing() {
     let sources = json(scimlens(&ws).args(["sources", "--format", "json"]));
     assert_eq!(sources, serde_json::json!([]));
 }
+
+#[test]
+fn google_workspace_downloads_import_show_their_mapping_and_preflight_as_an_admin_runs_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.sqlite");
+    let files = [
+        fixture("directory/google-users.csv"),
+        fixture("directory/google-groups.csv"),
+        fixture("directory/google-members.csv"),
+    ];
+    scimlens(&ws)
+        .arg("directory-import")
+        .args(&files)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "(google: google-users-csv, google-groups-csv, google-members-csv): 6 users, 3 groups, 7 memberships",
+        ))
+        .stderr(predicate::str::contains("1 suspended user(s)"));
+    let mapping = json(scimlens(&ws).args(["mapping", "google", "--format", "json"]));
+    let rows = mapping["mapping"]["users"].as_array().unwrap();
+    assert!(
+        rows.iter()
+            .any(|r| r["target"] == "userName" && r["source"] == "primaryEmail"),
+        "{rows:?}"
+    );
+    let report = json(
+        scimlens(&ws)
+            .arg("preflight")
+            .args(&files)
+            .args(["--format", "json"]),
+    );
+    let names: Vec<&str> = report["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.contains(&"carla@example.com") && names.contains(&"Administrator"));
+}
+
+#[test]
+fn the_google_pull_refuses_a_key_file_that_is_not_one_naming_it_without_quoting_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.sqlite");
+    let key = dir.path().join("not-a-key.json");
+    std::fs::write(
+        &key,
+        "{\"web\": {\"client_secret\": \"GOCSPX-do-not-show\"}}",
+    )
+    .unwrap();
+    scimlens(&ws)
+        .args(["google", "--admin", "admin@example.com", "--key-file"])
+        .arg(&key)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not-a-key.json"))
+        .stderr(predicate::str::contains("no client_email"))
+        .stderr(predicate::str::contains("GOCSPX").not());
+}

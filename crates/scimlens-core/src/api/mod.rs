@@ -33,6 +33,7 @@ pub use crate::db::snapshots::SnapshotInfo;
 pub use crate::db::sources::SourceSummary;
 pub use crate::diagnose::classify::BUILT_IN_RESERVED_NAMES;
 pub use crate::directory::DirectoryIdp;
+pub use crate::error::IdpErrorKind;
 pub use crate::error::{AwsErrorKind, Error, ErrorCode, Position, Result};
 pub use crate::generate::{GenStats, generate};
 pub use crate::import::pipeline::{ImportOutcome, ImportProgress};

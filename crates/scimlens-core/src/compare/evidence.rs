@@ -86,6 +86,8 @@ pub(super) struct Placement {
     pub nested_only: bool,
     /// The app's assignments are known and reach it neither directly nor through a group.
     pub not_assigned: bool,
+    /// Suspended in Google Workspace (ssosync leaves suspended users out by default).
+    pub suspended: bool,
 }
 
 /// The likely reason an IdP object is not in the store, and the sentence that explains it:
@@ -130,6 +132,14 @@ pub(super) fn not_provisioned_reason(
                     .to_string(),
             );
         }
+    }
+    if placement.suspended {
+        return (
+            NotProvisionedReason::NotAssigned,
+            "suspended in Google Workspace: ssosync leaves suspended users and their memberships \
+             out unless run with --suspended (idp-scim-sync provisions them inactive)"
+                .to_string(),
+        );
     }
     if placement.nested_only {
         return (NotProvisionedReason::NestedGroupOnly, nesting());
@@ -238,6 +248,7 @@ mod tests {
         let both = Placement {
             nested_only: true,
             not_assigned: true,
+            ..Placement::default()
         };
         assert_eq!(
             reason(None, &LogIndex::default(), both),

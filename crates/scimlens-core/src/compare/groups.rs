@@ -98,6 +98,7 @@ impl ObjectKind for Groups<'_> {
         Placement {
             nested_only: self.structure.parents_of.contains_key(id) && is_assigned != Some(true),
             not_assigned: is_assigned == Some(false),
+            suspended: false,
         }
     }
 

@@ -23,6 +23,8 @@ pub(super) struct Structure<'a> {
     child_groups: HashMap<&'a str, Vec<&'a str>>,
     /// `None` when no export named the app's assignments.
     pub assigned: Option<HashSet<&'a str>>,
+    /// Users the IdP has suspended (Google Workspace's `suspended`).
+    pub suspended: HashSet<&'a str>,
     any_members: bool,
 }
 
@@ -65,6 +67,12 @@ impl<'a> Structure<'a> {
             .assignments
             .as_ref()
             .map(|a| a.iter().map(|a| a.principal_id.as_str()).collect());
+        let suspended: HashSet<&str> = directory
+            .users
+            .iter()
+            .filter(|u| u.first(crate::directory::google::SUSPENDED) == Some("true"))
+            .filter_map(|u| u.idp_id.as_deref())
+            .collect();
         Structure {
             groups,
             group_index,
@@ -73,6 +81,7 @@ impl<'a> Structure<'a> {
             user_members,
             child_groups,
             assigned,
+            suspended,
             any_members: !directory.members.is_empty(),
         }
     }

@@ -81,6 +81,7 @@ impl ObjectKind for Users<'_> {
         Placement {
             nested_only,
             not_assigned,
+            suspended: self.structure.suspended.contains(id),
         }
     }
 

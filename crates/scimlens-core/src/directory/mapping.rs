@@ -50,7 +50,8 @@ impl AttributeMapping {
     /// The IdP's default. Entra's follows the AWS IAM Identity Center gallery app as documented
     /// by Microsoft [inferred: userPrincipalName -> userName, mailNickname -> externalId,
     /// telephoneNumber and mobile -> two phone numbers]; Okta's follows its AWS app (Okta
-    /// username -> userName, Okta id -> externalId [inferred]).
+    /// username -> userName, Okta id -> externalId [inferred]); Google Workspace's follows the
+    /// sync tools (ssosync, idp-scim-sync).
     pub fn default_for(idp: DirectoryIdp) -> AttributeMapping {
         let (users, groups) = match idp {
             DirectoryIdp::Entra => (
@@ -114,6 +115,22 @@ impl AttributeMapping {
                         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
                         "department",
                     ),
+                ]),
+                rows(&[("displayName", "name"), ("externalId", "id")]),
+            ),
+            // What ssosync and idp-scim-sync send, in their code: primaryEmail as userName and
+            // as the one (primary, work) email, the name parts, the full name as displayName,
+            // Google's user id as externalId; groups by name with their id. Neither sends the
+            // secondary emails; idp-scim-sync sends at most one phone, ssosync none: a mapping
+            // that adds them is an edit (`scimlens mapping google --add ...`).
+            DirectoryIdp::Google => (
+                rows(&[
+                    ("userName", "primaryEmail"),
+                    ("displayName", "name.fullName"),
+                    ("name.givenName", "name.givenName"),
+                    ("name.familyName", "name.familyName"),
+                    ("externalId", "id"),
+                    ("emails[type eq \"work\"].value", "primaryEmail"),
                 ]),
                 rows(&[("displayName", "name"), ("externalId", "id")]),
             ),

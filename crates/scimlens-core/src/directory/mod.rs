@@ -5,9 +5,11 @@
 //!
 //! Formats, detected by content like the log importers: SCIM `ListResponse` JSON ([`scim`]),
 //! Entra's "Download users" CSV, Graph `/users`, `/groups?$expand=members` and
-//! `appRoleAssignedTo` JSON ([`entra`]), Okta's user CSV export ([`okta`]).
+//! `appRoleAssignedTo` JSON ([`entra`]), Okta's user CSV export ([`okta`]), Google Workspace's
+//! Admin console downloads and Admin SDK Directory API pages ([`google`]).
 
 pub mod entra;
+pub mod google;
 pub mod mapping;
 pub mod okta;
 pub mod scim;
@@ -34,17 +36,24 @@ pub enum DirectoryIdp {
     Okta,
     /// A SCIM ListResponse: attributes already carry AWS's SCIM names.
     Scim,
+    /// Google Workspace (Admin console downloads, Admin SDK Directory API pages).
+    Google,
 }
 
 impl DirectoryIdp {
-    pub const ALL: [DirectoryIdp; 3] =
-        [DirectoryIdp::Entra, DirectoryIdp::Okta, DirectoryIdp::Scim];
+    pub const ALL: [DirectoryIdp; 4] = [
+        DirectoryIdp::Entra,
+        DirectoryIdp::Okta,
+        DirectoryIdp::Scim,
+        DirectoryIdp::Google,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             DirectoryIdp::Entra => "entra",
             DirectoryIdp::Okta => "okta",
             DirectoryIdp::Scim => "scim",
+            DirectoryIdp::Google => "google",
         }
     }
 
@@ -59,7 +68,8 @@ impl DirectoryIdp {
         match self {
             DirectoryIdp::Entra => crate::model::Idp::Entra,
             DirectoryIdp::Okta => crate::model::Idp::Okta,
-            DirectoryIdp::Scim => crate::model::Idp::SyncTool,
+            // Google Workspace reaches AWS through ssosync or idp-scim-sync.
+            DirectoryIdp::Scim | DirectoryIdp::Google => crate::model::Idp::SyncTool,
         }
     }
 }
@@ -81,6 +91,12 @@ pub enum DirectoryFormat {
     EntraGraphGroups,
     EntraGraphAssignments,
     OktaUsersCsv,
+    GoogleUsersCsv,
+    GoogleGroupsCsv,
+    GoogleMembersCsv,
+    GoogleApiUsers,
+    GoogleApiGroups,
+    GoogleApiMembers,
 }
 
 impl DirectoryFormat {
@@ -92,6 +108,12 @@ impl DirectoryFormat {
             DirectoryFormat::EntraGraphGroups => "entra-graph-groups",
             DirectoryFormat::EntraGraphAssignments => "entra-graph-assignments",
             DirectoryFormat::OktaUsersCsv => "okta-users-csv",
+            DirectoryFormat::GoogleUsersCsv => "google-users-csv",
+            DirectoryFormat::GoogleGroupsCsv => "google-groups-csv",
+            DirectoryFormat::GoogleMembersCsv => "google-members-csv",
+            DirectoryFormat::GoogleApiUsers => "google-api-users",
+            DirectoryFormat::GoogleApiGroups => "google-api-groups",
+            DirectoryFormat::GoogleApiMembers => "google-api-members",
         }
     }
 
@@ -99,6 +121,12 @@ impl DirectoryFormat {
         match self {
             DirectoryFormat::ScimListResponse => DirectoryIdp::Scim,
             DirectoryFormat::OktaUsersCsv => DirectoryIdp::Okta,
+            DirectoryFormat::GoogleUsersCsv
+            | DirectoryFormat::GoogleGroupsCsv
+            | DirectoryFormat::GoogleMembersCsv
+            | DirectoryFormat::GoogleApiUsers
+            | DirectoryFormat::GoogleApiGroups
+            | DirectoryFormat::GoogleApiMembers => DirectoryIdp::Google,
             _ => DirectoryIdp::Entra,
         }
     }
@@ -243,7 +271,8 @@ pub fn detect_bytes(path: &Path, head: &[u8]) -> Result<DirectoryFormat> {
         reason: format!(
             "{reason}; directory exports scimlens reads: SCIM ListResponse JSON, Entra \"Download \
              users\" CSV, Graph /users, /groups?$expand=members and appRoleAssignedTo JSON, Okta \
-             user CSV"
+             user CSV, Google Workspace user / group / group-member CSV and Admin SDK users.list, \
+             groups.list, members.list JSON"
         ),
     };
     let text = head.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(head);
@@ -262,6 +291,17 @@ pub fn detect_bytes(path: &Path, head: &[u8]) -> Result<DirectoryFormat> {
     }
     let has = |k: &str| crate::input::has_key(trimmed, k);
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        if trimmed.contains("\"admin#directory#users\"") || (has("users") && has("primaryEmail")) {
+            return Ok(DirectoryFormat::GoogleApiUsers);
+        }
+        if trimmed.contains("\"admin#directory#groups\"")
+            || (has("groups") && has("directMembersCount"))
+        {
+            return Ok(DirectoryFormat::GoogleApiGroups);
+        }
+        if trimmed.contains("\"admin#directory#members\"") {
+            return Ok(DirectoryFormat::GoogleApiMembers);
+        }
         if has("Resources")
             || (trimmed.starts_with('[')
                 && (has("userName") || has("schemas"))
@@ -306,6 +346,28 @@ pub fn detect_bytes(path: &Path, head: &[u8]) -> Result<DirectoryFormat> {
         .map(|h| normalize_header(h))
         .collect();
     let has_col = |n: &str| names.iter().any(|h| h == n);
+    let keys: Vec<String> = split_header(header)
+        .iter()
+        .map(|h| google::header_key(h))
+        .collect();
+    let has_key = |n: &str| keys.iter().any(|h| h == n);
+    // Google's Admin console marks its columns (`Email Address [Required]`); GAM prints the
+    // API's flattened names (`primaryEmail,name.givenName`).
+    if has_col("emailaddressrequired")
+        || (has_key("emailaddress") && has_key("firstname") && has_key("lastname"))
+        || (has_col("primaryemail")
+            && (has_col("namegivenname") || has_col("namefamilyname") || has_col("namefullname")))
+    {
+        return Ok(DirectoryFormat::GoogleUsersCsv);
+    }
+    if (has_key("groupemail") && has_key("memberemail"))
+        || (has_col("group") && has_col("email") && has_col("role") && has_col("type"))
+    {
+        return Ok(DirectoryFormat::GoogleMembersCsv);
+    }
+    if has_key("groupemail") && has_key("groupname") {
+        return Ok(DirectoryFormat::GoogleGroupsCsv);
+    }
     if has_col("userprincipalname") {
         return Ok(DirectoryFormat::EntraUsersCsv);
     }
@@ -316,7 +378,8 @@ pub fn detect_bytes(path: &Path, head: &[u8]) -> Result<DirectoryFormat> {
         return Ok(DirectoryFormat::OktaUsersCsv);
     }
     Err(unknown(
-        "neither JSON nor a CSV header with userPrincipalName (Entra) or login/Username (Okta)",
+        "neither JSON nor a CSV header with userPrincipalName (Entra), login/Username (Okta) or \
+         Email Address [Required] / Group Email / Member Email (Google Workspace)",
     ))
 }
 
@@ -406,8 +469,29 @@ pub fn read_files(paths: &[PathBuf]) -> Result<Directory> {
                 entra::read_graph_assignments(path, input.reader, &mut dir)?
             }
             DirectoryFormat::OktaUsersCsv => okta::read_csv(path, input.reader, &mut dir)?,
+            DirectoryFormat::GoogleUsersCsv => {
+                google::read_users_csv(path, input.reader, &mut dir)?
+            }
+            DirectoryFormat::GoogleGroupsCsv => {
+                google::read_groups_csv(path, input.reader, &mut dir)?
+            }
+            DirectoryFormat::GoogleMembersCsv => {
+                google::read_members_csv(path, input.reader, &mut dir)?
+            }
+            DirectoryFormat::GoogleApiUsers => {
+                google::read_api_users(path, input.reader, &mut dir)?
+            }
+            DirectoryFormat::GoogleApiGroups => {
+                google::read_api_groups(path, input.reader, &mut dir)?
+            }
+            DirectoryFormat::GoogleApiMembers => {
+                google::read_api_members(path, input.reader, &mut dir)?
+            }
         }
         dir.formats.push(*format);
+    }
+    if dir.idp == Some(DirectoryIdp::Google) {
+        google::finish(&mut dir);
     }
     dir.resolve_member_kinds();
     Ok(dir)

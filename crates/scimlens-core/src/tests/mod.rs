@@ -8,6 +8,8 @@ mod aws;
 mod cloudtrail_pull;
 mod concurrency;
 mod demo;
+mod google_directory;
+mod google_pull;
 mod importers;
 mod moto;
 mod real_corpus;

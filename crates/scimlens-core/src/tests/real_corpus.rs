@@ -679,7 +679,7 @@ fn a_long_aws_error_detail_is_cut_to_about_200_characters() {
 }
 
 /// The files the tests above read; a file added to the corpus needs its test.
-const COVERED: [&str; 29] = [
+const COVERED: [&str; 33] = [
     "aws-scim-error-body/idp-scim-sync-issue-30-400-schema-only.json",
     "aws-scim-error-body/idp-scim-sync-issue-62-400-unparsable.json",
     "aws-scim-error-body/keycloak-scim-issue-73-log-line.log",
@@ -698,6 +698,10 @@ const COVERED: [&str; 29] = [
     "entra-job-status/graph-docs-get-job-v1.json",
     "entra-job-status/graph-docs-list-jobs-v1.json",
     "entra-job-status/graph-docs-synchronization-job-resource-quarantine.json",
+    "google-workspace/admin-console-users-download-header.csv",
+    "google-workspace/gam-print-group-members.csv",
+    "google-workspace/gam-print-users-name.csv",
+    "google-workspace/gam-print-users-phones.csv",
     "idp-scim-sync/docs-state-file-example.json",
     "idp-scim-sync/issue-70-cloudwatch-console-text.log",
     "idp-scim-sync/issue-98-error-with-body.log",
@@ -731,4 +735,53 @@ fn every_file_of_the_real_corpus_has_its_test_here() {
         on_disk, COVERED,
         "files of tests/fixtures/real and the tests here"
     );
+}
+
+/// Google Workspace's directory files as published: a real Admin console user download's header,
+/// and GAM's printed users and group members from its wiki.
+fn google_real(file: &str) -> crate::directory::Directory {
+    crate::directory::read_files(&[real(&format!("google-workspace/{file}"))])
+        .unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+#[test]
+fn a_real_admin_console_user_download_header_is_recognised_as_a_google_directory_not_a_log() {
+    let path = real("google-workspace/admin-console-users-download-header.csv");
+    let reason = detect_reason(&path);
+    assert_contains(
+        &reason,
+        &[
+            "a directory export (google-users-csv)",
+            "scimlens directory-import",
+        ],
+    );
+    let dir = google_real("admin-console-users-download-header.csv");
+    assert_eq!(dir.idp, Some(crate::directory::DirectoryIdp::Google));
+    assert!(dir.users.is_empty(), "the header alone holds no user");
+}
+
+#[test]
+fn gam_print_users_reads_with_the_full_name_and_an_indexed_phone_column() {
+    let dir = google_real("gam-print-users-name.csv");
+    assert_eq!(dir.users.len(), 2);
+    let u = &dir.users[0];
+    assert_eq!(u.first("primaryEmail"), Some("testuser1@domain.com"));
+    assert_eq!(u.first("name.givenName"), Some("Test"));
+    assert_eq!(u.first("name.fullName"), Some("Test User1"));
+    let dir = google_real("gam-print-users-phones.csv");
+    assert_eq!(dir.users.len(), 3);
+    assert_eq!(dir.users[2].first("phones.value"), Some("510 555-1212"));
+    assert_eq!(dir.users[2].first("name.fullName"), Some("Test User3"));
+}
+
+#[test]
+fn gam_print_group_members_reads_an_external_member_by_email() {
+    let dir = google_real("gam-print-group-members.csv");
+    assert_eq!(dir.members.len(), 1);
+    let m = &dir.members[0];
+    assert_eq!(
+        (m.group_id.as_str(), m.member_id.as_str()),
+        ("testexternal@domain.com", "user@external.com")
+    );
+    assert_eq!(m.kind, crate::directory::MemberKind::User);
 }
