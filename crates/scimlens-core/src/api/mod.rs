@@ -11,6 +11,7 @@
 pub mod demo;
 pub mod identity_store;
 pub mod logs;
+mod pulled;
 pub mod views;
 
 pub use logs::*;
