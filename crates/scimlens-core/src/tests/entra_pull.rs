@@ -685,3 +685,46 @@ async fn the_device_code_sign_in_polls_at_the_interval_asked_slows_down_when_tol
         found_in_files(dir.path(), "case.sqlite", TOKEN)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_code_that_expires_before_the_sign_in_ends_the_pull_saying_so() {
+    let fake = fake_graph(provisioning_log(5), |req, _| {
+        if req.path.ends_with("/devicecode") {
+            return Some(reply_json(
+                200,
+                &json!({
+                    "user_code": "PQRS-TUVW",
+                    "device_code": "expiring-device-code",
+                    "verification_uri": "https://microsoft.com/devicelogin",
+                    "expires_in": 900,
+                    "interval": 1
+                }),
+            ));
+        }
+        req.path.ends_with("/token").then(|| {
+            reply_json(400, &json!({"error": "expired_token", "error_description": "AADSTS70020: The provided value for the input parameter 'device_code' is not valid. This device code has expired."}))
+        })
+    });
+    let ws = Workspace::in_memory().await.unwrap();
+    let req = PullEntraReq {
+        client_id: Some("c0ffee00-0000-4000-8000-000000000001".into()),
+        endpoints: Some(fake.endpoints()),
+        ..PullEntraReq::default()
+    };
+    let err = pull(&ws, req).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Idp { kind: IdpErrorKind::SignIn, message, .. } if message.contains("expired")),
+        "{err:?}"
+    );
+    let requests = fake.peer.requests();
+    assert!(
+        requests[0].path == "/organizations/oauth2/v2.0/devicecode",
+        "without --tenant the sign-in goes to organizations: {}",
+        requests[0].path
+    );
+    assert!(
+        !requests.iter().any(|r| r.path.starts_with("/v1.0/")),
+        "no Graph call without a token"
+    );
+    assert!(api::views::sources(&ws).await.unwrap().is_empty());
+}
