@@ -105,7 +105,7 @@ export function IdpPull({ source, onClose, onBusy }: { source: IdpSource; onClos
               <p className="muted small">
                 Reads Entra&apos;s provisioning logs from Microsoft Graph (read-only) into one source, and the app&apos;s provisioning job status.
                 Paste a Graph access token, or give an app registration&apos;s client id to sign in with a code (AuditLog.Read.All,
-                Application.Read.All).
+                Synchronization.Read.All, and Application.Read.All to find the app by name).
               </p>
               <label>
                 <span className="label">App (exact name or object id)</span>

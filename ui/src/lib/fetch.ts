@@ -92,7 +92,7 @@ export function idpAdvice(source: "okta" | "entra", kind: IdpErrorKind | undefin
     case "ACCESS_DENIED":
       return source === "okta"
         ? "The token may not read the System Log: its admin needs a role that can (Read-only Administrator), or an OAuth token needs the okta.logs.read scope."
-        : "The sign-in lacks AuditLog.Read.All (and a reader role such as Reports Reader) or Application.Read.All; provisioning logs also need Entra ID P1 or P2.";
+        : "The sign-in lacks AuditLog.Read.All (and a reader role such as Reports Reader), Synchronization.Read.All (the job status) or Application.Read.All (the app by name); provisioning logs also need Entra ID P1 or P2.";
     case "NOT_FOUND":
       return source === "okta" ? "Check the org address." : "Check the app's name (exact) or object id, and the tenant.";
     case "THROTTLED":

@@ -75,7 +75,8 @@ pub struct EntraArgs {
     #[arg(long, value_name = "FILE")]
     token_file: Option<PathBuf>,
     /// Sign in with a device code through this app registration (a public client with the
-    /// delegated permissions AuditLog.Read.All and Application.Read.All).
+    /// delegated permissions AuditLog.Read.All, Synchronization.Read.All and, to find --app by
+    /// name, Application.Read.All).
     #[arg(long, value_name = "ID", env = "SCIMLENS_GRAPH_CLIENT_ID")]
     client_id: Option<String>,
     /// Another Graph base URL (tests).

@@ -252,11 +252,16 @@ pub async fn pull_entra(
                     elapsed_ms: started.elapsed().as_millis() as u64,
                 })
             };
+            let by_name = req
+                .app
+                .as_deref()
+                .is_some_and(|a| !a.trim().is_empty() && !entra::is_guid(a.trim()));
             entra::device_code_sign_in(
                 &client,
                 &endpoints.login,
                 tenant,
                 client_id,
+                &entra::scopes(by_name),
                 cancel,
                 &prompt,
             )

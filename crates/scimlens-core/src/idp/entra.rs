@@ -22,10 +22,21 @@ use crate::error::{Error, IdpErrorKind, Result};
 pub const SERVICE: &str = "Microsoft Graph";
 pub const GRAPH: &str = "https://graph.microsoft.com/v1.0";
 pub const LOGIN: &str = "https://login.microsoftonline.com";
-/// The delegated permissions asked for at sign-in: the provisioning logs, and the app's
-/// service principal and provisioning job.
-pub const SCOPES: &str = "https://graph.microsoft.com/AuditLog.Read.All \
-                          https://graph.microsoft.com/Application.Read.All";
+/// The delegated permissions asked for at sign-in, each the least the Graph reference lists for
+/// its call: the provisioning logs (`AuditLog.Read.All`), the provisioning job's status
+/// (`Synchronization.Read.All`; `Application.Read.All` does not cover it), and, only when the app
+/// is named rather than given by its object id, the service principal lookup
+/// (`Application.Read.All`).
+pub fn scopes(app_by_name: bool) -> String {
+    let mut scopes = vec![
+        "https://graph.microsoft.com/AuditLog.Read.All",
+        "https://graph.microsoft.com/Synchronization.Read.All",
+    ];
+    if app_by_name {
+        scopes.push("https://graph.microsoft.com/Application.Read.All");
+    }
+    scopes.join(" ")
+}
 /// Throttled answers in a row on one call before the pull gives up.
 const MAX_THROTTLES: u32 = 6;
 /// The longest `Retry-After` honoured as asked.
@@ -176,7 +187,7 @@ impl Session<'_> {
     }
 
     /// The service principal an admin named: its object id as given (a GUID), else the one
-    /// enterprise application of that display name.
+    /// enterprise application of that display name (`GET /servicePrincipals?$filter=...`).
     pub async fn service_principal(
         &mut self,
         app: &str,
@@ -184,16 +195,12 @@ impl Session<'_> {
     ) -> Result<ServicePrincipal> {
         let app = app.trim();
         if is_guid(app) {
-            let answer = self
-                .get(
-                    &format!("/servicePrincipals/{app}"),
-                    &[("$select", "id,appId,displayName")],
-                    "the app's service principal",
-                    progress,
-                    "app",
-                )
-                .await?;
-            return answer.json(SERVICE, "a service principal");
+            // The object id is all the calls need: no lookup, so no Application.Read.All.
+            return Ok(ServicePrincipal {
+                id: app.to_ascii_lowercase(),
+                app_id: None,
+                display_name: None,
+            });
         }
         let filter = format!("displayName eq '{}'", app.replace('\'', "''"));
         let answer = self
@@ -369,7 +376,7 @@ pub fn provisioning_filter(
     filter
 }
 
-fn is_guid(text: &str) -> bool {
+pub fn is_guid(text: &str) -> bool {
     let parts: Vec<&str> = text.split('-').collect();
     parts.len() == 5
         && parts
@@ -421,9 +428,9 @@ fn refused(status: u16, answer: &HttpResponse, what: &str, token: &Secret) -> Er
         403 => (
             IdpErrorKind::AccessDenied,
             "the sign-in lacks a permission: the provisioning logs need AuditLog.Read.All and a \
-             role that may read them (Reports Reader, Security Reader, Global Reader), the app \
-             and its job need Application.Read.All; provisioning logs also need an Entra ID P1 \
-             or P2 licence",
+             role that may read them (Reports Reader, Security Reader, Global Reader), the \
+             provisioning job's status Synchronization.Read.All, finding the app by name \
+             Application.Read.All; provisioning logs also need an Entra ID P1 or P2 licence",
         ),
         404 => (
             IdpErrorKind::NotFound,
@@ -443,11 +450,13 @@ fn refused(status: u16, answer: &HttpResponse, what: &str, token: &Secret) -> Er
 /// code, hands the prompt to `prompt`, then polls the token endpoint at the interval asked
 /// (`authorization_pending`: wait; `slow_down`: 5 s more between polls; `expired_token`,
 /// `authorization_declined`: stop). The access token stays in memory.
+#[allow(clippy::too_many_arguments)]
 pub async fn device_code_sign_in(
     client: &HttpClient,
     login: &str,
     tenant: &str,
     client_id: &str,
+    scopes: &str,
     cancel: &CancelToken,
     prompt: &(dyn Fn(&DeviceCodePrompt) + Send + Sync),
 ) -> Result<Secret> {
@@ -459,7 +468,7 @@ pub async fn device_code_sign_in(
     let answer = client
         .post_form(
             &format!("{base}/devicecode"),
-            &[("client_id", client_id), ("scope", SCOPES)],
+            &[("client_id", client_id), ("scope", scopes)],
             &[],
             cancel,
         )

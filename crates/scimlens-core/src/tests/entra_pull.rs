@@ -192,10 +192,6 @@ fn fake_graph(
                     &json!({"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals(id,appId,displayName)", "value": [{"id": SP_ID, "appId": "a8b07a3a-3d5c-4bb3-9f0e-4c5d3e1f2a6b", "displayName": APP}]}),
                 )
             }
-            p if p == format!("/v1.0/servicePrincipals/{SP_ID}") => reply_json(
-                200,
-                &json!({"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals(id,appId,displayName)/$entity", "id": SP_ID, "appId": "a8b07a3a-3d5c-4bb3-9f0e-4c5d3e1f2a6b", "displayName": APP}),
-            ),
             p if p == format!("/v1.0/servicePrincipals/{SP_ID}/synchronization/jobs") => {
                 reply_json(
                     200,
@@ -447,6 +443,14 @@ async fn a_second_entra_pull_adds_only_the_newer_records_of_the_apps_job() {
     };
     let first = pull(&ws, with_app()).await.unwrap();
     assert_eq!(first.new_records, 50);
+    assert!(
+        !fake
+            .peer
+            .requests()
+            .iter()
+            .any(|r| r.path == format!("/v1.0/servicePrincipals/{SP_ID}")),
+        "an object id needs no lookup (and no Application.Read.All)"
+    );
     assert!(!first.incremental);
 
     let again = pull(&ws, with_app()).await.unwrap();
@@ -591,7 +595,15 @@ async fn the_device_code_sign_in_polls_at_the_interval_asked_slows_down_when_tol
             )));
             let scope = &form.iter().find(|(k, _)| k == "scope").unwrap().1;
             assert!(
-                scope.contains("AuditLog.Read.All") && scope.contains("Application.Read.All"),
+                scope
+                    .split(' ')
+                    .map(|s| s.rsplit('/').next().unwrap())
+                    .collect::<Vec<_>>()
+                    == [
+                        "AuditLog.Read.All",
+                        "Synchronization.Read.All",
+                        "Application.Read.All"
+                    ],
                 "{scope}"
             );
             Some(reply_json(
@@ -629,7 +641,7 @@ async fn the_device_code_sign_in_polls_at_the_interval_asked_slows_down_when_tol
                 ),
                 _ => reply_json(
                     200,
-                    &json!({"token_type": "Bearer", "scope": "https://graph.microsoft.com/AuditLog.Read.All https://graph.microsoft.com/Application.Read.All", "expires_in": 3599, "access_token": TOKEN}),
+                    &json!({"token_type": "Bearer", "scope": "https://graph.microsoft.com/AuditLog.Read.All https://graph.microsoft.com/Synchronization.Read.All https://graph.microsoft.com/Application.Read.All", "expires_in": 3599, "access_token": TOKEN}),
                 ),
             })
         }
@@ -645,6 +657,7 @@ async fn the_device_code_sign_in_polls_at_the_interval_asked_slows_down_when_tol
         token: None,
         client_id: Some("c0ffee00-0000-4000-8000-000000000001".into()),
         tenant: Some("contoso.onmicrosoft.com".into()),
+        app: Some(APP.into()),
         endpoints: Some(fake.endpoints()),
         ..PullEntraReq::default()
     };
