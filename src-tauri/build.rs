@@ -20,6 +20,8 @@ const COMMANDS: &[&str] = &[
     "fetch_choices",
     "fetch_store",
     "cancel_fetch",
+    "pull_okta",
+    "pull_entra",
     "import_store_files",
     "import_directory",
     "snapshots",

@@ -21,6 +21,9 @@ use scimlens_core::api::views::{
     self, CategoryInfo, ExportReq, ExportRes, Overview, ProblemPage, ProblemQuery, RootCauseView,
 };
 use scimlens_core::api::{self, EntityDetail, ImportFilesReq, ImportFilesRes};
+use scimlens_core::api::{
+    EntraProgress, OktaProgress, PullEntraReq, PullEntraRes, PullOktaReq, PullOktaRes,
+};
 use scimlens_core::api::{FetchOptions, FetchProgress};
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
@@ -177,6 +180,34 @@ pub async fn fetch_store(
 #[tauri::command]
 pub fn cancel_fetch(state: State<'_, AppState>) {
     state.cancel_fetch();
+}
+
+/// Pulls Okta's System Log provisioning events into one source; a failed or cancelled pull
+/// (`cancel_fetch`) stores nothing. The token in `req` stays in memory.
+#[tauri::command]
+pub async fn pull_okta(
+    state: State<'_, AppState>,
+    req: PullOktaReq,
+    on_progress: Channel<OktaProgress>,
+) -> Res<PullOktaRes> {
+    let (ws, _) = state.workspace().await?;
+    let cancel = state.new_fetch_cancel();
+    let progress = move |p: &OktaProgress| drop(on_progress.send(p.clone()));
+    Ok(api::pull_okta(&ws, req, &cancel, Utc::now(), &progress).await?)
+}
+
+/// Pulls Entra's provisioning logs (and the app's job status) from Microsoft Graph; the
+/// device-code prompt arrives as progress. A failed or cancelled pull stores nothing.
+#[tauri::command]
+pub async fn pull_entra(
+    state: State<'_, AppState>,
+    req: PullEntraReq,
+    on_progress: Channel<EntraProgress>,
+) -> Res<PullEntraRes> {
+    let (ws, _) = state.workspace().await?;
+    let cancel = state.new_fetch_cancel();
+    let progress = move |p: &EntraProgress| drop(on_progress.send(p.clone()));
+    Ok(api::pull_entra(&ws, req, &cancel, Utc::now(), &progress).await?)
 }
 
 /// Imports `aws identitystore list-users` / `list-groups` / `list-group-memberships` output as

@@ -3,6 +3,7 @@
 //! out without parsing text.
 
 use scimlens_core::api::AwsErrorKind;
+use scimlens_core::api::IdpErrorKind;
 use scimlens_core::api::Position;
 use scimlens_core::api::{Error, ErrorCode};
 use serde::Serialize;
@@ -22,6 +23,10 @@ pub struct CommandError {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub aws: Option<AwsErrorKind>,
+    /// How a call to the IdP failed (code `IDP` only): unreachable, sign-in, access denied...
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub idp: Option<IdpErrorKind>,
 }
 
 impl From<Error> for CommandError {
@@ -34,6 +39,7 @@ impl From<Error> for CommandError {
             expected: None,
             found: None,
             aws: None,
+            idp: None,
         };
         match err {
             Error::Parse {
@@ -62,6 +68,7 @@ impl From<Error> for CommandError {
             | Error::NotAWorkspace { path, .. }
             | Error::WorkspaceTooNew { path, .. } => out.path = Some(path.display().to_string()),
             Error::Aws { code, .. } => out.aws = Some(code),
+            Error::Idp { kind, .. } => out.idp = Some(kind),
             _ => {}
         }
         out

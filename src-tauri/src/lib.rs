@@ -41,6 +41,8 @@ pub fn builder<R: tauri::Runtime>(
             commands::fetch_choices,
             commands::fetch_store,
             commands::cancel_fetch,
+            commands::pull_okta,
+            commands::pull_entra,
             commands::import_store_files,
             commands::import_directory,
             commands::snapshots,

@@ -471,6 +471,54 @@ fn fetch_from_an_unreachable_endpoint_fails_clearly_and_stores_nothing() {
 }
 
 #[test]
+fn an_idp_pull_that_cannot_reach_its_server_says_so_by_kind_and_never_echoes_the_token() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let org = format!("http://127.0.0.1:{port}");
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::new(dir.path());
+    app.grant(Access::Workspace, [dir.path().join("pull.sqlite")]);
+    app.ok(
+        "open_workspace",
+        json!({ "path": dir.path().join("pull.sqlite") }),
+    );
+    let token = "00AppSecretTokenAppSecretToken00";
+    let err = app
+        .call(
+            "pull_okta",
+            json!({
+                "req": { "org": org, "since": null, "until": null, "token": token, "token_kind": null },
+                "onProgress": "__CHANNEL__:9",
+            }),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "IDP", "{err}");
+    assert_eq!(err["idp"], "UNREACHABLE", "{err}");
+    assert!(!err.to_string().contains(token), "{err}");
+    let err = app
+        .call(
+            "pull_entra",
+            json!({
+                "req": { "tenant": null, "since": null, "until": null, "app": null, "failures_only": false, "client_id": null },
+                "onProgress": "__CHANNEL__:10",
+            }),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "INVALID_ARGUMENT", "{err}");
+    assert!(
+        err["message"].as_str().unwrap().contains("--client-id"),
+        "{err}"
+    );
+    assert!(
+        app.ok("sources", json!({})).as_array().unwrap().is_empty(),
+        "a failed pull stores nothing"
+    );
+}
+
+#[test]
 fn the_demo_workspace_answers_compare_and_preflight_with_rows() {
     let dir = tempfile::tempdir().unwrap();
     let app = TestApp::new(dir.path());

@@ -8,6 +8,7 @@ import type { CommandError } from "../bindings/CommandError";
 import type { CompareReq } from "../bindings/CompareReq";
 import type { CompareSection } from "../bindings/CompareSection";
 import type { DirectoryInfo } from "../bindings/DirectoryInfo";
+import type { EntraProgress } from "../bindings/EntraProgress";
 import type { EntityDetail } from "../bindings/EntityDetail";
 import type { ExportReq } from "../bindings/ExportReq";
 import type { ExportRes } from "../bindings/ExportRes";
@@ -17,11 +18,16 @@ import type { FetchStoreReq } from "../bindings/FetchStoreReq";
 import type { FetchStoreRes } from "../bindings/FetchStoreRes";
 import type { ImportFilesRes } from "../bindings/ImportFilesRes";
 import type { ImportProgress } from "../bindings/ImportProgress";
+import type { OktaProgress } from "../bindings/OktaProgress";
 import type { Overview } from "../bindings/Overview";
 import type { PickKind } from "../bindings/PickKind";
 import type { PreflightReq } from "../bindings/PreflightReq";
 import type { ProblemPage } from "../bindings/ProblemPage";
 import type { ProblemQuery } from "../bindings/ProblemQuery";
+import type { PullEntraReq } from "../bindings/PullEntraReq";
+import type { PullEntraRes } from "../bindings/PullEntraRes";
+import type { PullOktaReq } from "../bindings/PullOktaReq";
+import type { PullOktaRes } from "../bindings/PullOktaRes";
 import type { RecentWorkspace } from "../bindings/RecentWorkspace";
 import type { ReportFormat } from "../bindings/ReportFormat";
 import type { Report } from "../bindings/Report";
@@ -110,6 +116,22 @@ export function fetchStore(req: FetchStoreReq, onProgress: (p: FetchProgress) =>
 }
 
 export const cancelFetch = () => call<void>("cancel_fetch");
+
+/** Pulls Okta's System Log provisioning events into one source (cancelled by `cancelFetch`).
+ * The token goes to the Rust side once and stays in its memory. */
+export function pullOkta(req: PullOktaReq, onProgress: (p: OktaProgress) => void) {
+  const channel = new Channel<OktaProgress>();
+  channel.onmessage = onProgress;
+  return call<PullOktaRes>("pull_okta", { req, onProgress: channel });
+}
+
+/** Pulls Entra's provisioning logs from Microsoft Graph; a device-code sign-in arrives as
+ * progress with `sign_in` set. */
+export function pullEntra(req: PullEntraReq, onProgress: (p: EntraProgress) => void) {
+  const channel = new Channel<EntraProgress>();
+  channel.onmessage = onProgress;
+  return call<PullEntraRes>("pull_entra", { req, onProgress: channel });
+}
 export const importStoreFiles = (paths: string[]) => call<SnapshotInfo>("import_store_files", { paths });
 export const importDirectory = (paths: string[]) => call<DirectoryInfo>("import_directory", { paths });
 export const snapshots = () => call<SnapshotInfo[]>("snapshots");

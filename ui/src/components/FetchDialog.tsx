@@ -6,9 +6,11 @@ import { describePhase, EMPTY_FETCH_FORM, fetchAdvice, fetchFraction, fetchReque
 import { formatCount } from "../lib/format";
 import { useUi } from "../state/ui";
 import { ErrorBox } from "./ErrorBox";
+import { IdpPull, type IdpSource } from "./IdpPull";
 
-/** Fetch the live identity store: profile and region pickers, then progress (cancellable), then
- * the outcome. Credentials never pass through the UI: the Rust side uses the AWS chain. */
+/** Fetch live evidence: the AWS identity store (profile and region pickers, then progress,
+ * cancellable, then the outcome; credentials never pass through the UI: the Rust side uses the
+ * AWS chain), or the IdP's provisioning logs from Entra ID or Okta (`IdpPull`). */
 export function FetchDialog() {
   const open = useUi((s) => s.fetchOpen);
   const setOpen = useUi((s) => s.setFetchOpen);
@@ -18,6 +20,8 @@ export function FetchDialog() {
   const choices = useFetchChoices(open);
   const { start, cancel } = useFetch();
   const [form, setForm] = useState<FetchForm>(EMPTY_FETCH_FORM);
+  const [source, setSource] = useState<"aws" | IdpSource>("aws");
+  const [pulling, setPulling] = useState(false);
 
   if (!open) return null;
   const close = () => {
@@ -28,10 +32,21 @@ export function FetchDialog() {
   const fraction = fetchFraction(p);
 
   return (
-    <div className="modal" role="dialog" aria-modal="true" aria-label="Fetch the AWS identity store" data-testid="fetch-dialog">
+    <div className="modal" role="dialog" aria-modal="true" aria-label={source === "aws" ? "Fetch the AWS identity store" : "Pull the IdP's logs"} data-testid="fetch-dialog">
       <div className="modal-body fetch-body">
-        <h2>Fetch the AWS identity store</h2>
-        {state.phase === "idle" && (
+        <h2>{source === "aws" ? "Fetch the AWS identity store" : source === "okta" ? "Pull Okta's System Log" : "Pull Entra's provisioning logs"}</h2>
+        {state.phase !== "running" && !pulling && (
+          <div className="row small" role="radiogroup" aria-label="Source" data-testid="fetch-source">
+            {(["aws", "entra", "okta"] as const).map((s) => (
+              <label key={s}>
+                <input type="radio" name="fetch-source" value={s} checked={source === s} data-testid={`fetch-source-${s}`} onChange={() => setSource(s)} />
+                {s === "aws" ? "AWS identity store" : s === "entra" ? "Entra ID logs" : "Okta System Log"}
+              </label>
+            ))}
+          </div>
+        )}
+        {source !== "aws" && <IdpPull key={source} source={source} onClose={close} onBusy={setPulling} />}
+        {source === "aws" && state.phase === "idle" && (
           <form
             className="fetch-form"
             onSubmit={(e) => {
@@ -105,7 +120,7 @@ export function FetchDialog() {
           </form>
         )}
 
-        {state.phase === "running" && (
+        {source === "aws" && state.phase === "running" && (
           <section aria-live="polite" data-testid="fetch-running">
             <div className="small" data-testid="fetch-phase">{describePhase(p)}</div>
             {fraction === null ? (
@@ -129,7 +144,7 @@ export function FetchDialog() {
           </section>
         )}
 
-        {state.phase === "failed" && (
+        {source === "aws" && state.phase === "failed" && (
           <section data-testid="fetch-failed">
             {state.error.code === "CANCELLED" ? (
               <p className="warning" data-testid="fetch-cancelled">Fetch cancelled: nothing was stored.</p>
@@ -143,7 +158,7 @@ export function FetchDialog() {
           </section>
         )}
 
-        {state.phase === "done" && (
+        {source === "aws" && state.phase === "done" && (
           <section data-testid="fetch-done">
             <p>
               <strong>Snapshot stored</strong> ({state.result.stats.identity_store_id}):{" "}

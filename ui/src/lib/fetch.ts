@@ -4,6 +4,7 @@ import type { AwsErrorKind } from "../bindings/AwsErrorKind";
 import type { FetchChoices } from "../bindings/FetchChoices";
 import type { FetchProgress } from "../bindings/FetchProgress";
 import type { FetchStoreReq } from "../bindings/FetchStoreReq";
+import type { IdpErrorKind } from "../bindings/IdpErrorKind";
 
 /** 0..1 of the groups whose memberships are listed; null until the groups are known (the
  * progress bar is then indeterminate). */
@@ -72,6 +73,30 @@ export function fetchAdvice(kind: AwsErrorKind | undefined): string | null {
       return "Check the identity store id (d-…) and that the region is the one IAM Identity Center runs in.";
     case "THROTTLED":
       return "AWS kept throttling: try again in a minute.";
+    default:
+      return null;
+  }
+}
+
+/** What to do after an IdP pull failed, by how it failed (a CommandError's `idp`). */
+export function idpAdvice(source: "okta" | "entra", kind: IdpErrorKind | undefined): string | null {
+  switch (kind) {
+    case "UNREACHABLE":
+      return source === "okta"
+        ? "Check the org address (https://ORG.okta.com) and the network (proxy, VPN)."
+        : "Check the network (proxy, VPN): graph.microsoft.com and login.microsoftonline.com must be reachable.";
+    case "SIGN_IN":
+      return source === "okta"
+        ? "The token was refused: create a new API token under Security > API > Tokens (they expire after 30 days unused)."
+        : "The sign-in expired or was refused: get a new token (az account get-access-token --resource-type ms-graph) or sign in again.";
+    case "ACCESS_DENIED":
+      return source === "okta"
+        ? "The token may not read the System Log: its admin needs a role that can (Read-only Administrator), or an OAuth token needs the okta.logs.read scope."
+        : "The sign-in lacks AuditLog.Read.All (and a reader role such as Reports Reader), Synchronization.Read.All (the job status) or Application.Read.All (the app by name); provisioning logs also need Entra ID P1 or P2.";
+    case "NOT_FOUND":
+      return source === "okta" ? "Check the org address." : "Check the app's name (exact) or object id, and the tenant.";
+    case "THROTTLED":
+      return "The IdP kept throttling: try again in a few minutes.";
     default:
       return null;
   }

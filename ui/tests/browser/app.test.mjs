@@ -397,6 +397,65 @@ describe("identity store", () => {
       await page.getByTestId("fetch-start").waitFor();
     }));
 
+  test("the fetch dialog pulls Okta's System Log: a refused token says what to do, then the new source", () =>
+    withPage({}, async (page) => {
+      await page.getByTestId("nav-sources").click();
+      await page.getByTestId("open-fetch").click();
+      await page.getByTestId("fetch-source-okta").check();
+      await page.getByTestId("pull-okta-org").fill("https://example.okta.com");
+      await page.getByTestId("pull-okta-token").fill("00expired-token");
+      await page.getByTestId("pull-okta-start").click();
+      const box = page.getByTestId("pull-failed").getByTestId("error-box");
+      await box.waitFor();
+      const text = await box.innerText();
+      assert.match(text, /Identity provider request failed/);
+      assert.match(text, /HTTP 401 \(E0000011: Invalid token provided\)/);
+      assert.match(text, /Nothing was stored\. The token was refused: create a new API token under Security > API > Tokens/);
+      await page.getByTestId("pull-failed").getByRole("button", { name: "Back" }).click();
+      assert.equal(await page.getByTestId("pull-okta-token").inputValue(), "", "the page does not keep the token");
+      await page.getByTestId("pull-okta-token").fill("00mock-idp-token");
+      await page.getByTestId("pull-okta-start").click();
+      await page.getByTestId("pull-done").waitFor();
+      assert.match(await page.getByTestId("pull-done").innerText(), /1,000 new records from Okta/);
+      assert.match(await page.getByTestId("pull-outcome").innerText(), /Imported as Okta System Log example\.okta\.com/);
+      await page.getByTestId("pull-done").getByRole("button", { name: "Close" }).click();
+      await page.getByTestId("fetch-dialog").waitFor({ state: "detached" });
+      assert.match(await page.locator("body").innerText(), /Okta System Log example\.okta\.com/, "the new source is listed");
+    }));
+
+  test("an Entra pull signing in with a device code shows the code, then stores the logs and the job status", () =>
+    withPage({}, async (page) => {
+      await page.getByTestId("nav-sources").click();
+      await page.getByTestId("open-fetch").click();
+      await page.getByTestId("fetch-source-entra").check();
+      await page.getByTestId("pull-entra-app").fill("AWS IAM Identity Center");
+      await page.getByTestId("pull-entra-client-id").fill("c0ffee00-0000-4000-8000-000000000001");
+      await page.getByTestId("pull-entra-start").click();
+      await page.getByTestId("pull-sign-in").waitFor();
+      assert.equal(await page.getByTestId("pull-user-code").innerText(), "FGHJ-KLMN");
+      assert.equal(await page.getByTestId("fetch-source").count(), 0, "no switching source while a pull runs");
+      await page.getByTestId("pull-done").waitFor();
+      const outcomes = await page.getByTestId("pull-outcome").allInnerTexts();
+      assert.equal(outcomes.length, 2, "the logs and the job status");
+      const [req] = (await calls(page, "pull_entra")).map((a) => a.req);
+      assert.equal(req.token, null);
+      assert.equal(req.client_id, "c0ffee00-0000-4000-8000-000000000001");
+    }));
+
+  test("a running Okta pull can be cancelled and stores nothing", () =>
+    withPage({}, async (page) => {
+      await page.getByTestId("nav-sources").click();
+      await page.getByTestId("open-fetch").click();
+      await page.getByTestId("fetch-source-okta").check();
+      await page.getByTestId("pull-okta-org").fill("https://slow.okta.com");
+      await page.getByTestId("pull-okta-token").fill("00mock-idp-token");
+      await page.getByTestId("pull-okta-start").click();
+      await page.getByTestId("pull-running").waitFor();
+      await page.getByTestId("pull-cancel").click();
+      await page.getByTestId("pull-cancelled").waitFor();
+      assert.equal((await calls(page, "cancel_fetch")).length, 1);
+    }));
+
   test("compare: IdP beside AWS in two columns, drift highlighted, filter by state", () =>
     withPage({}, async (page) => {
       await importBothSides(page);

@@ -21,12 +21,18 @@ import type { FetchProgress } from "../../src/bindings/FetchProgress";
 import type { FetchStoreReq } from "../../src/bindings/FetchStoreReq";
 import type { FetchStoreRes } from "../../src/bindings/FetchStoreRes";
 import type { ImportFilesRes } from "../../src/bindings/ImportFilesRes";
+import type { EntraProgress } from "../../src/bindings/EntraProgress";
 import type { ImportProgress } from "../../src/bindings/ImportProgress";
+import type { OktaProgress } from "../../src/bindings/OktaProgress";
 import type { Overview } from "../../src/bindings/Overview";
 import type { PreflightReq } from "../../src/bindings/PreflightReq";
 import type { ProblemEntityRow } from "../../src/bindings/ProblemEntityRow";
 import type { ProblemPage } from "../../src/bindings/ProblemPage";
 import type { ProblemQuery } from "../../src/bindings/ProblemQuery";
+import type { PullEntraReq } from "../../src/bindings/PullEntraReq";
+import type { PullEntraRes } from "../../src/bindings/PullEntraRes";
+import type { PullOktaReq } from "../../src/bindings/PullOktaReq";
+import type { PullOktaRes } from "../../src/bindings/PullOktaRes";
 import type { Report } from "../../src/bindings/Report";
 import type { RootCauseView } from "../../src/bindings/RootCauseView";
 import type { SnapshotInfo } from "../../src/bindings/SnapshotInfo";
@@ -446,6 +452,69 @@ function sendFetch(channel: ChannelArg, index: number, message: FetchProgress) {
   window.__TAURI_INTERNALS__.runCallback(channel.id, { index, message });
 }
 
+/** The token the mock IdPs accept; any other is refused as Okta and Graph refuse one (401). */
+export const MOCK_IDP_TOKEN = "00mock-idp-token";
+
+function idpError(service: string, idp: "SIGN_IN" | "UNREACHABLE", message: string): CommandError {
+  return { code: "IDP", idp, message: `${service}: ${message}`, path: null, position: null, expected: null, found: null };
+}
+
+function cancelledPull(what: string): CommandError {
+  return { code: "CANCELLED", message: `import of ${what} cancelled; the workspace is unchanged`, path: what, position: null, expected: null, found: null };
+}
+
+function pulledSource(path: string, format: SourceSummary["format"], records: number) {
+  const id = sources.length + 1;
+  sources.push({ id, path, format, records, warnings: [], first_time: iso(T0), last_time: iso(T0 + CYCLE), imported_at: "2026-11-21 11:00:00 UTC" });
+  return { result: "imported" as const, source_id: id, path, format, records, warnings: [] };
+}
+
+async function pullOkta(req: PullOktaReq, channel: ChannelArg): Promise<PullOktaRes> {
+  state.fetchCancelled = false;
+  if (req.org.includes("unreachable")) throw idpError("Okta", "UNREACHABLE", `${req.org}/api/v1/logs is unreachable: connection refused`);
+  if (req.token !== MOCK_IDP_TOKEN) {
+    throw idpError("Okta", "SIGN_IN", `${req.org} answered HTTP 401 (E0000011: Invalid token provided): the API token is invalid, revoked or expired`);
+  }
+  for (let i = 1; i <= 10; i += 1) {
+    const message: OktaProgress = { pages: i, events: i * 100, calls: i, throttled: 0, waiting_ms: null, elapsed_ms: i * 100 };
+    window.__TAURI_INTERNALS__.runCallback(channel.id, { index: i - 1, message });
+    await sleep(req.org.includes("slow") ? 200 : 20);
+    if (state.fetchCancelled) throw cancelledPull("Okta System Log");
+  }
+  const outcome = pulledSource("Okta System Log example.okta.com 2026-11-20 .. 2026-11-22", "okta-systemlog", 1000);
+  return {
+    since: "2026-11-20T00:00:00Z", until: "2026-11-22T12:00:00Z", clamped: false, incremental: false,
+    stats: { org: req.org, pages: 10, events_read: 1000, calls: 10, throttled: 0, paced: 0, waited_ms: 0, lowest_remaining: 50, rate_limit: 60, seconds: 1.1 },
+    new_events: 1000, already_held: 0, outcome, entities: entities.length,
+  };
+}
+
+async function pullEntra(req: PullEntraReq, channel: ChannelArg): Promise<PullEntraRes> {
+  state.fetchCancelled = false;
+  let index = 0;
+  const send = (message: EntraProgress) => window.__TAURI_INTERNALS__.runCallback(channel.id, { index: index++, message });
+  const base: EntraProgress = { stage: "logs", sign_in: null, pages: 0, records: 0, calls: 0, throttled: 0, waiting_ms: null, elapsed_ms: 0 };
+  if (!req.token && req.client_id) {
+    send({ ...base, stage: "sign-in", sign_in: { user_code: "FGHJ-KLMN", verification_uri: "https://microsoft.com/devicelogin", message: "To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code FGHJ-KLMN to authenticate.", expires_in_s: 900 } });
+    await sleep(300);
+  } else if (req.token !== MOCK_IDP_TOKEN) {
+    throw idpError("Microsoft Graph", "SIGN_IN", "the provisioning logs: HTTP 401 (InvalidAuthenticationToken: Access token has expired or is not yet valid.)");
+  }
+  for (let i = 1; i <= 5; i += 1) {
+    send({ ...base, pages: i, records: i * 50, calls: i, elapsed_ms: i * 100 });
+    await sleep(20);
+    if (state.fetchCancelled) throw cancelledPull("Microsoft Graph pull");
+  }
+  const outcome = pulledSource(`Entra provisioning logs ${req.app ?? ""} 2026-10-23 .. 2026-11-22`.replace("  ", " "), "entra-graph", 250);
+  const job = req.app ? pulledSource(`Entra provisioning job ${req.app} at 2026-11-22`, "entra-job-status", 1) : null;
+  return {
+    since: "2026-10-23T12:00:00Z", until: "2026-11-22T12:00:00Z", clamped: false, incremental: false,
+    service_principal: req.app ? "29f68db3-1000-46bf-a940-f5ea3ecc39e7" : null, app_name: req.app,
+    stats: { graph: "https://graph.microsoft.com/v1.0", filter: "activityDateTime ge 2026-10-23T12:00:00Z", pages: 5, records_read: 250, jobs_read: job ? 1 : 0, calls: 5, throttled: 0, waited_ms: 0, seconds: 0.8 },
+    new_records: 250, already_held: 0, outcome, job_outcome: job, entities: entities.length,
+  };
+}
+
 async function fetchStore(req: FetchStoreReq, channel: ChannelArg): Promise<FetchStoreRes> {
   state.fetchCancelled = false;
   state.fetches.push(req);
@@ -534,6 +603,10 @@ mockIPC(
       case "cancel_fetch":
         state.fetchCancelled = true;
         return null;
+      case "pull_okta":
+        return pullOkta(a.req as PullOktaReq, a.onProgress as ChannelArg);
+      case "pull_entra":
+        return pullEntra(a.req as PullEntraReq, a.onProgress as ChannelArg);
       case "import_store_files": {
         const snapshot = snapshotInfo(snapshotList().length + 1, "file", (a.paths as string[]).join(", "));
         snapshotList().push(snapshot);

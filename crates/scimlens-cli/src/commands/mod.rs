@@ -1,11 +1,13 @@
 //! The subcommands, one module per group: [`logs`] (provisioning logs in a workspace),
-//! [`demo`] (the demo set and generated logs), [`identity_store`] (what AWS holds) and
-//! [`directory`] (what the IdP holds, compared with AWS and checked before a sync). Each
+//! [`demo`] (the demo set and generated logs), [`identity_store`] (what AWS holds),
+//! [`directory`] (what the IdP holds, compared with AWS and checked before a sync) and [`idp`]
+//! (the IdPs' logs pulled live). Each
 //! command's arguments sit beside its handler; no group uses another.
 
 mod demo;
 mod directory;
 mod identity_store;
+mod idp;
 mod logs;
 
 use std::process::ExitCode;
@@ -25,6 +27,8 @@ pub enum Command {
     Generate(demo::GenerateArgs),
     Reserved(logs::AddReservedArgs),
     Cloudtrail(logs::CloudtrailArgs),
+    Okta(idp::OktaArgs),
+    Entra(idp::EntraArgs),
     Fetch(identity_store::FetchArgs),
     StoreImport(identity_store::StoreImportArgs),
     StoreExport(identity_store::StoreExportArgs),
@@ -52,6 +56,8 @@ pub async fn run(command: Command, workspace: &WorkspacePath) -> anyhow::Result<
         Command::Generate(args) => demo::generate(args),
         Command::Reserved(args) => logs::reserved(args, workspace).await,
         Command::Cloudtrail(args) => logs::cloudtrail(args, workspace, now).await,
+        Command::Okta(args) => idp::okta(args, workspace, now).await,
+        Command::Entra(args) => idp::entra(args, workspace, now).await,
         Command::Fetch(args) => identity_store::fetch(args, workspace, now).await,
         Command::StoreImport(args) => identity_store::store_import(args, workspace, now).await,
         Command::StoreExport(args) => identity_store::store_export(args, workspace).await,

@@ -3,6 +3,7 @@
 
 mod commands;
 mod crash;
+mod idp;
 mod inert;
 mod pseudonym;
 mod store;

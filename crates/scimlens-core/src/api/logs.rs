@@ -18,6 +18,8 @@ use crate::input::value::format_time;
 use crate::model::{Category, EntityKind, EntityStatus, SentAttribute, Step};
 use crate::report::{self, Report};
 
+use super::pulled::{PulledDocument, import_pulled};
+
 #[derive(Debug, Clone, Default)]
 pub struct ImportFilesReq {
     pub paths: Vec<PathBuf>,
@@ -381,28 +383,37 @@ pub async fn pull_cloudtrail(
         rate: DEFAULT_RATE,
         ..crate::aws::FetchOptions::default()
     };
-    let pulled = lookup_identity_store_events(&opts, since, until, cancel, progress).await?;
     let held =
         crate::db::sources::record_ids_since(ws, Format::Cloudtrail, since.timestamp_millis())
             .await?;
-    let total = pulled.events.len() as u64;
-    let events: Vec<serde_json::Value> = pulled
-        .events
-        .into_iter()
-        .filter(|e| !e["EventId"].as_str().is_some_and(|id| held.contains(id)))
-        .collect();
+    // The new events go to the document as their page arrives; one document per pull.
+    let mut doc = PulledDocument::create(ws, "cloudtrail", "{\"Events\":[", "]}", now)?;
+    let mut total = 0u64;
+    let mut keep = |event: serde_json::Value| {
+        total += 1;
+        if event["EventId"]
+            .as_str()
+            .is_some_and(|id| held.contains(id))
+        {
+            return Ok(());
+        }
+        doc.record(&event)
+    };
+    let stats =
+        lookup_identity_store_events(&opts, since, until, cancel, progress, &mut keep).await?;
+    let new_events = doc.records();
     let mut res = PullCloudTrailRes {
         since: since.to_rfc3339(),
         until: until.to_rfc3339(),
         clamped,
         incremental,
-        stats: pulled.stats,
-        new_events: events.len() as u64,
-        already_held: total - events.len() as u64,
+        stats,
+        new_events,
+        already_held: total - new_events,
         outcome: None,
         entities: 0,
     };
-    if events.is_empty() {
+    if new_events == 0 {
         return Ok(res);
     }
     if cancel.is_cancelled() {
@@ -410,36 +421,7 @@ pub async fn pull_cloudtrail(
             path: "CloudTrail pull".into(),
         });
     }
-    // One document per pull, in the workspace's directory (the same file system the workspace
-    // is on), removed whatever the import's outcome.
-    let dir = ws
-        .path()
-        .and_then(|p| p.parent())
-        .filter(|d| !d.as_os_str().is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir);
-    let doc = PulledDocument(dir.join(format!(
-        ".scimlens-cloudtrail-{}-{}.json",
-        std::process::id(),
-        now.timestamp_millis()
-    )));
-    let bytes = serde_json::to_vec(&serde_json::json!({ "Events": events }))
-        .map_err(|e| Error::Internal(format!("writing the pulled events as JSON: {e}")))?;
-    std::fs::write(&doc.0, bytes).map_err(|e| Error::Io {
-        path: doc.0.clone(),
-        source: e,
-    })?;
-    let imported = import_files(
-        ws,
-        ImportFilesReq {
-            paths: vec![doc.0.clone()],
-            extra_reserved: Vec::new(),
-        },
-        cancel,
-        now,
-        &|_| {},
-    )
-    .await?;
+    doc.finish()?;
     let name = format!(
         "CloudTrail LookupEvents {}{} .. {}",
         res.stats
@@ -450,32 +432,8 @@ pub async fn pull_cloudtrail(
         format_time(&since),
         format_time(&until)
     );
-    crate::db::sources::rename(ws, &doc.0.display().to_string(), &name).await?;
+    let imported = import_pulled(ws, &doc, Format::Cloudtrail, &name, cancel, now).await?;
     res.entities = imported.entities;
-    res.outcome = imported.outcomes.into_iter().next().map(|o| match o {
-        ImportOutcome::Imported {
-            source_id,
-            format,
-            records,
-            warnings,
-            ..
-        } => ImportOutcome::Imported {
-            source_id,
-            path: name.clone(),
-            format,
-            records,
-            warnings,
-        },
-        other => other,
-    });
+    res.outcome = imported.outcomes.into_iter().next();
     Ok(res)
-}
-
-/// The pulled events' temporary file; removed when dropped.
-struct PulledDocument(PathBuf);
-
-impl Drop for PulledDocument {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
 }

@@ -10,9 +10,12 @@
 
 pub mod demo;
 pub mod identity_store;
+pub mod idp;
 pub mod logs;
+mod pulled;
 pub mod views;
 
+pub use idp::*;
 pub use logs::*;
 
 // What the operations take and give, and the few tools the shells share with the core.
@@ -36,6 +39,10 @@ pub use crate::directory::DirectoryIdp;
 pub use crate::error::IdpErrorKind;
 pub use crate::error::{AwsErrorKind, Error, ErrorCode, Position, Result};
 pub use crate::generate::{GenStats, generate};
+pub use crate::idp::entra::{
+    DeviceCodePrompt, Endpoints as EntraEndpoints, EntraProgress, EntraPullStats,
+};
+pub use crate::idp::okta::{OktaProgress, OktaPullStats, OktaTokenKind};
 pub use crate::import::pipeline::{ImportOutcome, ImportProgress};
 pub use crate::model::{AccessImpact, Category, EntityKind, EntityStatus, Format};
 pub use crate::report::Report;

@@ -8,8 +8,9 @@
 //! a `ThrottlingException` (unmodeled by the SDK, recognised by its code) pauses everyone and is
 //! retried, through the same [`call`] as the identity store's fetch.
 //!
-//! The events come back whole, as the entries of an `aws cloudtrail lookup-events` document, so
-//! the caller imports them as one file in one transaction: an interrupted pull stores nothing.
+//! Each kept event is handed to the caller as it arrives, as an entry of an `aws cloudtrail
+//! lookup-events` document, so the caller writes them to one file and imports it in one
+//! transaction: an interrupted pull stores nothing.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -74,13 +75,6 @@ pub struct CloudTrailPullStats {
     pub rate: f64,
 }
 
-/// Pulled events, as `aws cloudtrail lookup-events` writes its `Events` entries.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PulledEvents {
-    pub events: Vec<serde_json::Value>,
-    pub stats: CloudTrailPullStats,
-}
-
 /// An Identity Store API call that changes the store; everything else it logs is a read.
 pub(crate) fn is_write(event_name: &str) -> bool {
     ["Create", "Update", "Delete"]
@@ -89,15 +83,17 @@ pub(crate) fn is_write(event_name: &str) -> bool {
 }
 
 /// Reads both event sources between `since` and `until` (inclusive, CloudTrail's own bounds).
-/// `opts` gives the profile, region, endpoint, credentials and `rate`; `progress` is called after
-/// every page; `cancel` stops the pull at the next call.
+/// `opts` gives the profile, region, endpoint, credentials and `rate`; `keep` receives each kept
+/// event, as `aws cloudtrail lookup-events` writes its `Events` entries, as its page arrives;
+/// `progress` is called after every page; `cancel` stops the pull at the next call.
 pub async fn lookup_identity_store_events(
     opts: &FetchOptions,
     since: DateTime<Utc>,
     until: DateTime<Utc>,
     cancel: &CancelToken,
     progress: &(dyn Fn(&CloudTrailProgress) + Send + Sync),
-) -> Result<PulledEvents> {
+    keep: &mut (dyn FnMut(serde_json::Value) -> Result<()> + Send),
+) -> Result<CloudTrailPullStats> {
     if !(opts.rate > 0.0 && opts.rate <= 2.0) {
         return Err(Error::InvalidArgument(format!(
             "the CloudTrail pace must be above 0 and at most 2 requests/s, got {}",
@@ -122,7 +118,7 @@ pub async fn lookup_identity_store_events(
         rate: opts.rate,
         ..CloudTrailPullStats::default()
     };
-    let mut events = Vec::new();
+    let mut kept = 0u64;
     for source in [SCIM_SOURCE, API_SOURCE] {
         let attribute = aws_sdk_cloudtrail::types::LookupAttribute::builder()
             .attribute_key(aws_sdk_cloudtrail::types::LookupAttributeKey::EventSource)
@@ -166,12 +162,13 @@ pub async fn lookup_identity_store_events(
                 } else {
                     stats.api_writes += 1;
                 }
-                events.push(lookup_entry(e));
+                keep(lookup_entry(e))?;
+                kept += 1;
             }
             progress(&CloudTrailProgress {
                 source: source.to_string(),
                 pages: stats.pages,
-                events: events.len() as u64,
+                events: kept,
                 calls: ctx.counters.calls(),
                 throttled: ctx.counters.throttled.load(Ordering::Relaxed),
                 elapsed_ms: started.elapsed().as_millis() as u64,
@@ -194,7 +191,7 @@ pub async fn lookup_identity_store_events(
     stats.retries = ctx.counters.retries.load(Ordering::Relaxed);
     stats.throttled = ctx.counters.throttled.load(Ordering::Relaxed);
     stats.seconds = started.elapsed().as_secs_f64();
-    Ok(PulledEvents { events, stats })
+    Ok(stats)
 }
 
 /// Resolves once `cancel` is set (the token is a flag, looked at every 50 ms).

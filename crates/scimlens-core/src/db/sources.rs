@@ -140,6 +140,29 @@ pub async fn newest_time(ws: &Workspace, format: Format) -> Result<Option<i64>> 
     Ok(newest)
 }
 
+/// The newest record time (unix ms) in `format` of the provisioning jobs `job_ids` (Entra's
+/// `jobId`); of every job when the list is empty.
+pub async fn newest_record_time(
+    ws: &Workspace,
+    format: Format,
+    job_ids: &[String],
+) -> Result<Option<i64>> {
+    if job_ids.is_empty() {
+        return newest_time(ws, format).await;
+    }
+    let mut qb: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(
+        "SELECT MAX(e.time) FROM events e JOIN sources s ON s.id = e.source_id WHERE s.format = ",
+    );
+    qb.push_bind(format.as_str()).push(" AND e.job_id IN (");
+    let mut ids = qb.separated(", ");
+    for id in job_ids {
+        ids.push_bind(id);
+    }
+    ids.push_unseparated(")");
+    let (newest,): (Option<i64>,) = qb.build_query_as().fetch_one(ws.pool()).await?;
+    Ok(newest)
+}
+
 /// The log's own ids (CloudTrail `eventID`) of the records in `format` from `since_ms` on.
 pub async fn record_ids_since(
     ws: &Workspace,

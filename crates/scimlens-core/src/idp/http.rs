@@ -149,10 +149,6 @@ impl HttpClient {
         })
     }
 
-    pub fn service(&self) -> &str {
-        &self.service
-    }
-
     /// `GET url?query` with `headers` (an `Authorization` among them is kept out of errors).
     /// Query pairs are added to those `url` already has, percent-encoded.
     pub async fn get(

@@ -301,11 +301,25 @@ pub async fn import_job(
     now: DateTime<Utc>,
     progress: &(dyn Fn(&ImportProgress) + Send + Sync),
 ) -> Result<ImportOutcome> {
+    import_job_as(ws, job, None, rules, cancel, now, progress).await
+}
+
+/// [`import_job`], the source recorded under `name` instead of the file's path (a live pull's
+/// temporary document is named by what was pulled), in the same transaction as its records.
+pub async fn import_job_as(
+    ws: &Workspace,
+    job: &ImportJob,
+    name: Option<&str>,
+    rules: &Rules,
+    cancel: &CancelToken,
+    now: DateTime<Utc>,
+    progress: &(dyn Fn(&ImportProgress) + Send + Sync),
+) -> Result<ImportOutcome> {
     let started = std::time::Instant::now();
     let tap = Arc::new(Tap::default());
     let input = Input::open_tapped(&job.path, tap.clone())?;
     let size = input.size;
-    let path_text = job.path.display().to_string();
+    let path_text = name.map_or_else(|| job.path.display().to_string(), str::to_string);
     let (tx, mut rx) = mpsc::channel::<Msg>(2);
 
     let mut conn = ws.pool().acquire().await?;

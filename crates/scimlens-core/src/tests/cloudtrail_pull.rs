@@ -490,3 +490,40 @@ fn since_reads_dates_times_and_durations_back_from_now() {
     }
     assert!(api::parse_when("7y", now()).is_err());
 }
+
+/// Regression: a pulled document was imported under its temporary file's path and renamed in a
+/// second statement after the import's transaction; a crash between the two left a source named
+/// `.scimlens-cloudtrail-....json`. The name is now written by the import itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pulled_document_is_recorded_under_its_name_by_the_import_itself() {
+    use crate::import::pipeline::import_job_as;
+    use crate::import::plan::ImportJob;
+    let ws = Workspace::in_memory().await.unwrap();
+    let job = ImportJob {
+        path: fixture("cloudtrail/records.json"),
+        format: crate::model::Format::Cloudtrail,
+        companions: Vec::new(),
+    };
+    let rules = crate::diagnose::Rules::new(&[]);
+    let name = "CloudTrail LookupEvents us-east-1 2026-11-20 .. 2026-11-22";
+    let outcome = import_job_as(
+        &ws,
+        &job,
+        Some(name),
+        &rules,
+        &CancelToken::default(),
+        now(),
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(&outcome, ImportOutcome::Imported { path, .. } if path == name),
+        "{outcome:?}"
+    );
+    let sources = api::views::sources(&ws).await.unwrap();
+    assert_eq!(
+        sources.iter().map(|s| s.path.as_str()).collect::<Vec<_>>(),
+        [name]
+    );
+}

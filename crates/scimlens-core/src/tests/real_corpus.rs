@@ -607,6 +607,23 @@ async fn a_keycloak_log_line_quoting_an_aws_body_is_rejected_saying_so_with_its_
     );
 }
 
+// ---- Okta ----
+
+#[tokio::test]
+async fn oktas_documented_sign_in_event_is_read_as_the_system_log_and_skipped_as_not_provisioning()
+{
+    // Published with an impossible date (2017-09-31): the event is skipped before its time
+    // matters, so the date does not fail the import.
+    let seen = analyze("okta/okta-docs-logevent-example.json").await;
+    assert_eq!(seen.format, Format::OktaSystemlog);
+    assert_eq!(seen.records, 0);
+    assert_eq!(
+        seen.warnings,
+        ["1 events that are not provisioning events were skipped"]
+    );
+    assert!(seen.report.entities.is_empty());
+}
+
 // ---- Other files that are not logs say which command imports them ----
 
 fn fixture(rel: &str) -> PathBuf {
@@ -679,7 +696,7 @@ fn a_long_aws_error_detail_is_cut_to_about_200_characters() {
 }
 
 /// The files the tests above read; a file added to the corpus needs its test.
-const COVERED: [&str; 33] = [
+const COVERED: [&str; 34] = [
     "aws-scim-error-body/idp-scim-sync-issue-30-400-schema-only.json",
     "aws-scim-error-body/idp-scim-sync-issue-62-400-unparsable.json",
     "aws-scim-error-body/keycloak-scim-issue-73-log-line.log",
@@ -705,6 +722,7 @@ const COVERED: [&str; 33] = [
     "idp-scim-sync/docs-state-file-example.json",
     "idp-scim-sync/issue-70-cloudwatch-console-text.log",
     "idp-scim-sync/issue-98-error-with-body.log",
+    "okta/okta-docs-logevent-example.json",
     "ssosync/issue-104-cloudwatch-409.log",
     "ssosync/issue-111-cloudwatch-409.log",
     "ssosync/issue-135-text-membership-not-found.log",
