@@ -11,6 +11,7 @@ mod importers;
 mod moto;
 mod real_corpus;
 mod rules;
+mod search;
 mod secrets;
 mod serializations;
 mod trust;

@@ -1,0 +1,111 @@
+//! Entity search by name, key or id, answered from indexes rather than a pass over every entity.
+//!
+//! A search matches an entity whose name contains the text (ASCII letters in any case, like
+//! SQLite's `LIKE`) or whose key, IdP id, AWS id or externalId is exactly the text. Names are
+//! indexed by trigrams in `entity_search` (FTS5, case-insensitive, kept in step with `entities`
+//! by [`remove_dirty`] / [`add_dirty`] / [`clear`] in the writer's transaction); ids and keys by
+//! plain indexes. The index only narrows the rows: every query still applies the original
+//! predicate to them, so a search returns exactly what a pass over every entity would.
+//!
+//! The index cannot help with a text shorter than three characters (it has no trigram), nor
+//! with one that most names contain (`contoso.com`): reading that many rows one by one is
+//! slower than the pass. Those searches are [`SearchPlan::Scan`]: the same query as before,
+//! over the entities in index order.
+
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+
+use crate::error::Result;
+
+/// Above this many names containing the text, a search reads the entities in index order
+/// instead of fetching each match by rowid (a pass over the problems' covering index costs about
+/// as much as fetching this many rows one at a time).
+pub const MAX_CANDIDATES: i64 = 10_000;
+
+/// How a search finds its rows (decided per search by [`plan`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SearchPlan {
+    /// The predicate over every row the rest of the query selects: no search, a text
+    /// shorter than three characters, or one matching more than [`MAX_CANDIDATES`] names.
+    #[default]
+    Scan,
+    /// Only the rows the indexes name: names containing the text, and rows whose key or id is
+    /// the text.
+    Candidates,
+}
+
+/// The text as one FTS5 phrase: with trigrams, the rows whose name contains it, any case.
+pub fn phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+/// True when the index can narrow a search for `text`: it has at least one trigram.
+pub fn indexable(text: &str) -> bool {
+    text.chars().nth(2).is_some()
+}
+
+/// Decides how to search for `text`: by the index when it is three characters or longer and
+/// fewer than `cap` names contain it.
+pub async fn plan(conn: &mut SqliteConnection, text: &str, cap: i64) -> Result<SearchPlan> {
+    if !indexable(text) {
+        return Ok(SearchPlan::Scan);
+    }
+    let found: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT 1 FROM entity_search WHERE entity_search MATCH ? LIMIT ?)",
+    )
+    .bind(phrase(text))
+    .bind(cap)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(if found < cap {
+        SearchPlan::Candidates
+    } else {
+        SearchPlan::Scan
+    })
+}
+
+/// ` AND rowid IN (...)`: the rows whose name contains `text` by the index, or whose key or id
+/// is `text`. Goes after `FROM entities NOT INDEXED`, so SQLite fetches exactly those rows.
+pub fn push_candidates(qb: &mut QueryBuilder<Sqlite>, text: &str) {
+    qb.push(" AND rowid IN (SELECT rowid FROM entity_search WHERE entity_search MATCH ")
+        .push_bind(phrase(text));
+    for column in ["entity_key", "idp_id", "target_id", "external_id"] {
+        // Fixed column names only; the text is bound.
+        qb.push(" UNION ALL SELECT rowid FROM entities WHERE ")
+            .push(column)
+            .push(" = ")
+            .push_bind(text.to_string());
+    }
+    qb.push(")");
+}
+
+/// Takes the entities in `temp.dirty_entities` out of the index, before their rows are deleted.
+pub async fn remove_dirty(conn: &mut SqliteConnection) -> Result<()> {
+    sqlx::query(
+        "DELETE FROM main.entity_search WHERE rowid IN (
+             SELECT e.rowid FROM temp.dirty_entities k
+             CROSS JOIN main.entities e ON e.entity_key = k.entity_key)",
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Indexes the rows written for the entities in `temp.dirty_entities`.
+pub async fn add_dirty(conn: &mut SqliteConnection) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO main.entity_search (rowid, name)
+         SELECT e.rowid, e.name FROM temp.dirty_entities k
+         CROSS JOIN main.entities e ON e.entity_key = k.entity_key",
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Empties the index, with the `entities` table.
+pub async fn clear(conn: &mut SqliteConnection) -> Result<()> {
+    sqlx::query("INSERT INTO main.entity_search (entity_search) VALUES ('delete-all')")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
