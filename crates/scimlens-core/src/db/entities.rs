@@ -318,7 +318,7 @@ pub async fn throttled_times(ws: &Workspace) -> Result<Vec<i64>> {
 pub async fn find(ws: &Workspace, query: &str, limit: i64) -> Result<Vec<EntityRow>> {
     let mut conn = ws.pool().acquire().await?;
     let plan = search::plan(&mut conn, query, search::MAX_CANDIDATES).await?;
-    find_with(&mut conn, query, limit, plan).await
+    find_with(&mut conn, query, limit, &plan).await
 }
 
 /// [`find`] with the search plan given.
@@ -326,18 +326,20 @@ pub async fn find_with(
     conn: &mut sqlx::SqliteConnection,
     query: &str,
     limit: i64,
-    plan: SearchPlan,
+    plan: &SearchPlan,
 ) -> Result<Vec<EntityRow>> {
-    let by_index = plan == SearchPlan::Candidates && search::indexable(query);
-    let (exact_sql, substring_sql) = if by_index {
+    let rowids = match plan {
+        SearchPlan::Candidates(rowids) if search::indexable(query) => Some(&**rowids),
+        _ => None,
+    };
+    let (exact_sql, substring_sql) = if rowids.is_some() {
         (FIND_EXACT_BY_INDEX, FIND_SUBSTRING_BY_INDEX)
     } else {
         (FIND_EXACT, FIND_SUBSTRING)
     };
-    let phrase = search::phrase(query);
     let mut exact = sqlx::query_as(exact_sql).bind(query).bind(limit);
-    if by_index {
-        exact = exact.bind(&phrase);
+    if let Some(rowids) = rowids {
+        exact = exact.bind(rowids);
     }
     let exact: Vec<EntityRow> = exact.fetch_all(&mut *conn).await?;
     if !exact.is_empty() {
@@ -348,14 +350,15 @@ pub async fn find_with(
         .replace('%', "\\%")
         .replace('_', "\\_");
     let mut substring = sqlx::query_as(substring_sql).bind(pattern).bind(limit);
-    if by_index {
-        substring = substring.bind(&phrase);
+    if let Some(rowids) = rowids {
+        substring = substring.bind(rowids);
     }
     Ok(substring.fetch_all(&mut *conn).await?)
 }
 
 /// `find`'s two queries, as a pass over every entity (?1 the text or pattern, ?2 the limit) and
-/// narrowed to the rows the indexes name (?3 the text as an index phrase; see `search`).
+/// narrowed to the rows the indexes name (?3 the rowids of the names containing the text, a
+/// JSON array; see `search`).
 macro_rules! find_exact {
     ($from:literal, $narrow:literal) => {
         concat!(
@@ -371,7 +374,7 @@ macro_rules! find_exact {
 const FIND_EXACT: &str = find_exact!("entities", "");
 const FIND_EXACT_BY_INDEX: &str = find_exact!(
     "entities NOT INDEXED",
-    " AND rowid IN (SELECT rowid FROM entity_search WHERE entity_search MATCH ?3
+    " AND rowid IN (SELECT value FROM json_each(?3)
          UNION ALL SELECT rowid FROM entities WHERE entity_key = ?1
          UNION ALL SELECT rowid FROM entities WHERE idp_id = ?1
          UNION ALL SELECT rowid FROM entities WHERE target_id = ?1
@@ -391,5 +394,5 @@ macro_rules! find_substring {
 const FIND_SUBSTRING: &str = find_substring!("entities", "");
 const FIND_SUBSTRING_BY_INDEX: &str = find_substring!(
     "entities NOT INDEXED",
-    " AND rowid IN (SELECT rowid FROM entity_search WHERE entity_search MATCH ?3)"
+    " AND rowid IN (SELECT value FROM json_each(?3))"
 );

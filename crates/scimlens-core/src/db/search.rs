@@ -22,15 +22,15 @@ use crate::error::Result;
 pub const MAX_CANDIDATES: i64 = 10_000;
 
 /// How a search finds its rows (decided per search by [`plan`]).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum SearchPlan {
     /// The predicate over every row the rest of the query selects: no search, a text
-    /// shorter than three characters, or one matching more than [`MAX_CANDIDATES`] names.
+    /// shorter than three characters, or one matching [`MAX_CANDIDATES`] names or more.
     #[default]
     Scan,
-    /// Only the rows the indexes name: names containing the text, and rows whose key or id is
-    /// the text.
-    Candidates,
+    /// Only the rows the indexes name: those whose name contains the text (their rowids, read
+    /// from the index once, as a JSON array) and those whose key or id is the text.
+    Candidates(std::sync::Arc<str>),
 }
 
 /// The text as one FTS5 phrase: with trigrams, the rows whose name contains it, any case.
@@ -44,30 +44,39 @@ pub fn indexable(text: &str) -> bool {
 }
 
 /// Decides how to search for `text`: by the index when it is three characters or longer and
-/// fewer than `cap` names contain it.
+/// fewer than `cap` names contain it. The index is read here, once for the count and the page.
 pub async fn plan(conn: &mut SqliteConnection, text: &str, cap: i64) -> Result<SearchPlan> {
     if !indexable(text) {
         return Ok(SearchPlan::Scan);
     }
-    let found: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM (SELECT 1 FROM entity_search WHERE entity_search MATCH ? LIMIT ?)",
-    )
-    .bind(phrase(text))
-    .bind(cap)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(if found < cap {
-        SearchPlan::Candidates
-    } else {
-        SearchPlan::Scan
-    })
+    let rowids: Vec<i64> =
+        sqlx::query_scalar("SELECT rowid FROM entity_search WHERE entity_search MATCH ? LIMIT ?")
+            .bind(phrase(text))
+            .bind(cap)
+            .fetch_all(&mut *conn)
+            .await?;
+    if rowids.len() as i64 >= cap {
+        return Ok(SearchPlan::Scan);
+    }
+    let mut json = String::with_capacity(rowids.len() * 8 + 2);
+    json.push('[');
+    for (i, id) in rowids.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        json.push_str(&id.to_string());
+    }
+    json.push(']');
+    Ok(SearchPlan::Candidates(json.into()))
 }
 
-/// ` AND rowid IN (...)`: the rows whose name contains `text` by the index, or whose key or id
-/// is `text`. Goes after `FROM entities NOT INDEXED`, so SQLite fetches exactly those rows.
-pub fn push_candidates(qb: &mut QueryBuilder<Sqlite>, text: &str) {
-    qb.push(" AND rowid IN (SELECT rowid FROM entity_search WHERE entity_search MATCH ")
-        .push_bind(phrase(text));
+/// ` AND rowid IN (...)`: the rows whose name contains `text` (`rowids`, from [`plan`]), or
+/// whose key or id is `text`. Goes after `FROM entities NOT INDEXED`, so SQLite fetches exactly
+/// those rows.
+pub fn push_candidates(qb: &mut QueryBuilder<Sqlite>, text: &str, rowids: &str) {
+    qb.push(" AND rowid IN (SELECT value FROM json_each(")
+        .push_bind(rowids.to_string())
+        .push(")");
     for column in ["entity_key", "idp_id", "target_id", "external_id"] {
         // Fixed column names only; the text is bound.
         qb.push(" UNION ALL SELECT rowid FROM entities WHERE ")

@@ -119,9 +119,11 @@ pub async fn plan_search(ws: &Workspace, filter: &mut ProblemFilter) -> Result<(
 /// (`NOT INDEXED`: a pass over an index would not be narrowed by the candidates).
 fn push_filter(qb: &mut QueryBuilder<Sqlite>, f: &ProblemFilter) {
     qb.push(" FROM entities");
-    let by_index =
-        f.search_plan == SearchPlan::Candidates && search_text(f).is_some_and(search::indexable);
-    if by_index {
+    let rowids = match (&f.search_plan, search_text(f)) {
+        (SearchPlan::Candidates(rowids), Some(text)) if search::indexable(text) => Some(rowids),
+        _ => None,
+    };
+    if rowids.is_some() {
         qb.push(" NOT INDEXED");
     }
     qb.push(" WHERE status IN (");
@@ -151,8 +153,8 @@ fn push_filter(qb: &mut QueryBuilder<Sqlite>, f: &ProblemFilter) {
         qb.push(")");
     }
     if let Some(search) = search_text(f) {
-        if by_index {
-            search::push_candidates(qb, search);
+        if let Some(rowids) = rowids {
+            search::push_candidates(qb, search, rowids);
         }
         qb.push(" AND (name LIKE ")
             .push_bind(like_pattern(search))
