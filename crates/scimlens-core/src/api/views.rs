@@ -225,8 +225,9 @@ pub async fn problems_page(ws: &Workspace, query: &ProblemQuery) -> Result<Probl
     } else {
         query.statuses.iter().map(|s| s.as_str()).collect()
     };
-    let filter = ProblemFilter {
+    let mut filter = ProblemFilter {
         search: query.search.clone(),
+        search_plan: Default::default(),
         categories: query.categories.iter().map(|c| c.as_str()).collect(),
         kinds: query.kinds.iter().map(|k| k.as_str()).collect(),
         statuses,
@@ -257,6 +258,7 @@ pub async fn problems_page(ws: &Workspace, query: &ProblemQuery) -> Result<Probl
     } else {
         query.limit.min(MAX_PAGE)
     };
+    q::plan_search(ws, &mut filter).await?;
     // The count and the page run on two pooled connections at once (WAL readers).
     let (total, rows) = tokio::try_join!(
         q::count_problems(ws, &filter),

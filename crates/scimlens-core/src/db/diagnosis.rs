@@ -57,6 +57,7 @@ pub async fn rebuild(ws: &Workspace, rules: &Rules) -> Result<u64> {
     sqlx::query("DELETE FROM entity_stats; DELETE FROM entities")
         .execute(&mut *tx)
         .await?;
+    super::search::clear(&mut tx).await?;
     stats::begin_dirty(&mut tx).await?;
     stats::fold_all_records(&mut tx).await?;
     stats::mark_all_dirty(&mut tx).await?;

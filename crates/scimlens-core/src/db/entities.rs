@@ -6,6 +6,7 @@
 use sqlx::FromRow;
 
 use super::Workspace;
+use super::search::{self, SearchPlan};
 use super::stats::{self, EntityStats, StatsRow};
 use crate::diagnose::rollup::LastRecord;
 use crate::error::Result;
@@ -101,6 +102,7 @@ pub async fn decide_dirty(
     conn: &mut sqlx::SqliteConnection,
     mut decide: impl FnMut(EntityAggregate) -> EntityRow,
 ) -> Result<()> {
+    search::remove_dirty(conn).await?;
     sqlx::query(
         "DELETE FROM main.entities
          WHERE entity_key IN (SELECT entity_key FROM temp.dirty_entities)",
@@ -122,6 +124,7 @@ pub async fn decide_dirty(
         .collect::<Result<_>>()?;
     insert_rows(conn, "main.entities", &rows).await?;
     sqlx::query(OK_ROWS).execute(&mut *conn).await?;
+    search::add_dirty(conn).await?;
     sqlx::query("DELETE FROM temp.dirty_entities")
         .execute(&mut *conn)
         .await?;
@@ -311,30 +314,85 @@ pub async fn throttled_times(ws: &Workspace) -> Result<Vec<i64>> {
 }
 
 /// Finds entities by name, any id or key (case-insensitive, exact first, then substring).
+/// Entities of the same status and name come in the order they were written.
 pub async fn find(ws: &Workspace, query: &str, limit: i64) -> Result<Vec<EntityRow>> {
-    let exact: Vec<EntityRow> = sqlx::query_as(
-        "SELECT * FROM entities WHERE lower(name) = lower(?1) OR entity_key = ?1 OR idp_id = ?1
-             OR target_id = ?1 OR external_id = ?1
-         ORDER BY status = 'ok', name LIMIT ?2",
-    )
-    .bind(query)
-    .bind(limit)
-    .fetch_all(ws.pool())
-    .await?;
+    let mut conn = ws.pool().acquire().await?;
+    let plan = search::plan(&mut conn, query, search::MAX_CANDIDATES).await?;
+    find_with(&mut conn, query, limit, &plan).await
+}
+
+/// [`find`] with the search plan given.
+pub async fn find_with(
+    conn: &mut sqlx::SqliteConnection,
+    query: &str,
+    limit: i64,
+    plan: &SearchPlan,
+) -> Result<Vec<EntityRow>> {
+    let rowids = match plan {
+        SearchPlan::Candidates(rowids) if search::indexable(query) => Some(&**rowids),
+        _ => None,
+    };
+    let (exact_sql, substring_sql) = if rowids.is_some() {
+        (FIND_EXACT_BY_INDEX, FIND_SUBSTRING_BY_INDEX)
+    } else {
+        (FIND_EXACT, FIND_SUBSTRING)
+    };
+    let mut exact = sqlx::query_as(exact_sql).bind(query).bind(limit);
+    if let Some(rowids) = rowids {
+        exact = exact.bind(rowids);
+    }
+    let exact: Vec<EntityRow> = exact.fetch_all(&mut *conn).await?;
     if !exact.is_empty() {
         return Ok(exact);
     }
-    Ok(sqlx::query_as(
-        "SELECT * FROM entities WHERE name LIKE '%' || ?1 || '%' ESCAPE '\\'
-         ORDER BY status = 'ok', name LIMIT ?2",
-    )
-    .bind(
-        query
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_"),
-    )
-    .bind(limit)
-    .fetch_all(ws.pool())
-    .await?)
+    let pattern = query
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let mut substring = sqlx::query_as(substring_sql).bind(pattern).bind(limit);
+    if let Some(rowids) = rowids {
+        substring = substring.bind(rowids);
+    }
+    Ok(substring.fetch_all(&mut *conn).await?)
 }
+
+/// `find`'s two queries, as a pass over every entity (?1 the text or pattern, ?2 the limit) and
+/// narrowed to the rows the indexes name (?3 the rowids of the names containing the text, a
+/// JSON array; see `search`).
+macro_rules! find_exact {
+    ($from:literal, $narrow:literal) => {
+        concat!(
+            "SELECT * FROM ",
+            $from,
+            " WHERE (lower(name) = lower(?1) OR entity_key = ?1 OR idp_id = ?1
+                 OR target_id = ?1 OR external_id = ?1)",
+            $narrow,
+            " ORDER BY status = 'ok', name, rowid LIMIT ?2"
+        )
+    };
+}
+const FIND_EXACT: &str = find_exact!("entities", "");
+const FIND_EXACT_BY_INDEX: &str = find_exact!(
+    "entities NOT INDEXED",
+    " AND rowid IN (SELECT value FROM json_each(?3)
+         UNION ALL SELECT rowid FROM entities WHERE entity_key = ?1
+         UNION ALL SELECT rowid FROM entities WHERE idp_id = ?1
+         UNION ALL SELECT rowid FROM entities WHERE target_id = ?1
+         UNION ALL SELECT rowid FROM entities WHERE external_id = ?1)"
+);
+macro_rules! find_substring {
+    ($from:literal, $narrow:literal) => {
+        concat!(
+            "SELECT * FROM ",
+            $from,
+            " WHERE name LIKE '%' || ?1 || '%' ESCAPE '\\'",
+            $narrow,
+            " ORDER BY status = 'ok', name, rowid LIMIT ?2"
+        )
+    };
+}
+const FIND_SUBSTRING: &str = find_substring!("entities", "");
+const FIND_SUBSTRING_BY_INDEX: &str = find_substring!(
+    "entities NOT INDEXED",
+    " AND rowid IN (SELECT value FROM json_each(?3))"
+);

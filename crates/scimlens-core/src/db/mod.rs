@@ -8,7 +8,8 @@
 //!   records, lz4-compressed in blocks; `evidence`);
 //! - the diagnosis: `entity_stats` and `event_buckets` (aggregates every import adds to;
 //!   `stats`), `entities` (the materialized diagnosis; `entities`, `diagnosis`, read by
-//!   `view_queries` and `log_links`);
+//!   `view_queries` and `log_links`), `entity_search` (the trigram index of entity names that
+//!   searches read; `search`);
 //! - the AWS identity store: `store_snapshots`, `store_users`, `store_groups`,
 //!   `store_memberships` (`snapshots`); who may use what, with each snapshot:
 //!   `store_permission_sets`, `store_account_assignments`, `store_accounts` (`access`);
@@ -29,6 +30,7 @@ pub mod entities;
 pub mod events;
 pub mod evidence;
 pub mod log_links;
+pub mod search;
 pub mod settings;
 pub mod snapshots;
 pub mod sources;

@@ -6,6 +6,7 @@
 use sqlx::{FromRow, QueryBuilder, Sqlite};
 
 use super::Workspace;
+use super::search::{self, SearchPlan};
 use crate::error::Result;
 use crate::model::{Category, EntityKind, EntityStatus};
 
@@ -14,6 +15,8 @@ use crate::model::{Category, EntityKind, EntityStatus};
 pub struct ProblemFilter {
     /// Substring of the name (case-insensitive), or an exact key or id.
     pub search: Option<String>,
+    /// How `search` finds its rows: set by [`plan_search`].
+    pub search_plan: SearchPlan,
     pub categories: Vec<&'static str>,
     pub kinds: Vec<&'static str>,
     /// Never empty in practice: the caller picks the statuses (failing + resolved by default).
@@ -46,11 +49,13 @@ pub enum SortColumn {
 impl SortColumn {
     fn sql(self, desc: bool) -> &'static str {
         match (self, desc) {
+            // Ties end in the covering index's order (kind, key), whichever plan reads them.
             (SortColumn::Default, false) => {
-                "status = 'resolved', category, attribute, last_seen DESC, name"
+                "status = 'resolved', category, attribute, last_seen DESC, name, kind, entity_key"
             }
             (SortColumn::Default, true) => {
-                "status = 'resolved' DESC, category DESC, attribute DESC, last_seen, name DESC"
+                "status = 'resolved' DESC, category DESC, attribute DESC, last_seen, name DESC, \
+                 kind, entity_key"
             }
             (SortColumn::Name, false) => "name, entity_key",
             (SortColumn::Name, true) => "name DESC, entity_key DESC",
@@ -106,7 +111,34 @@ fn like_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// The search text of `f`, trimmed; `None` when there is none.
+fn search_text(f: &ProblemFilter) -> Option<&str> {
+    f.search.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Decides, once for the count and the page, how `filter`'s search finds its rows.
+pub async fn plan_search(ws: &Workspace, filter: &mut ProblemFilter) -> Result<()> {
+    filter.search_plan = match search_text(filter) {
+        Some(text) => {
+            let mut conn = ws.pool().acquire().await?;
+            search::plan(&mut conn, text, search::MAX_CANDIDATES).await?
+        }
+        None => SearchPlan::Scan,
+    };
+    Ok(())
+}
+
+/// `FROM entities` and the filter. Searched by the index, the rows are fetched by rowid
+/// (`NOT INDEXED`: a pass over an index would not be narrowed by the candidates).
 fn push_filter(qb: &mut QueryBuilder<Sqlite>, f: &ProblemFilter) {
+    qb.push(" FROM entities");
+    let rowids = match (&f.search_plan, search_text(f)) {
+        (SearchPlan::Candidates(rowids), Some(text)) if search::indexable(text) => Some(rowids),
+        _ => None,
+    };
+    if rowids.is_some() {
+        qb.push(" NOT INDEXED");
+    }
     qb.push(" WHERE status IN (");
     let mut list = qb.separated(", ");
     for s in &f.statuses {
@@ -133,7 +165,10 @@ fn push_filter(qb: &mut QueryBuilder<Sqlite>, f: &ProblemFilter) {
         }
         qb.push(")");
     }
-    if let Some(search) = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    if let Some(search) = search_text(f) {
+        if let Some(rowids) = rowids {
+            search::push_candidates(qb, search, rowids);
+        }
         qb.push(" AND (name LIKE ")
             .push_bind(like_pattern(search))
             .push(" ESCAPE '\\' OR entity_key = ")
@@ -173,7 +208,7 @@ fn push_filter(qb: &mut QueryBuilder<Sqlite>, f: &ProblemFilter) {
 
 /// How many entities match `filter`.
 pub async fn count_problems(ws: &Workspace, filter: &ProblemFilter) -> Result<i64> {
-    let mut qb = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM entities");
+    let mut qb = QueryBuilder::<Sqlite>::new("SELECT count(*)");
     push_filter(&mut qb, filter);
     Ok(qb.build_query_scalar().fetch_one(ws.pool()).await?)
 }
@@ -189,8 +224,12 @@ pub async fn problem_rows(
 ) -> Result<Vec<ProblemRow>> {
     let mut qb = QueryBuilder::<Sqlite>::new(
         "SELECT entity_key, kind, name, status, category, attribute, message, events, failures, \
-         first_seen, last_seen, source_ids, accounts, permission_sets, assignments FROM entities \
-         LEFT JOIN entity_access USING (entity_key)",
+         first_seen, last_seen, source_ids, \
+         (SELECT a.accounts FROM entity_access a WHERE a.entity_key = entities.entity_key) AS accounts, \
+         (SELECT a.permission_sets FROM entity_access a WHERE a.entity_key = entities.entity_key) \
+           AS permission_sets, \
+         (SELECT a.assignments FROM entity_access a WHERE a.entity_key = entities.entity_key) \
+           AS assignments",
     );
     push_filter(&mut qb, filter);
     qb.push(" ORDER BY ").push(sort.sql(desc));

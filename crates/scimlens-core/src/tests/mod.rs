@@ -17,6 +17,7 @@ mod moto;
 mod okta_pull;
 mod real_corpus;
 mod rules;
+mod search;
 mod secrets;
 mod serializations;
 mod trust;
