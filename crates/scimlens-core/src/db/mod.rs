@@ -300,8 +300,23 @@ pub(crate) async fn begin_immediate(conn: &mut sqlx::SqliteConnection) -> Result
 /// Ends a transaction started with [`begin_immediate`]: `COMMIT` when `keep`, else `ROLLBACK`.
 pub(crate) async fn end_immediate(conn: &mut sqlx::SqliteConnection, keep: bool) -> Result<()> {
     let sql = if keep { "COMMIT" } else { "ROLLBACK" };
-    sqlx::query(sql).execute(&mut *conn).await?;
-    Ok(())
+    match sqlx::query(sql).execute(&mut *conn).await {
+        Ok(_) => Ok(()),
+        // After a full disk or an I/O error SQLite may have rolled the transaction back itself:
+        // there is nothing left to undo.
+        Err(e) if !keep && e.to_string().contains("no transaction is active") => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Ends a transaction begun by [`begin_immediate`] after `failure`, undoing everything: the
+/// failure is what the caller reports; a rollback that fails too is only logged, since its
+/// error would hide the cause.
+pub(crate) async fn abandon_immediate(conn: &mut sqlx::SqliteConnection, failure: Error) -> Error {
+    if let Err(e) = end_immediate(conn, false).await {
+        tracing::warn!(error = %e, "rolling back after a failed write");
+    }
+    failure
 }
 
 /// An open workspace. Cheap to clone (the pool is shared).

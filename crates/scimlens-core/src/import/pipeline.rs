@@ -340,19 +340,13 @@ pub async fn import_job_as(
     .await;
     let (source_id, deferred_indexes) = match placeholder {
         Ok(placed) => placed,
-        Err(e) => {
-            crate::db::end_immediate(&mut conn, false).await?;
-            return Err(e);
-        }
+        Err(e) => return Err(crate::db::abandon_immediate(&mut conn, e).await),
     };
 
     let threads = spawn_stages(job, rules, cancel, input, source_id, tx);
     let threads = match threads {
         Ok(handles) => handles,
-        Err(e) => {
-            crate::db::end_immediate(&mut conn, false).await?;
-            return Err(e);
-        }
+        Err(e) => return Err(crate::db::abandon_immediate(&mut conn, e).await),
     };
 
     let outcome = async {
@@ -427,9 +421,17 @@ pub async fn import_job_as(
     for thread in threads {
         let _ = thread.join();
     }
-    let keep = matches!(outcome, Ok(ImportOutcome::Imported { .. }));
-    crate::db::end_immediate(&mut conn, keep).await?;
-    outcome
+    match outcome {
+        Ok(done @ ImportOutcome::Imported { .. }) => {
+            crate::db::end_immediate(&mut conn, true).await?;
+            Ok(done)
+        }
+        Ok(other) => {
+            crate::db::end_immediate(&mut conn, false).await?;
+            Ok(other)
+        }
+        Err(e) => Err(crate::db::abandon_immediate(&mut conn, e).await),
+    }
 }
 
 /// Starts the parser and classify threads of one import; the classify thread sends to `tx`.

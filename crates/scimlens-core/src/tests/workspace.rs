@@ -501,3 +501,38 @@ async fn a_workspace_made_before_the_aggregates_existed_gets_them_on_open() {
     let reopened = Workspace::open(&path).await.unwrap();
     assert_eq!(diagnosis(&reopened).await, before);
 }
+
+/// Regression: a disk that filled up during an import showed "cannot rollback - no transaction
+/// is active" (SQLite had rolled the transaction back itself; the second rollback's error
+/// replaced the first), hiding the cause.
+#[tokio::test]
+async fn a_full_disk_during_an_import_says_the_disk_is_full_and_leaves_the_workspace_as_it_was() {
+    let ws = Workspace::in_memory().await.unwrap();
+    import(&ws, &[fixture("okta/systemlog.json")])
+        .await
+        .unwrap();
+    let before = fingerprint(&ws).await;
+    let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+        .fetch_one(ws.pool())
+        .await
+        .unwrap();
+    // The database may grow by a few pages only: the next import runs out of room.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "PRAGMA max_page_count = {}",
+        pages + 3
+    )))
+    .execute(ws.pool())
+    .await
+    .unwrap();
+    let err = import(&ws, &[fixture("entra-portal-json/download.json")])
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("full"), "the cause is named: {text}");
+    assert!(!text.contains("cannot rollback"), "{text}");
+    assert_eq!(
+        fingerprint(&ws).await,
+        before,
+        "nothing of the failed import is kept"
+    );
+}
