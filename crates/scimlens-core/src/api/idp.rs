@@ -12,8 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::logs::parse_when;
-use super::pulled::{PulledDocument, import_pulled};
+use super::pulled::{PulledDocument, import_pulled, window};
 use crate::db::Workspace;
 use crate::error::{Error, Result};
 use crate::idp::entra::{self, EntraProgress, EntraPullStats};
@@ -29,10 +28,6 @@ pub use crate::idp::Secret;
 pub const OKTA_HISTORY_DAYS: i64 = 90;
 /// How far back Entra keeps provisioning logs (30 days with Entra ID P1 or P2).
 pub const ENTRA_HISTORY_DAYS: i64 = 30;
-/// An incremental pull starts this long before the newest record held: both logs can deliver a
-/// record after newer ones; records already held are dropped by their id.
-const OVERLAP_MINUTES: i64 = 15;
-
 /// A live pull of Okta's System Log (its provisioning events) into the workspace.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -109,42 +104,6 @@ pub struct PullEntraRes {
     /// The job status, as one source; absent without an app.
     pub job_outcome: Option<ImportOutcome>,
     pub entities: u64,
-}
-
-/// The window of a pull: `until` (at most now), `since` (asked, else after the newest record
-/// held, else the log's whole history), whether it was clamped and whether it is incremental.
-fn window(
-    since: Option<&str>,
-    until: Option<&str>,
-    newest_held: Option<i64>,
-    history_days: i64,
-    now: DateTime<Utc>,
-) -> Result<(DateTime<Utc>, DateTime<Utc>, bool, bool)> {
-    let until = match until {
-        Some(t) => parse_when(t, now)?.min(now),
-        None => now,
-    };
-    let floor = now - chrono::Duration::days(history_days);
-    let (asked, incremental) = match since {
-        Some(t) => (parse_when(t, now)?, false),
-        None => match newest_held {
-            Some(ms) => (
-                DateTime::from_timestamp_millis(ms).unwrap_or(floor)
-                    - chrono::Duration::minutes(OVERLAP_MINUTES),
-                true,
-            ),
-            None => (floor, false),
-        },
-    };
-    let since = asked.max(floor);
-    if since >= until {
-        return Err(Error::InvalidArgument(format!(
-            "--since ({}) is not before --until ({})",
-            format_time(&since),
-            format_time(&until)
-        )));
-    }
-    Ok((since, until, asked < floor, incremental))
 }
 
 /// Pulls the provisioning events of Okta's System Log and imports the new ones as one

@@ -18,7 +18,7 @@ use crate::input::value::format_time;
 use crate::model::{Category, EntityKind, EntityStatus, SentAttribute, Step};
 use crate::report::{self, Report};
 
-use super::pulled::{PulledDocument, import_pulled};
+use super::pulled::{PulledDocument, import_pulled, window};
 
 #[derive(Debug, Clone, Default)]
 pub struct ImportFilesReq {
@@ -259,11 +259,6 @@ pub fn stamp(now: DateTime<Utc>) -> String {
 
 /// How far back CloudTrail's event history (LookupEvents) reaches.
 pub const CLOUDTRAIL_HISTORY_DAYS: i64 = 90;
-/// An incremental pull starts this long before the newest event held: CloudTrail can deliver an
-/// event minutes after it happened, later than newer ones; events already held are dropped by
-/// their `eventID`.
-const CLOUDTRAIL_OVERLAP_MINUTES: i64 = 15;
-
 /// A live pull of the identity store's CloudTrail events into the workspace.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -350,31 +345,14 @@ pub async fn pull_cloudtrail(
     use crate::aws::cloudtrail::{DEFAULT_RATE, lookup_identity_store_events};
     use crate::model::Format;
 
-    let until = match &req.until {
-        Some(t) => parse_when(t, now)?.min(now),
-        None => now,
-    };
-    let floor = now - chrono::Duration::days(CLOUDTRAIL_HISTORY_DAYS);
-    let (asked, incremental) = match &req.since {
-        Some(t) => (parse_when(t, now)?, false),
-        None => match crate::db::sources::newest_time(ws, Format::Cloudtrail).await? {
-            Some(ms) => (
-                DateTime::from_timestamp_millis(ms).unwrap_or(floor)
-                    - chrono::Duration::minutes(CLOUDTRAIL_OVERLAP_MINUTES),
-                true,
-            ),
-            None => (floor, false),
-        },
-    };
-    let clamped = asked < floor;
-    let since = asked.max(floor);
-    if since >= until {
-        return Err(Error::InvalidArgument(format!(
-            "--since ({}) is not before --until ({})",
-            format_time(&since),
-            format_time(&until)
-        )));
-    }
+    let newest = crate::db::sources::newest_time(ws, Format::Cloudtrail).await?;
+    let (since, until, clamped, incremental) = window(
+        req.since.as_deref(),
+        req.until.as_deref(),
+        newest,
+        CLOUDTRAIL_HISTORY_DAYS,
+        now,
+    )?;
     let opts = crate::aws::FetchOptions {
         profile: req.profile,
         region: req.region,

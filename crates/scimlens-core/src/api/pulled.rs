@@ -8,11 +8,12 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use super::logs::ImportFilesRes;
+use super::logs::{ImportFilesRes, parse_when};
 use crate::db::Workspace;
 use crate::error::{Error, Result};
 use crate::import::pipeline::{CancelToken, import_job_as};
 use crate::import::plan::ImportJob;
+use crate::input::value::format_time;
 use crate::model::Format;
 
 /// A JSON document being written record by record: `head`, the records separated by commas,
@@ -139,4 +140,44 @@ pub(crate) async fn import_pulled(
         outcomes: vec![outcome?],
         entities,
     })
+}
+
+/// An incremental pull starts this long before the newest record held: the logs can deliver a
+/// record after newer ones; records already held are dropped by their id.
+pub(crate) const OVERLAP_MINUTES: i64 = 15;
+
+/// The window of a pull: `until` (at most now), `since` (asked, else after the newest record
+/// held, else the log's whole history), whether it was clamped and whether it is incremental.
+pub(crate) fn window(
+    since: Option<&str>,
+    until: Option<&str>,
+    newest_held: Option<i64>,
+    history_days: i64,
+    now: DateTime<Utc>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>, bool, bool)> {
+    let until = match until {
+        Some(t) => parse_when(t, now)?.min(now),
+        None => now,
+    };
+    let floor = now - chrono::Duration::days(history_days);
+    let (asked, incremental) = match since {
+        Some(t) => (parse_when(t, now)?, false),
+        None => match newest_held {
+            Some(ms) => (
+                DateTime::from_timestamp_millis(ms).unwrap_or(floor)
+                    - chrono::Duration::minutes(OVERLAP_MINUTES),
+                true,
+            ),
+            None => (floor, false),
+        },
+    };
+    let since = asked.max(floor);
+    if since >= until {
+        return Err(Error::InvalidArgument(format!(
+            "--since ({}) is not before --until ({})",
+            format_time(&since),
+            format_time(&until)
+        )));
+    }
+    Ok((since, until, asked < floor, incremental))
 }
