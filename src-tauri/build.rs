@@ -22,6 +22,7 @@ const COMMANDS: &[&str] = &[
     "cancel_fetch",
     "pull_okta",
     "pull_entra",
+    "pull_cloudtrail",
     "import_store_files",
     "import_directory",
     "snapshots",

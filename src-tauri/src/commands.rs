@@ -22,7 +22,8 @@ use scimlens_core::api::views::{
 };
 use scimlens_core::api::{self, EntityDetail, ImportFilesReq, ImportFilesRes};
 use scimlens_core::api::{
-    EntraProgress, OktaProgress, PullEntraReq, PullEntraRes, PullOktaReq, PullOktaRes,
+    CloudTrailProgress, EntraProgress, OktaProgress, PullCloudTrailReq, PullCloudTrailRes,
+    PullEntraReq, PullEntraRes, PullOktaReq, PullOktaRes,
 };
 use scimlens_core::api::{FetchOptions, FetchProgress};
 use serde::{Deserialize, Serialize};
@@ -208,6 +209,21 @@ pub async fn pull_entra(
     let cancel = state.new_fetch_cancel();
     let progress = move |p: &EntraProgress| drop(on_progress.send(p.clone()));
     Ok(api::pull_entra(&ws, req, &cancel, Utc::now(), &progress).await?)
+}
+
+/// Pulls the identity store's CloudTrail events (LookupEvents, read-only) with the AWS
+/// credentials of the picked profile; incremental from the newest event held. A failed or
+/// cancelled pull (`cancel_fetch`) stores nothing.
+#[tauri::command]
+pub async fn pull_cloudtrail(
+    state: State<'_, AppState>,
+    req: PullCloudTrailReq,
+    on_progress: Channel<CloudTrailProgress>,
+) -> Res<PullCloudTrailRes> {
+    let (ws, _) = state.workspace().await?;
+    let cancel = state.new_fetch_cancel();
+    let progress = move |p: &CloudTrailProgress| drop(on_progress.send(p.clone()));
+    Ok(api::pull_cloudtrail(&ws, req, &cancel, Utc::now(), &progress).await?)
 }
 
 /// Imports `aws identitystore list-users` / `list-groups` / `list-group-memberships` output as

@@ -43,6 +43,7 @@ pub fn builder<R: tauri::Runtime>(
             commands::cancel_fetch,
             commands::pull_okta,
             commands::pull_entra,
+            commands::pull_cloudtrail,
             commands::import_store_files,
             commands::import_directory,
             commands::snapshots,

@@ -470,6 +470,73 @@ fn fetch_from_an_unreachable_endpoint_fails_clearly_and_stores_nothing() {
     );
 }
 
+/// Like the fetch above, the CloudTrail pull reads credentials from the environment: the test
+/// runs itself again in a child process with test credentials and no AWS config.
+#[test]
+fn a_cloudtrail_pull_from_an_unreachable_endpoint_fails_by_kind_and_stores_nothing() {
+    const CHILD: &str = "SCIMLENS_APP_TEST_CLOUDTRAIL_CHILD";
+    if std::env::var_os(CHILD).is_none() {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "commands::a_cloudtrail_pull_from_an_unreachable_endpoint_fails_by_kind_and_stores_nothing",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD, "1")
+            .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+            .env("AWS_SECRET_ACCESS_KEY", "test-secret")
+            .env("AWS_CONFIG_FILE", "/nonexistent")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("1 passed"),
+            "the child run failed:\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::new(dir.path());
+    app.grant(Access::Workspace, [dir.path().join("trail.sqlite")]);
+    app.ok(
+        "open_workspace",
+        json!({ "path": dir.path().join("trail.sqlite") }),
+    );
+    let err = app
+        .call(
+            "pull_cloudtrail",
+            json!({
+                "req": {
+                    "profile": null,
+                    "region": "us-east-1",
+                    "endpoint_url": endpoint,
+                    "since": "2d",
+                    "until": null,
+                },
+                "onProgress": "__CHANNEL__:9",
+            }),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "AWS", "{err}");
+    assert_eq!(err["aws"], "UNREACHABLE", "{err}");
+    assert!(!err.to_string().contains("test-secret"), "{err}");
+    assert!(
+        app.ok("sources", json!({})).as_array().unwrap().is_empty(),
+        "a failed pull stores nothing"
+    );
+}
+
 #[test]
 fn an_idp_pull_that_cannot_reach_its_server_says_so_by_kind_and_never_echoes_the_token() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")

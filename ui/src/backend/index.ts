@@ -4,6 +4,7 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 
 import type { AppInfo } from "../bindings/AppInfo";
 import type { CategoryInfo } from "../bindings/CategoryInfo";
+import type { CloudTrailProgress } from "../bindings/CloudTrailProgress";
 import type { CommandError } from "../bindings/CommandError";
 import type { CompareReq } from "../bindings/CompareReq";
 import type { CompareSection } from "../bindings/CompareSection";
@@ -24,6 +25,8 @@ import type { PickKind } from "../bindings/PickKind";
 import type { PreflightReq } from "../bindings/PreflightReq";
 import type { ProblemPage } from "../bindings/ProblemPage";
 import type { ProblemQuery } from "../bindings/ProblemQuery";
+import type { PullCloudTrailReq } from "../bindings/PullCloudTrailReq";
+import type { PullCloudTrailRes } from "../bindings/PullCloudTrailRes";
 import type { PullEntraReq } from "../bindings/PullEntraReq";
 import type { PullEntraRes } from "../bindings/PullEntraRes";
 import type { PullOktaReq } from "../bindings/PullOktaReq";
@@ -131,6 +134,14 @@ export function pullEntra(req: PullEntraReq, onProgress: (p: EntraProgress) => v
   const channel = new Channel<EntraProgress>();
   channel.onmessage = onProgress;
   return call<PullEntraRes>("pull_entra", { req, onProgress: channel });
+}
+
+/** Pulls the identity store's CloudTrail events (LookupEvents) with the AWS credentials of the
+ * picked profile; cancelled by `cancelFetch`. A failed or cancelled pull stores nothing. */
+export function pullCloudTrail(req: PullCloudTrailReq, onProgress: (p: CloudTrailProgress) => void) {
+  const channel = new Channel<CloudTrailProgress>();
+  channel.onmessage = onProgress;
+  return call<PullCloudTrailRes>("pull_cloudtrail", { req, onProgress: channel });
 }
 export const importStoreFiles = (paths: string[]) => call<SnapshotInfo>("import_store_files", { paths });
 export const importDirectory = (paths: string[]) => call<DirectoryInfo>("import_directory", { paths });

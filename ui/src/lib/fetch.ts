@@ -78,6 +78,19 @@ export function fetchAdvice(kind: AwsErrorKind | undefined): string | null {
   }
 }
 
+/** What to do about a failed CloudTrail pull: the identity store fetch's advice, but for
+ * LookupEvents' own permission. */
+export function cloudTrailAdvice(kind: AwsErrorKind | undefined): string | null {
+  switch (kind) {
+    case "ACCESS_DENIED":
+      return "The credentials lack cloudtrail:LookupEvents (read-only); ask for it in the region IAM Identity Center runs in.";
+    case "NOT_FOUND":
+      return "Check the region: CloudTrail's event history is per region, the one IAM Identity Center runs in.";
+    default:
+      return fetchAdvice(kind);
+  }
+}
+
 /** What to do after an IdP pull failed, by how it failed (a CommandError's `idp`). */
 export function idpAdvice(source: "okta" | "entra", kind: IdpErrorKind | undefined): string | null {
   switch (kind) {

@@ -456,6 +456,71 @@ describe("identity store", () => {
       assert.equal((await calls(page, "cancel_fetch")).length, 1);
     }));
 
+  test("the fetch dialog pulls CloudTrail beside the identity store: the profile's pickers, pages and throttling as they come, then the new and already-held events", () =>
+    withPage({}, async (page) => {
+      await page.getByTestId("nav-sources").click();
+      await page.getByTestId("open-fetch").click();
+      await page.getByTestId("fetch-source-cloudtrail").check();
+      await page.getByTestId("pull-cloudtrail-profile").locator("option", { hasText: "prod-sso" }).waitFor({ state: "attached" });
+      await page.getByTestId("pull-cloudtrail-profile").selectOption("prod-sso");
+      assert.equal(await page.getByTestId("pull-cloudtrail-region").inputValue(), "eu-west-1", "the profile's region is offered");
+      await page.getByTestId("pull-cloudtrail-since").fill("7d");
+      await page.getByTestId("pull-cloudtrail-start").click();
+      await page.getByTestId("pull-running").waitFor();
+      await page.waitForFunction(() => /throttled, retried/.test(document.querySelector("[data-testid=pull-counts]")?.textContent ?? ""));
+      assert.match(await page.getByTestId("pull-counts").innerText(), /\d+ pages\s+\d+ events\s+\d+ calls/);
+      assert.match(await page.getByTestId("pull-phase").innerText(), /Reading (sso-directory|identitystore)\.amazonaws\.com/);
+      await page.getByTestId("pull-done").waitFor();
+      const done = await page.getByTestId("pull-done").innerText();
+      assert.match(done, /400 new events from CloudTrail, 20 already held; 8 pages, 9 calls in 4\.4 s, 1 throttled/);
+      assert.match(await page.getByTestId("pull-outcome").innerText(), /Imported as CloudTrail LookupEvents eu-west-1/);
+      const [req] = (await calls(page, "pull_cloudtrail")).map((a) => a.req);
+      assert.deepEqual(req, { profile: "prod-sso", region: "eu-west-1", endpoint_url: null, since: "7d", until: null });
+      await page.getByTestId("pull-done").getByRole("button", { name: "Close" }).click();
+      await page.getByTestId("fetch-dialog").waitFor({ state: "detached" });
+      assert.match(await page.locator("body").innerText(), /CloudTrail LookupEvents eu-west-1/, "the new source is listed");
+    }));
+
+  test("a CloudTrail pull with nothing new stores nothing and says so", () =>
+    withPage({}, async (page) => {
+      await page.getByTestId("nav-sources").click();
+      await page.getByTestId("open-fetch").click();
+      await page.getByTestId("fetch-source-cloudtrail").check();
+      await page.getByText("Advanced").click();
+      await page.getByTestId("pull-cloudtrail-endpoint").fill("http://again.test");
+      await page.getByTestId("pull-cloudtrail-start").click();
+      await page.getByTestId("pull-done").waitFor();
+      const done = await page.getByTestId("pull-done").innerText();
+      assert.match(done, /0 new events from CloudTrail, 400 already held/);
+      assert.match(done, /Nothing new: nothing stored/);
+      assert.match(await page.getByTestId("pull-window").innerText(), /after the newest event held/);
+      assert.equal(await page.getByTestId("pull-outcome").count(), 0);
+    }));
+
+  test("a running CloudTrail pull can be cancelled, and an unreachable endpoint gets the AWS fetch's advice", () =>
+    withPage({}, async (page) => {
+      await page.getByTestId("nav-sources").click();
+      await page.getByTestId("open-fetch").click();
+      await page.getByTestId("fetch-source-cloudtrail").check();
+      await page.getByText("Advanced").click();
+      await page.getByTestId("pull-cloudtrail-endpoint").fill("http://slow.test");
+      await page.getByTestId("pull-cloudtrail-start").click();
+      await page.getByTestId("pull-running").waitFor();
+      assert.equal(await page.getByTestId("fetch-source").count(), 0, "no switching source while a pull runs");
+      await page.getByTestId("pull-cancel").click();
+      await page.getByTestId("pull-cancelled").waitFor();
+      assert.equal((await calls(page, "cancel_fetch")).length, 1);
+      await page.getByTestId("pull-failed").getByRole("button", { name: "Back" }).click();
+      await page.getByText("Advanced").click();
+      await page.getByTestId("pull-cloudtrail-endpoint").fill("http://unreachable.test:9");
+      await page.getByTestId("pull-cloudtrail-start").click();
+      const box = page.getByTestId("pull-failed").getByTestId("error-box");
+      await box.waitFor();
+      const text = await box.innerText();
+      assert.match(text, /cannot reach http:\/\/unreachable\.test:9/);
+      assert.match(text, /Nothing was stored\. Check the region, the endpoint URL/);
+    }));
+
   test("compare: IdP beside AWS in two columns, drift highlighted, filter by state", () =>
     withPage({}, async (page) => {
       await importBothSides(page);

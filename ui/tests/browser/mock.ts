@@ -8,6 +8,7 @@ import type { AppInfo } from "../../src/bindings/AppInfo";
 import type { Category } from "../../src/bindings/Category";
 import type { CategoryInfo } from "../../src/bindings/CategoryInfo";
 import type { CommandError } from "../../src/bindings/CommandError";
+import type { CloudTrailProgress } from "../../src/bindings/CloudTrailProgress";
 import type { CompareSection } from "../../src/bindings/CompareSection";
 import type { DirectoryInfo } from "../../src/bindings/DirectoryInfo";
 import type { EntityComparison } from "../../src/bindings/EntityComparison";
@@ -29,6 +30,8 @@ import type { PreflightReq } from "../../src/bindings/PreflightReq";
 import type { ProblemEntityRow } from "../../src/bindings/ProblemEntityRow";
 import type { ProblemPage } from "../../src/bindings/ProblemPage";
 import type { ProblemQuery } from "../../src/bindings/ProblemQuery";
+import type { PullCloudTrailReq } from "../../src/bindings/PullCloudTrailReq";
+import type { PullCloudTrailRes } from "../../src/bindings/PullCloudTrailRes";
 import type { PullEntraReq } from "../../src/bindings/PullEntraReq";
 import type { PullEntraRes } from "../../src/bindings/PullEntraRes";
 import type { PullOktaReq } from "../../src/bindings/PullOktaReq";
@@ -515,6 +518,33 @@ async function pullEntra(req: PullEntraReq, channel: ChannelArg): Promise<PullEn
   };
 }
 
+/** CloudTrail's two event sources, paged; an endpoint naming "unreachable" fails as the SDK
+ * does, "slow" leaves time to cancel, "again" finds every event already held. */
+async function pullCloudTrail(req: PullCloudTrailReq, channel: ChannelArg): Promise<PullCloudTrailRes> {
+  state.fetchCancelled = false;
+  const endpoint = req.endpoint_url ?? `https://cloudtrail.${req.region ?? "eu-west-1"}.amazonaws.com`;
+  if (endpoint.includes("unreachable")) {
+    throw { code: "AWS", aws: "UNREACHABLE", message: `AWS LookupEvents failed: cannot reach ${endpoint}: connection refused (check --endpoint-url, --region and the network)`, path: null, position: null, expected: null, found: null } satisfies CommandError;
+  }
+  let index = 0;
+  for (const [source, pages] of [["sso-directory.amazonaws.com", 6], ["identitystore.amazonaws.com", 2]] as const) {
+    for (let i = 1; i <= pages; i += 1) {
+      const message: CloudTrailProgress = { source, pages: index + 1, events: (index + 1) * 50, calls: index + 2, throttled: index >= 3 ? 1 : 0, elapsed_ms: (index + 1) * 100 };
+      window.__TAURI_INTERNALS__.runCallback(channel.id, { index, message });
+      index += 1;
+      await sleep(endpoint.includes("slow") ? 200 : 40);
+      if (state.fetchCancelled) throw cancelledPull(`CloudTrail at ${endpoint}`);
+    }
+  }
+  const again = endpoint.includes("again");
+  const outcome = again ? null : pulledSource(`CloudTrail LookupEvents ${req.region ?? "eu-west-1"} 2026-11-20 .. 2026-11-22`, "cloudtrail", 400);
+  return {
+    since: req.since ?? "2026-11-20T08:45:00Z", until: req.until ?? "2026-11-22T12:00:00Z", clamped: false, incremental: req.since === null,
+    stats: { region: req.region, endpoint, pages: 8, events_read: 420, scim_events: 380, api_writes: 20, api_reads_skipped: 20, calls: 9, retries: 1, throttled: 1, minimum_calls: 9, seconds: 4.4, rate: 2 },
+    new_events: again ? 0 : 400, already_held: again ? 400 : 20, outcome, entities: entities.length,
+  };
+}
+
 async function fetchStore(req: FetchStoreReq, channel: ChannelArg): Promise<FetchStoreRes> {
   state.fetchCancelled = false;
   state.fetches.push(req);
@@ -607,6 +637,8 @@ mockIPC(
         return pullOkta(a.req as PullOktaReq, a.onProgress as ChannelArg);
       case "pull_entra":
         return pullEntra(a.req as PullEntraReq, a.onProgress as ChannelArg);
+      case "pull_cloudtrail":
+        return pullCloudTrail(a.req as PullCloudTrailReq, a.onProgress as ChannelArg);
       case "import_store_files": {
         const snapshot = snapshotInfo(snapshotList().length + 1, "file", (a.paths as string[]).join(", "));
         snapshotList().push(snapshot);
