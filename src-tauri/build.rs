@@ -23,6 +23,7 @@ const COMMANDS: &[&str] = &[
     "pull_okta",
     "pull_entra",
     "pull_cloudtrail",
+    "pull_google_directory",
     "import_store_files",
     "import_directory",
     "snapshots",

@@ -15,7 +15,8 @@ use scimlens_core::api::ReportFormat;
 use scimlens_core::api::SnapshotInfo;
 use scimlens_core::api::SourceSummary;
 use scimlens_core::api::identity_store::{
-    self, CompareReq, FetchChoices, FetchStoreReq, FetchStoreRes, PreflightReq, StoreObjects,
+    self, CompareReq, FetchChoices, FetchStoreReq, FetchStoreRes, GooglePullProgress, PreflightReq,
+    PullGoogleReq, PullGoogleRes, StoreObjects,
 };
 use scimlens_core::api::views::{
     self, CategoryInfo, ExportReq, ExportRes, Overview, ProblemPage, ProblemQuery, RootCauseView,
@@ -226,6 +227,23 @@ pub async fn pull_cloudtrail(
     Ok(api::pull_cloudtrail(&ws, req, &cancel, Utc::now(), &progress).await?)
 }
 
+/// Pulls Google Workspace's directory (Admin SDK, read-only) as a service account acting for an
+/// administrator, into one directory import; a failed or cancelled pull (`cancel_fetch`) stores
+/// nothing. The key file must have been picked in the dialog; the key and the token stay in
+/// memory.
+#[tauri::command]
+pub async fn pull_google_directory(
+    state: State<'_, AppState>,
+    req: PullGoogleReq,
+    on_progress: Channel<GooglePullProgress>,
+) -> Res<PullGoogleRes> {
+    state.check(Access::Read, [req.key_file.as_path()])?;
+    let (ws, _) = state.workspace().await?;
+    let cancel = state.new_fetch_cancel();
+    let progress = move |p: &GooglePullProgress| drop(on_progress.send(*p));
+    Ok(identity_store::pull_google_directory(&ws, &req, Utc::now(), &cancel, &progress).await?)
+}
+
 /// Imports `aws identitystore list-users` / `list-groups` / `list-group-memberships` output as
 /// one store snapshot.
 #[tauri::command]
@@ -305,6 +323,8 @@ pub enum PickKind {
     DirectoryExports,
     /// IdP directory exports to check against AWS's rules.
     PreflightExports,
+    /// A Google service account's JSON key file, for the live Google Workspace pull (one file).
+    GoogleKeyFile,
 }
 
 const WORKSPACE_FILTER: (&str, &[&str]) = ("scimlens workspace", &["sqlite", "scimlens"]);
@@ -366,12 +386,21 @@ pub async fn pick_files<R: Runtime>(
             "Pick the IdP export to preflight",
             Some(("Directory export", &["json", "csv", "gz"])),
         ),
+        PickKind::GoogleKeyFile => (
+            "Pick the Google service account's JSON key file",
+            Some(("Service account key", &["json"])),
+        ),
     };
     let mut builder = dialog(&webview, title);
     if let Some((name, extensions)) = filter {
         builder = builder.add_filter(name, extensions);
     }
-    let Some(paths) = pick_many(builder).await else {
+    let picked = if kind == PickKind::GoogleKeyFile {
+        pick_one(builder, false).await.map(|p| vec![p])
+    } else {
+        pick_many(builder).await
+    };
+    let Some(paths) = picked else {
         return Ok(None);
     };
     state.grant(Access::Read, paths.iter().cloned());

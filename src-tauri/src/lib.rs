@@ -44,6 +44,7 @@ pub fn builder<R: tauri::Runtime>(
             commands::pull_okta,
             commands::pull_entra,
             commands::pull_cloudtrail,
+            commands::pull_google_directory,
             commands::import_store_files,
             commands::import_directory,
             commands::snapshots,

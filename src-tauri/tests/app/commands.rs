@@ -538,6 +538,54 @@ fn a_cloudtrail_pull_from_an_unreachable_endpoint_fails_by_kind_and_stores_nothi
 }
 
 #[test]
+fn a_google_pull_reads_only_a_key_file_the_user_picked_and_names_a_bad_one_without_quoting_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::new(dir.path());
+    app.grant(Access::Workspace, [dir.path().join("google.sqlite")]);
+    app.ok(
+        "open_workspace",
+        json!({ "path": dir.path().join("google.sqlite") }),
+    );
+    let key = dir.path().join("sa-key.json");
+    let secret = "-----BEGIN PRIVATE KEY-----not-a-key";
+    std::fs::write(
+        &key,
+        format!(
+            r#"{{"type": "authorized_user", "client_email": "x@y", "private_key": "{secret}"}}"#
+        ),
+    )
+    .unwrap();
+    let req = json!({
+        "req": { "key_file": key, "admin": "admin@example.com", "customer": null, "domain": null, "endpoint_url": null },
+        "onProgress": "__CHANNEL__:9",
+    });
+    let err = app.call("pull_google_directory", req.clone()).unwrap_err();
+    assert_eq!(err["code"], "INVALID_ARGUMENT", "{err}");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("sa-key.json was not chosen by the user"),
+        "{err}"
+    );
+
+    app.grant(Access::Read, [key.clone()]);
+    let err = app.call("pull_google_directory", req).unwrap_err();
+    assert_eq!(err["code"], "INVALID_ARGUMENT", "{err}");
+    let message = err["message"].as_str().unwrap();
+    assert!(message.contains("sa-key.json"), "{message}");
+    assert!(message.contains("not \"service_account\""), "{message}");
+    assert!(!err.to_string().contains(secret), "{err}");
+    assert!(
+        app.ok("directories", json!({}))
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "a failed pull stores nothing"
+    );
+}
+
+#[test]
 fn an_idp_pull_that_cannot_reach_its_server_says_so_by_kind_and_never_echoes_the_token() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -17,6 +17,7 @@ import type { FetchChoices } from "../bindings/FetchChoices";
 import type { FetchProgress } from "../bindings/FetchProgress";
 import type { FetchStoreReq } from "../bindings/FetchStoreReq";
 import type { FetchStoreRes } from "../bindings/FetchStoreRes";
+import type { GooglePullProgress } from "../bindings/GooglePullProgress";
 import type { ImportFilesRes } from "../bindings/ImportFilesRes";
 import type { ImportProgress } from "../bindings/ImportProgress";
 import type { OktaProgress } from "../bindings/OktaProgress";
@@ -29,6 +30,8 @@ import type { PullCloudTrailReq } from "../bindings/PullCloudTrailReq";
 import type { PullCloudTrailRes } from "../bindings/PullCloudTrailRes";
 import type { PullEntraReq } from "../bindings/PullEntraReq";
 import type { PullEntraRes } from "../bindings/PullEntraRes";
+import type { PullGoogleReq } from "../bindings/PullGoogleReq";
+import type { PullGoogleRes } from "../bindings/PullGoogleRes";
 import type { PullOktaReq } from "../bindings/PullOktaReq";
 import type { PullOktaRes } from "../bindings/PullOktaRes";
 import type { RecentWorkspace } from "../bindings/RecentWorkspace";
@@ -79,6 +82,8 @@ export const pickStoreFiles = () => pickFiles("store_files");
 export const pickDirectoryExports = () => pickFiles("directory_exports");
 /** IdP directory exports to check against AWS's rules. */
 export const pickPreflightExports = () => pickFiles("preflight_exports");
+/** A Google service account's JSON key file (one), for `pullGoogleDirectory`. */
+export const pickGoogleKeyFile = () => pickFiles("google_key_file");
 export const pickWorkspace = () => call<string | null>("pick_workspace");
 export const pickNewWorkspace = () => call<string | null>("pick_new_workspace");
 export const pickExportPath = (format: ReportFormat, defaultName: string) =>
@@ -142,6 +147,13 @@ export function pullCloudTrail(req: PullCloudTrailReq, onProgress: (p: CloudTrai
   const channel = new Channel<CloudTrailProgress>();
   channel.onmessage = onProgress;
   return call<PullCloudTrailRes>("pull_cloudtrail", { req, onProgress: channel });
+}
+/** Pulls Google Workspace's directory (Admin SDK, read-only) with a key file picked through
+ * `pickGoogleKeyFile`; cancelled by `cancelFetch`. A failed or cancelled pull stores nothing. */
+export function pullGoogleDirectory(req: PullGoogleReq, onProgress: (p: GooglePullProgress) => void) {
+  const channel = new Channel<GooglePullProgress>();
+  channel.onmessage = onProgress;
+  return call<PullGoogleRes>("pull_google_directory", { req, onProgress: channel });
 }
 export const importStoreFiles = (paths: string[]) => call<SnapshotInfo>("import_store_files", { paths });
 export const importDirectory = (paths: string[]) => call<DirectoryInfo>("import_directory", { paths });

@@ -8,9 +8,10 @@ import { useUi } from "../state/ui";
 import { AwsPickers } from "./AwsPickers";
 import { CloudTrailPull } from "./CloudTrailPull";
 import { ErrorBox } from "./ErrorBox";
+import { GooglePull } from "./GooglePull";
 import { IdpPull, type IdpSource } from "./IdpPull";
 
-type Source = "aws" | "cloudtrail" | IdpSource;
+type Source = "aws" | "cloudtrail" | "google" | IdpSource;
 
 /** The sources the dialog offers, in the order shown: AWS's two first. */
 const SOURCES: [Source, string][] = [
@@ -18,6 +19,7 @@ const SOURCES: [Source, string][] = [
   ["cloudtrail", "AWS CloudTrail"],
   ["entra", "Entra ID logs"],
   ["okta", "Okta System Log"],
+  ["google", "Google Workspace directory"],
 ];
 
 const TITLES: Record<Source, string> = {
@@ -25,12 +27,14 @@ const TITLES: Record<Source, string> = {
   cloudtrail: "Pull the identity store's CloudTrail events",
   entra: "Pull Entra's provisioning logs",
   okta: "Pull Okta's System Log",
+  google: "Pull Google Workspace's directory",
 };
 
 /** Fetch live evidence: the AWS identity store (profile and region pickers, then progress,
  * cancellable, then the outcome; credentials never pass through the UI: the Rust side uses the
  * AWS chain), the identity store's CloudTrail events with the same pickers (`CloudTrailPull`), or
- * the IdP's provisioning logs from Entra ID or Okta (`IdpPull`). */
+ * the IdP's provisioning logs from Entra ID or Okta (`IdpPull`), or Google Workspace's directory
+ * (`GooglePull`). */
 export function FetchDialog() {
   const open = useUi((s) => s.fetchOpen);
   const setOpen = useUi((s) => s.setFetchOpen);
@@ -67,6 +71,7 @@ export function FetchDialog() {
         )}
         {(source === "okta" || source === "entra") && <IdpPull key={source} source={source} onClose={close} onBusy={setPulling} />}
         {source === "cloudtrail" && <CloudTrailPull choices={choices.data} onClose={close} onBusy={setPulling} />}
+        {source === "google" && <GooglePull onClose={close} onBusy={setPulling} />}
         {source === "aws" && state.phase === "idle" && (
           <form
             className="fetch-form"

@@ -114,3 +114,23 @@ export function idpAdvice(source: "okta" | "entra", kind: IdpErrorKind | undefin
       return null;
   }
 }
+
+/** What to do after a Google Workspace pull failed, by how it failed (a CommandError's `idp`).
+ * A missing domain-wide delegation and an administrator without the privilege both come back
+ * as ACCESS_DENIED: the advice names both. */
+export function googleAdvice(kind: IdpErrorKind | undefined): string | null {
+  switch (kind) {
+    case "UNREACHABLE":
+      return "Check the network (proxy, VPN): oauth2.googleapis.com and admin.googleapis.com must be reachable.";
+    case "SIGN_IN":
+      return "Google refused the sign-in: check that the admin email is an existing administrator's, that the key is not deleted or disabled, and this computer's clock.";
+    case "ACCESS_DENIED":
+      return "In the Admin console, Security > Access and data control > API controls > Domain-wide delegation, add the service account's client id with the three read-only scopes (admin.directory.user.readonly, admin.directory.group.readonly, admin.directory.group.member.readonly); the admin must be allowed to read users and groups.";
+    case "NOT_FOUND":
+      return "Check the customer id (C0…) and the domain.";
+    case "THROTTLED":
+      return "Google kept throttling: try again in a few minutes.";
+    default:
+      return null;
+  }
+}

@@ -521,6 +521,57 @@ describe("identity store", () => {
       assert.match(text, /Nothing was stored\. Check the region, the endpoint URL/);
     }));
 
+  test("the fetch dialog pulls Google Workspace's directory with a picked key file: missing delegation says where to grant it, then users, groups and memberships", () =>
+    withPage({}, async (page) => {
+      await page.getByTestId("nav-sources").click();
+      await page.getByTestId("open-fetch").click();
+      await page.getByTestId("fetch-source-google").check();
+      assert.equal(await page.getByTestId("pull-google-start").isDisabled(), true, "no pull without a key file");
+      await page.evaluate(() => (window.__mock.dialogOpen = "/keys/scimlens-sa.json"));
+      await page.getByTestId("pull-google-key").click();
+      await page.waitForFunction(() => /scimlens-sa\.json/.test(document.querySelector("[data-testid=pull-google-key-path]")?.textContent ?? ""));
+      await page.getByTestId("pull-google-admin").fill("nodelegation@example.com");
+      await page.getByTestId("pull-google-start").click();
+      const box = page.getByTestId("pull-failed").getByTestId("error-box");
+      await box.waitFor();
+      const text = await box.innerText();
+      assert.match(text, /unauthorized_client/);
+      assert.match(text, /Nothing was stored\. In the Admin console, Security > Access and data control > API controls > Domain-wide delegation/);
+      await page.getByTestId("pull-failed").getByRole("button", { name: "Back" }).click();
+      await page.getByTestId("pull-google-admin").fill("admin@example.com");
+      await page.getByTestId("pull-google-domain").fill("example.com");
+      assert.equal(await page.getByTestId("pull-google-customer").isDisabled(), true, "a customer or a domain, not both");
+      await page.getByTestId("pull-google-start").click();
+      await page.getByTestId("pull-running").waitFor();
+      await page.waitForFunction(() => /members of [1-4] of 4 groups/.test(document.querySelector("[data-testid=pull-counts]")?.textContent ?? ""));
+      await page.getByTestId("pull-done").waitFor();
+      assert.match(await page.getByTestId("pull-done").innerText(), /Directory stored \(Google Workspace example\.com \(Admin SDK, as admin@example\.com\)\): 300 users, 4 groups, 80 memberships in 2\.3 s, 9 calls, 1 throttled/);
+      const [req] = (await calls(page, "pull_google_directory")).slice(-1).map((a) => a.req);
+      assert.deepEqual(req, { key_file: "/keys/scimlens-sa.json", admin: "admin@example.com", customer: null, domain: "example.com", endpoint_url: null });
+      await page.getByTestId("pull-done").getByRole("button", { name: "Close" }).click();
+      await page.getByTestId("fetch-dialog").waitFor({ state: "detached" });
+      assert.match(await page.getByTestId("directories-table").innerText(), /google\s+google-api-users, google-api-groups, google-api-members\s+300\s+4\s+80/, "the new directory is listed");
+    }));
+
+  test("a running Google Workspace pull can be cancelled and stores nothing", () =>
+    withPage({}, async (page) => {
+      await page.getByTestId("nav-sources").click();
+      await page.getByTestId("open-fetch").click();
+      await page.getByTestId("fetch-source-google").check();
+      await page.evaluate(() => (window.__mock.dialogOpen = "/keys/scimlens-sa.json"));
+      await page.getByTestId("pull-google-key").click();
+      await page.waitForFunction(() => /scimlens-sa\.json/.test(document.querySelector("[data-testid=pull-google-key-path]")?.textContent ?? ""));
+      await page.getByTestId("pull-google-admin").fill("admin@example.com");
+      await page.getByTestId("pull-google-domain").fill("slow.example.com");
+      await page.getByTestId("pull-google-start").click();
+      await page.getByTestId("pull-running").waitFor();
+      await page.getByTestId("pull-cancel").click();
+      await page.getByTestId("pull-cancelled").waitFor();
+      assert.equal((await calls(page, "cancel_fetch")).length, 1);
+      await page.getByTestId("pull-failed").getByRole("button", { name: "Close" }).click();
+      assert.doesNotMatch(await page.getByTestId("directories-table").innerText(), /google/, "no directory stored");
+    }));
+
   test("compare: IdP beside AWS in two columns, drift highlighted, filter by state", () =>
     withPage({}, async (page) => {
       await importBothSides(page);

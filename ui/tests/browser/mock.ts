@@ -21,6 +21,7 @@ import type { FetchChoices } from "../../src/bindings/FetchChoices";
 import type { FetchProgress } from "../../src/bindings/FetchProgress";
 import type { FetchStoreReq } from "../../src/bindings/FetchStoreReq";
 import type { FetchStoreRes } from "../../src/bindings/FetchStoreRes";
+import type { GooglePullProgress } from "../../src/bindings/GooglePullProgress";
 import type { ImportFilesRes } from "../../src/bindings/ImportFilesRes";
 import type { EntraProgress } from "../../src/bindings/EntraProgress";
 import type { ImportProgress } from "../../src/bindings/ImportProgress";
@@ -34,6 +35,8 @@ import type { PullCloudTrailReq } from "../../src/bindings/PullCloudTrailReq";
 import type { PullCloudTrailRes } from "../../src/bindings/PullCloudTrailRes";
 import type { PullEntraReq } from "../../src/bindings/PullEntraReq";
 import type { PullEntraRes } from "../../src/bindings/PullEntraRes";
+import type { PullGoogleReq } from "../../src/bindings/PullGoogleReq";
+import type { PullGoogleRes } from "../../src/bindings/PullGoogleRes";
 import type { PullOktaReq } from "../../src/bindings/PullOktaReq";
 import type { PullOktaRes } from "../../src/bindings/PullOktaRes";
 import type { Report } from "../../src/bindings/Report";
@@ -458,7 +461,7 @@ function sendFetch(channel: ChannelArg, index: number, message: FetchProgress) {
 /** The token the mock IdPs accept; any other is refused as Okta and Graph refuse one (401). */
 export const MOCK_IDP_TOKEN = "00mock-idp-token";
 
-function idpError(service: string, idp: "SIGN_IN" | "UNREACHABLE", message: string): CommandError {
+function idpError(service: string, idp: "SIGN_IN" | "UNREACHABLE" | "ACCESS_DENIED", message: string): CommandError {
   return { code: "IDP", idp, message: `${service}: ${message}`, path: null, position: null, expected: null, found: null };
 }
 
@@ -543,6 +546,50 @@ async function pullCloudTrail(req: PullCloudTrailReq, channel: ChannelArg): Prom
     stats: { region: req.region, endpoint, pages: 8, events_read: 420, scim_events: 380, api_writes: 20, api_reads_skipped: 20, calls: 9, retries: 1, throttled: 1, minimum_calls: 9, seconds: 4.4, rate: 2 },
     new_events: again ? 0 : 400, already_held: again ? 400 : 20, outcome, entities: entities.length,
   };
+}
+
+/** Files the user picked in a dialog: as in the Rust side's grants, the only files a command
+ * that reads one accepts. */
+const granted = new Set<string>();
+
+/** Google's Admin SDK, paged: an admin named "nodelegation" is refused as Google's token
+ * endpoint refuses a service account without domain-wide delegation, a domain named "slow"
+ * leaves time to cancel. */
+async function pullGoogle(req: PullGoogleReq, channel: ChannelArg): Promise<PullGoogleRes> {
+  state.fetchCancelled = false;
+  if (!granted.has(req.key_file)) {
+    throw { code: "INVALID_ARGUMENT", message: `${req.key_file} was not chosen by the user: the app reads only files picked in its dialog or dropped on its window`, path: null, position: null, expected: null, found: null } satisfies CommandError;
+  }
+  if (req.admin.startsWith("nodelegation")) {
+    throw idpError("Google Workspace (Admin SDK)", "ACCESS_DENIED", `the service account scimlens@acme.iam.gserviceaccount.com may not act for ${req.admin}: in the Admin console, Security > Access and data control > API controls > Domain-wide delegation, add its client id [HTTP 401: unauthorized_client (Client is unauthorized to retrieve access tokens using this method)]`);
+  }
+  let index = 0;
+  const p: GooglePullProgress = { calls: 1, throttled: 0, users: 0, groups: 0, groups_done: 0, memberships: 0 };
+  const send = () => window.__TAURI_INTERNALS__.runCallback(channel.id, { index: index++, message: { ...p } });
+  const step = async () => {
+    send();
+    await sleep(req.domain?.includes("slow") ? 200 : 30);
+    if (state.fetchCancelled) throw cancelledPull("Google Workspace (Admin SDK) at https://admin.googleapis.com");
+  };
+  for (let page = 1; page <= 3; page += 1) {
+    Object.assign(p, { calls: p.calls + 1, users: page * 100 });
+    await step();
+  }
+  Object.assign(p, { calls: p.calls + 1, groups: 4, throttled: 1 });
+  await step();
+  for (let g = 1; g <= 4; g += 1) {
+    Object.assign(p, { calls: p.calls + 1, groups_done: g, memberships: g * 20 });
+    await step();
+  }
+  const label = `Google Workspace ${req.domain ?? req.customer ?? "my_customer"} (Admin SDK, as ${req.admin})`;
+  const directory: DirectoryInfo = {
+    ...directoryInfo(directoryList().length + 1, label),
+    idp: "google",
+    formats: ["google-api-users", "google-api-groups", "google-api-members"],
+    users: 300, groups: 4, memberships: 80, warnings: [],
+  };
+  directoryList().push(directory);
+  return { directory, calls: p.calls, throttled: p.throttled, seconds: 2.3 };
 }
 
 async function fetchStore(req: FetchStoreReq, channel: ChannelArg): Promise<FetchStoreRes> {
@@ -639,6 +686,8 @@ mockIPC(
         return pullEntra(a.req as PullEntraReq, a.onProgress as ChannelArg);
       case "pull_cloudtrail":
         return pullCloudTrail(a.req as PullCloudTrailReq, a.onProgress as ChannelArg);
+      case "pull_google_directory":
+        return pullGoogle(a.req as PullGoogleReq, a.onProgress as ChannelArg);
       case "import_store_files": {
         const snapshot = snapshotInfo(snapshotList().length + 1, "file", (a.paths as string[]).join(", "));
         snapshotList().push(snapshot);
@@ -665,8 +714,11 @@ mockIPC(
       case "store_objects":
         return storeObjects(a.query as string);
       // The dialogs are the Rust side's: what the user picks there is what the page gets.
-      case "pick_files":
-        return state.dialogOpen === null ? null : [state.dialogOpen].flat();
+      case "pick_files": {
+        const picked = state.dialogOpen === null ? null : [state.dialogOpen].flat();
+        picked?.forEach((path) => granted.add(path));
+        return picked;
+      }
       case "pick_workspace":
         return typeof state.dialogOpen === "string" ? state.dialogOpen : null;
       case "pick_new_workspace":

@@ -289,7 +289,8 @@ pub async fn import_directory(
 
 /// What a shell asks a live Google Workspace pull for. The key file is read when the pull
 /// starts; the key and the token stay in memory.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct PullGoogleReq {
     /// The service account's JSON key file.
     pub key_file: PathBuf,
@@ -302,13 +303,16 @@ pub struct PullGoogleReq {
     /// Default `https://admin.googleapis.com`.
     pub endpoint_url: Option<String>,
     /// The least time between two requests; default 50 ms (20 a second).
+    #[serde(skip)]
+    #[ts(skip)]
     pub interval: Option<std::time::Duration>,
 }
 
 pub use crate::idp::google::PullProgress as GooglePullProgress;
 
 /// What a Google Workspace pull stored, with its figures.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
 pub struct PullGoogleRes {
     pub directory: DirectoryInfo,
     pub calls: u64,

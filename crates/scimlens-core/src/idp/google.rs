@@ -184,7 +184,8 @@ pub struct PullOptions {
 }
 
 /// Where a pull stands, for a progress bar.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, rename = "GooglePullProgress")]
 pub struct PullProgress {
     pub calls: u64,
     pub throttled: u64,
