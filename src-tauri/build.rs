@@ -29,6 +29,7 @@ const COMMANDS: &[&str] = &[
     "snapshots",
     "directories",
     "compare_store",
+    "diff_snapshots",
     "preflight_export",
     "store_objects",
     "pick_files",

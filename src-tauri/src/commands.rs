@@ -12,6 +12,7 @@ use scimlens_core::api::DirectoryInfo;
 use scimlens_core::api::ImportProgress;
 use scimlens_core::api::Report;
 use scimlens_core::api::ReportFormat;
+use scimlens_core::api::SnapshotDiff;
 use scimlens_core::api::SnapshotInfo;
 use scimlens_core::api::SourceSummary;
 use scimlens_core::api::identity_store::{
@@ -288,6 +289,19 @@ pub async fn compare_store(state: State<'_, AppState>, req: CompareReq) -> Res<C
     Ok(report
         .compare
         .expect("compare_store always fills the report's compare section"))
+}
+
+/// What changed in the store between snapshot `from` and `to` (default: the two newest): users,
+/// groups and memberships, and the identity changes (re-created, renamed, externalId moved)
+/// with the old id's assignments and the log's delete and create.
+#[tauri::command]
+pub async fn diff_snapshots(
+    state: State<'_, AppState>,
+    from: Option<i64>,
+    to: Option<i64>,
+) -> Res<SnapshotDiff> {
+    let (ws, _) = state.workspace().await?;
+    Ok(identity_store::diff_snapshots(&ws, from, to).await?)
 }
 
 /// AWS's rules against IdP exports picked in the dialog: a predicted report.

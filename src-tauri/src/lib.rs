@@ -50,6 +50,7 @@ pub fn builder<R: tauri::Runtime>(
             commands::snapshots,
             commands::directories,
             commands::compare_store,
+            commands::diff_snapshots,
             commands::preflight_export,
             commands::store_objects,
             commands::pick_files,

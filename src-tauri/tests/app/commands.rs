@@ -586,6 +586,62 @@ fn a_google_pull_reads_only_a_key_file_the_user_picked_and_names_a_bad_one_witho
 }
 
 #[test]
+fn diff_snapshots_names_a_user_deleted_and_created_again_with_both_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::new(dir.path());
+    app.grant(Access::Workspace, [dir.path().join("time.sqlite")]);
+    app.ok(
+        "open_workspace",
+        json!({ "path": dir.path().join("time.sqlite") }),
+    );
+    let err = app.call("diff_snapshots", json!({})).unwrap_err();
+    assert_eq!(err["code"], "INVALID_ARGUMENT", "{err}");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("needs two store snapshots; the workspace has 0"),
+        "{err}"
+    );
+
+    let users = fixture("identitystore/list-users.json");
+    let mut later: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&users).unwrap()).unwrap();
+    let grace = later["Users"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|u| u["UserName"] == "grace.hopper@contoso.com")
+        .unwrap();
+    let old_id = grace["UserId"].as_str().unwrap().to_string();
+    grace["UserId"] = "9067a6b1c2-recreated-grace".into();
+    let later_path = dir.path().join("later-users.json");
+    std::fs::write(&later_path, later.to_string()).unwrap();
+    app.grant(Access::Read, [users.clone().into(), later_path.clone()]);
+    app.ok("import_store_files", json!({ "paths": [users] }));
+    app.ok("import_store_files", json!({ "paths": [later_path] }));
+
+    let diff = app.ok("diff_snapshots", json!({}));
+    assert_eq!(diff["from"]["id"], 1, "{diff}");
+    assert_eq!(diff["to"]["id"], 2, "{diff}");
+    let changes = diff["identity_changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{diff}");
+    let change = &changes[0];
+    assert_eq!(change["change"], "recreated");
+    assert_eq!(change["kind"], "user");
+    assert_eq!(change["name"], "grace.hopper@contoso.com");
+    assert_eq!(change["old_id"], old_id.as_str());
+    assert_eq!(change["new_id"], "9067a6b1c2-recreated-grace");
+    assert_eq!(change["matched_on"], "externalId");
+    let reversed = app.ok("diff_snapshots", json!({ "from": 2, "to": 1 }));
+    assert_eq!(
+        reversed["identity_changes"][0]["new_id"],
+        old_id.as_str(),
+        "from and to are the ones asked for"
+    );
+}
+
+#[test]
 fn an_idp_pull_that_cannot_reach_its_server_says_so_by_kind_and_never_echoes_the_token() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

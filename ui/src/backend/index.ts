@@ -38,6 +38,7 @@ import type { RecentWorkspace } from "../bindings/RecentWorkspace";
 import type { ReportFormat } from "../bindings/ReportFormat";
 import type { Report } from "../bindings/Report";
 import type { RootCauseView } from "../bindings/RootCauseView";
+import type { SnapshotDiff } from "../bindings/SnapshotDiff";
 import type { SnapshotInfo } from "../bindings/SnapshotInfo";
 import type { SourceSummary } from "../bindings/SourceSummary";
 import type { StoreObjects } from "../bindings/StoreObjects";
@@ -160,6 +161,9 @@ export const importDirectory = (paths: string[]) => call<DirectoryInfo>("import_
 export const snapshots = () => call<SnapshotInfo[]>("snapshots");
 export const directories = () => call<DirectoryInfo[]>("directories");
 export const compareStore = (req: CompareReq) => call<CompareSection>("compare_store", { req });
+/** The store between two snapshots (default: the two newest), identity changes included. */
+export const diffSnapshots = (from: number | null = null, to: number | null = null) =>
+  call<SnapshotDiff>("diff_snapshots", { from, to });
 export const preflightExport = (req: PreflightReq) => call<Report>("preflight_export", { req });
 export const storeObjects = (query: string, snapshot: number | null = null) =>
   call<StoreObjects>("store_objects", { query, snapshot });

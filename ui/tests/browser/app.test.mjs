@@ -572,6 +572,36 @@ describe("identity store", () => {
       assert.doesNotMatch(await page.getByTestId("directories-table").innerText(), /google/, "no directory stored");
     }));
 
+  test("compare shows identity changes over time once the workspace holds two snapshots: both ids, what matched, the old id's assignments and the log lines as text", () =>
+    withPage({}, async (page) => {
+      await page.getByTestId("nav-compare").click();
+      await page.getByTestId("compare-counts").waitFor();
+      assert.equal(await page.getByTestId("identity-changes").count(), 0, "one snapshot: nothing to compare over time");
+      assert.equal((await calls(page, "diff_snapshots")).length, 0);
+      await page.getByTestId("nav-sources").click();
+      await page.evaluate(() => (window.__mock.dialogOpen = ["/aws/list-users.json", "/aws/list-groups.json", "/aws/list-group-memberships.json"]));
+      await page.getByRole("button", { name: "Import store snapshot…" }).click();
+      await page.waitForFunction(() => document.querySelectorAll("[data-testid=snapshots-table] tbody tr").length === 2);
+      await page.getByTestId("nav-compare").click();
+      const panel = page.getByTestId("identity-changes");
+      await panel.getByTestId("identity-change").first().waitFor();
+      assert.match(await page.getByTestId("identity-changes-span").innerText(), /Snapshot #1 \(2026-11-22 09:00:00 UTC\) to #2 .*users 1 added, 1 removed, 0 changed; groups 0 added, 0 removed, 1 changed; memberships 1 added, 1 removed/);
+      const items = await panel.getByTestId("identity-change").allInnerTexts();
+      assert.equal(items.length, 3);
+      assert.match(items[0], /user alice@contoso\.com: deleted and created again \(matched on externalId\), between 2026-11-22 09:00:00 UTC and 2026-11-23 09:00:00 UTC/);
+      assert.match(items[0], /9067a6b1c2-old-alice -> 9067a6b1c2-new-alice/);
+      assert.match(items[0], /Assignments of the old id \(nobody gets them now\): 111122223333 AdministratorAccess, 444455556666 ReadOnlyAccess/);
+      assert.match(items[0], /log: 2026-11-22 14:02:11 UTC DeleteUser Success of 9067a6b1c2-old-alice \(cloudtrail-2026-11-22\.json #41\)/);
+      assert.match(items[0], /log: 2026-11-22 14:05:40 UTC Create <img src=x onerror=alert\(1\)> Success/, "log text is shown as text");
+      assert.equal(await panel.locator("img").count(), 0, "no markup from the log is rendered");
+      assert.match(items[1], /group Engineering: renamed, between/);
+      assert.match(items[1], /displayName: was Eng, now Engineering/);
+      assert.doesNotMatch(items[1], /->/, "a rename keeps its id");
+      assert.match(items[2], /user bob@contoso\.com: externalId changed: the IdP's anchor moved/);
+      assert.match(items[2], /externalId: was ext-bob, now ext-bob-2/);
+      assert.deepEqual(await calls(page, "diff_snapshots"), [{ from: null, to: null }], "the two newest snapshots");
+    }));
+
   test("compare: IdP beside AWS in two columns, drift highlighted, filter by state", () =>
     withPage({}, async (page) => {
       await importBothSides(page);

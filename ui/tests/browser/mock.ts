@@ -41,6 +41,7 @@ import type { PullOktaReq } from "../../src/bindings/PullOktaReq";
 import type { PullOktaRes } from "../../src/bindings/PullOktaRes";
 import type { Report } from "../../src/bindings/Report";
 import type { RootCauseView } from "../../src/bindings/RootCauseView";
+import type { SnapshotDiff } from "../../src/bindings/SnapshotDiff";
 import type { SnapshotInfo } from "../../src/bindings/SnapshotInfo";
 import type { SourceSummary } from "../../src/bindings/SourceSummary";
 import type { StoreObjects } from "../../src/bindings/StoreObjects";
@@ -592,6 +593,47 @@ async function pullGoogle(req: PullGoogleReq, channel: ChannelArg): Promise<Pull
   return { directory, calls: p.calls, throttled: p.throttled, seconds: 2.3 };
 }
 
+/** The store between two snapshots, as the core answers it: alice deleted and created again
+ * (her old id still holds two assignments; CloudTrail logged the delete, Entra the create), a
+ * group renamed, and a user whose externalId moved; one evidence line carries markup. */
+function diffSnapshots(from: number | null, to: number | null): SnapshotDiff {
+  const list = snapshotList();
+  const newer = to === null ? list[list.length - 1] : list.find((x) => x.id === to);
+  const older = from === null ? list[list.length - 2] : list.find((x) => x.id === from);
+  if (!newer || !older) {
+    throw { code: "INVALID_ARGUMENT", message: `comparing over time needs two store snapshots; the workspace has ${list.length}`, path: null, position: null, expected: null, found: null } satisfies CommandError;
+  }
+  const ref = (id: string, name: string) => ({ id, name, display_name: null, external_id: null, email: null });
+  const between = { after: older.taken_at, before: "2026-11-23 09:00:00 UTC" };
+  return {
+    from: older, to: { ...newer, taken_at: between.before },
+    users: { added: [ref("9067a6b1c2-new-alice", "alice@contoso.com")], removed: [ref("9067a6b1c2-old-alice", "alice@contoso.com")], changed: [], unchanged: 4 },
+    groups: { added: [], removed: [], changed: [{ object: ref("9067a6b1c2-g-eng", "Engineering"), differences: [{ attribute: "displayName", idp: "Eng", store: "Engineering", note: null }] }], unchanged: 1 },
+    memberships_compared: true,
+    memberships_added: [{ group_id: "9067a6b1c2-g-eng", group: "Engineering", user_id: "9067a6b1c2-new-alice", user: "alice@contoso.com" }],
+    memberships_removed: [{ group_id: "9067a6b1c2-g-eng", group: "Engineering", user_id: "9067a6b1c2-old-alice", user: "alice@contoso.com" }],
+    identity_changes: [
+      {
+        kind: "user", change: "recreated", name: "alice@contoso.com", old_id: "9067a6b1c2-old-alice", new_id: "9067a6b1c2-new-alice", matched_on: "externalId",
+        differences: [], ...between,
+        assignments: ["111122223333 AdministratorAccess", "444455556666 ReadOnlyAccess"],
+        evidence: [
+          "2026-11-22 14:02:11 UTC DeleteUser Success of 9067a6b1c2-old-alice (cloudtrail-2026-11-22.json #41)",
+          `2026-11-22 14:05:40 UTC Create ${XSS} Success of 9067a6b1c2-new-alice (entra-provisioning.json #7)`,
+        ],
+      },
+      {
+        kind: "group", change: "renamed", name: "Engineering", old_id: "9067a6b1c2-g-eng", new_id: "9067a6b1c2-g-eng", matched_on: null,
+        differences: [{ attribute: "displayName", idp: "Eng", store: "Engineering", note: null }], ...between, assignments: [], evidence: [],
+      },
+      {
+        kind: "user", change: "anchor_moved", name: "bob@contoso.com", old_id: "9067a6b1c2-bob", new_id: "9067a6b1c2-bob", matched_on: null,
+        differences: [{ attribute: "externalId", idp: "ext-bob", store: "ext-bob-2", note: null }], ...between, assignments: [], evidence: [],
+      },
+    ],
+  };
+}
+
 async function fetchStore(req: FetchStoreReq, channel: ChannelArg): Promise<FetchStoreRes> {
   state.fetchCancelled = false;
   state.fetches.push(req);
@@ -709,6 +751,8 @@ mockIPC(
         return structuredClone(directoryList());
       case "compare_store":
         return compareSection((a.req as { include_in_sync: boolean }).include_in_sync);
+      case "diff_snapshots":
+        return diffSnapshots((a.from as number | null | undefined) ?? null, (a.to as number | null | undefined) ?? null);
       case "preflight_export":
         return preflight(a.req as PreflightReq);
       case "store_objects":
