@@ -238,7 +238,9 @@ pub async fn pull_google_directory(
     req: PullGoogleReq,
     on_progress: Channel<GooglePullProgress>,
 ) -> Res<PullGoogleRes> {
-    state.check(Access::Read, [req.key_file.as_path()])?;
+    if let Some(key_file) = &req.key_file {
+        state.check(Access::Read, [key_file.as_path()])?;
+    }
     let (ws, _) = state.workspace().await?;
     let cancel = state.new_fetch_cancel();
     let progress = move |p: &GooglePullProgress| drop(on_progress.send(*p));

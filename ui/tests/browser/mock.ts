@@ -558,10 +558,10 @@ const granted = new Set<string>();
  * leaves time to cancel. */
 async function pullGoogle(req: PullGoogleReq, channel: ChannelArg): Promise<PullGoogleRes> {
   state.fetchCancelled = false;
-  if (!granted.has(req.key_file)) {
+  if (req.key_file === null || !granted.has(req.key_file)) {
     throw { code: "INVALID_ARGUMENT", message: `${req.key_file} was not chosen by the user: the app reads only files picked in its dialog or dropped on its window`, path: null, position: null, expected: null, found: null } satisfies CommandError;
   }
-  if (req.admin.startsWith("nodelegation")) {
+  if (req.admin?.startsWith("nodelegation")) {
     throw idpError("Google Workspace (Admin SDK)", "ACCESS_DENIED", `the service account scimlens@acme.iam.gserviceaccount.com may not act for ${req.admin}: in the Admin console, Security > Access and data control > API controls > Domain-wide delegation, add its client id [HTTP 401: unauthorized_client (Client is unauthorized to retrieve access tokens using this method)]`);
   }
   let index = 0;
@@ -582,7 +582,7 @@ async function pullGoogle(req: PullGoogleReq, channel: ChannelArg): Promise<Pull
     Object.assign(p, { calls: p.calls + 1, groups_done: g, memberships: g * 20 });
     await step();
   }
-  const label = `Google Workspace ${req.domain ?? req.customer ?? "my_customer"} (Admin SDK, as ${req.admin})`;
+  const label = `Google Workspace ${req.domain ?? req.customer ?? "my_customer"} (Admin SDK, as ${req.admin ?? "the signed-in administrator"})`;
   const directory: DirectoryInfo = {
     ...directoryInfo(directoryList().length + 1, label),
     idp: "google",
