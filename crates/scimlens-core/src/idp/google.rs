@@ -4,8 +4,9 @@
 //!
 //! Sign-in is OAuth 2.0 for service accounts: a JWT (RS256, signed with the key file's private
 //! key through aws-lc) naming the three read-only scopes and the administrator (`sub`) is
-//! exchanged at the key file's `token_uri` for an access token. The key and the token live in
-//! memory only; neither is written, logged or quoted in an error.
+//! exchanged at the key file's `token_uri` for an access token. An administrator may instead sign
+//! in elsewhere and hand over an access token, sent as it is and never renewed. The key and the
+//! tokens live in memory only; none is written, logged or quoted in an error.
 //!
 //! Pages are read into the same [`Directory`] the downloaded pages make
 //! (`directory::google`), paced under the API's quota (a request every 50 ms by default: 20 a
