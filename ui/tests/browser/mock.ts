@@ -558,7 +558,10 @@ const granted = new Set<string>();
  * leaves time to cancel. */
 async function pullGoogle(req: PullGoogleReq, channel: ChannelArg): Promise<PullGoogleRes> {
   state.fetchCancelled = false;
-  if (req.key_file === null || !granted.has(req.key_file)) {
+  if (req.key_file === null) {
+    throw { code: "INVALID_ARGUMENT", message: "sign in to Google Workspace: a service account's key file with the administrator it acts for (--key-file, --admin), or an administrator's access token (SCIMLENS_GOOGLE_TOKEN or --token-file)", path: null, position: null, expected: null, found: null } satisfies CommandError;
+  }
+  if (!granted.has(req.key_file)) {
     throw { code: "INVALID_ARGUMENT", message: `${req.key_file} was not chosen by the user: the app reads only files picked in its dialog or dropped on its window`, path: null, position: null, expected: null, found: null } satisfies CommandError;
   }
   if (req.admin?.startsWith("nodelegation")) {
