@@ -12,17 +12,20 @@ use scimlens_core::api::DirectoryInfo;
 use scimlens_core::api::ImportProgress;
 use scimlens_core::api::Report;
 use scimlens_core::api::ReportFormat;
+use scimlens_core::api::SnapshotDiff;
 use scimlens_core::api::SnapshotInfo;
 use scimlens_core::api::SourceSummary;
 use scimlens_core::api::identity_store::{
-    self, CompareReq, FetchChoices, FetchStoreReq, FetchStoreRes, PreflightReq, StoreObjects,
+    self, CompareReq, FetchChoices, FetchStoreReq, FetchStoreRes, GooglePullProgress, PreflightReq,
+    PullGoogleReq, PullGoogleRes, StoreObjects,
 };
 use scimlens_core::api::views::{
     self, CategoryInfo, ExportReq, ExportRes, Overview, ProblemPage, ProblemQuery, RootCauseView,
 };
 use scimlens_core::api::{self, EntityDetail, ImportFilesReq, ImportFilesRes};
 use scimlens_core::api::{
-    EntraProgress, OktaProgress, PullEntraReq, PullEntraRes, PullOktaReq, PullOktaRes,
+    CloudTrailProgress, EntraProgress, OktaProgress, PullCloudTrailReq, PullCloudTrailRes,
+    PullEntraReq, PullEntraRes, PullOktaReq, PullOktaRes,
 };
 use scimlens_core::api::{FetchOptions, FetchProgress};
 use serde::{Deserialize, Serialize};
@@ -210,6 +213,40 @@ pub async fn pull_entra(
     Ok(api::pull_entra(&ws, req, &cancel, Utc::now(), &progress).await?)
 }
 
+/// Pulls the identity store's CloudTrail events (LookupEvents, read-only) with the AWS
+/// credentials of the picked profile; incremental from the newest event held. A failed or
+/// cancelled pull (`cancel_fetch`) stores nothing.
+#[tauri::command]
+pub async fn pull_cloudtrail(
+    state: State<'_, AppState>,
+    req: PullCloudTrailReq,
+    on_progress: Channel<CloudTrailProgress>,
+) -> Res<PullCloudTrailRes> {
+    let (ws, _) = state.workspace().await?;
+    let cancel = state.new_fetch_cancel();
+    let progress = move |p: &CloudTrailProgress| drop(on_progress.send(p.clone()));
+    Ok(api::pull_cloudtrail(&ws, req, &cancel, Utc::now(), &progress).await?)
+}
+
+/// Pulls Google Workspace's directory (Admin SDK, read-only) as a service account acting for an
+/// administrator, into one directory import; a failed or cancelled pull (`cancel_fetch`) stores
+/// nothing. The key file must have been picked in the dialog; the key and the token stay in
+/// memory.
+#[tauri::command]
+pub async fn pull_google_directory(
+    state: State<'_, AppState>,
+    req: PullGoogleReq,
+    on_progress: Channel<GooglePullProgress>,
+) -> Res<PullGoogleRes> {
+    if let Some(key_file) = &req.key_file {
+        state.check(Access::Read, [key_file.as_path()])?;
+    }
+    let (ws, _) = state.workspace().await?;
+    let cancel = state.new_fetch_cancel();
+    let progress = move |p: &GooglePullProgress| drop(on_progress.send(*p));
+    Ok(identity_store::pull_google_directory(&ws, &req, Utc::now(), &cancel, &progress).await?)
+}
+
 /// Imports `aws identitystore list-users` / `list-groups` / `list-group-memberships` output as
 /// one store snapshot.
 #[tauri::command]
@@ -256,6 +293,19 @@ pub async fn compare_store(state: State<'_, AppState>, req: CompareReq) -> Res<C
         .expect("compare_store always fills the report's compare section"))
 }
 
+/// What changed in the store between snapshot `from` and `to` (default: the two newest): users,
+/// groups and memberships, and the identity changes (re-created, renamed, externalId moved)
+/// with the old id's assignments and the log's delete and create.
+#[tauri::command]
+pub async fn diff_snapshots(
+    state: State<'_, AppState>,
+    from: Option<i64>,
+    to: Option<i64>,
+) -> Res<SnapshotDiff> {
+    let (ws, _) = state.workspace().await?;
+    Ok(identity_store::diff_snapshots(&ws, from, to).await?)
+}
+
 /// AWS's rules against IdP exports picked in the dialog: a predicted report.
 #[tauri::command]
 pub async fn preflight_export(state: State<'_, AppState>, req: PreflightReq) -> Res<Report> {
@@ -289,6 +339,8 @@ pub enum PickKind {
     DirectoryExports,
     /// IdP directory exports to check against AWS's rules.
     PreflightExports,
+    /// A Google service account's JSON key file, for the live Google Workspace pull (one file).
+    GoogleKeyFile,
 }
 
 const WORKSPACE_FILTER: (&str, &[&str]) = ("scimlens workspace", &["sqlite", "scimlens"]);
@@ -350,12 +402,21 @@ pub async fn pick_files<R: Runtime>(
             "Pick the IdP export to preflight",
             Some(("Directory export", &["json", "csv", "gz"])),
         ),
+        PickKind::GoogleKeyFile => (
+            "Pick the Google service account's JSON key file",
+            Some(("Service account key", &["json"])),
+        ),
     };
     let mut builder = dialog(&webview, title);
     if let Some((name, extensions)) = filter {
         builder = builder.add_filter(name, extensions);
     }
-    let Some(paths) = pick_many(builder).await else {
+    let picked = if kind == PickKind::GoogleKeyFile {
+        pick_one(builder, false).await.map(|p| vec![p])
+    } else {
+        pick_many(builder).await
+    };
+    let Some(paths) = picked else {
         return Ok(None);
     };
     state.grant(Access::Read, paths.iter().cloned());

@@ -470,6 +470,177 @@ fn fetch_from_an_unreachable_endpoint_fails_clearly_and_stores_nothing() {
     );
 }
 
+/// Like the fetch above, the CloudTrail pull reads credentials from the environment: the test
+/// runs itself again in a child process with test credentials and no AWS config.
+#[test]
+fn a_cloudtrail_pull_from_an_unreachable_endpoint_fails_by_kind_and_stores_nothing() {
+    const CHILD: &str = "SCIMLENS_APP_TEST_CLOUDTRAIL_CHILD";
+    if std::env::var_os(CHILD).is_none() {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "commands::a_cloudtrail_pull_from_an_unreachable_endpoint_fails_by_kind_and_stores_nothing",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD, "1")
+            .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+            .env("AWS_SECRET_ACCESS_KEY", "test-secret")
+            .env("AWS_CONFIG_FILE", "/nonexistent")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("1 passed"),
+            "the child run failed:\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::new(dir.path());
+    app.grant(Access::Workspace, [dir.path().join("trail.sqlite")]);
+    app.ok(
+        "open_workspace",
+        json!({ "path": dir.path().join("trail.sqlite") }),
+    );
+    let err = app
+        .call(
+            "pull_cloudtrail",
+            json!({
+                "req": {
+                    "profile": null,
+                    "region": "us-east-1",
+                    "endpoint_url": endpoint,
+                    "since": "2d",
+                    "until": null,
+                },
+                "onProgress": "__CHANNEL__:9",
+            }),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "AWS", "{err}");
+    assert_eq!(err["aws"], "UNREACHABLE", "{err}");
+    assert!(!err.to_string().contains("test-secret"), "{err}");
+    assert!(
+        app.ok("sources", json!({})).as_array().unwrap().is_empty(),
+        "a failed pull stores nothing"
+    );
+}
+
+#[test]
+fn a_google_pull_reads_only_a_key_file_the_user_picked_and_names_a_bad_one_without_quoting_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::new(dir.path());
+    app.grant(Access::Workspace, [dir.path().join("google.sqlite")]);
+    app.ok(
+        "open_workspace",
+        json!({ "path": dir.path().join("google.sqlite") }),
+    );
+    let key = dir.path().join("sa-key.json");
+    let secret = "-----BEGIN PRIVATE KEY-----not-a-key";
+    std::fs::write(
+        &key,
+        format!(
+            r#"{{"type": "authorized_user", "client_email": "x@y", "private_key": "{secret}"}}"#
+        ),
+    )
+    .unwrap();
+    let req = json!({
+        "req": { "key_file": key, "admin": "admin@example.com", "customer": null, "domain": null, "endpoint_url": null },
+        "onProgress": "__CHANNEL__:9",
+    });
+    let err = app.call("pull_google_directory", req.clone()).unwrap_err();
+    assert_eq!(err["code"], "INVALID_ARGUMENT", "{err}");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("sa-key.json was not chosen by the user"),
+        "{err}"
+    );
+
+    app.grant(Access::Read, [key.clone()]);
+    let err = app.call("pull_google_directory", req).unwrap_err();
+    assert_eq!(err["code"], "INVALID_ARGUMENT", "{err}");
+    let message = err["message"].as_str().unwrap();
+    assert!(message.contains("sa-key.json"), "{message}");
+    assert!(message.contains("not \"service_account\""), "{message}");
+    assert!(!err.to_string().contains(secret), "{err}");
+    assert!(
+        app.ok("directories", json!({}))
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "a failed pull stores nothing"
+    );
+}
+
+#[test]
+fn diff_snapshots_names_a_user_deleted_and_created_again_with_both_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::new(dir.path());
+    app.grant(Access::Workspace, [dir.path().join("time.sqlite")]);
+    app.ok(
+        "open_workspace",
+        json!({ "path": dir.path().join("time.sqlite") }),
+    );
+    let err = app.call("diff_snapshots", json!({})).unwrap_err();
+    assert_eq!(err["code"], "INVALID_ARGUMENT", "{err}");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("needs two store snapshots; the workspace has 0"),
+        "{err}"
+    );
+
+    let users = fixture("identitystore/list-users.json");
+    let mut later: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&users).unwrap()).unwrap();
+    let grace = later["Users"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|u| u["UserName"] == "grace.hopper@contoso.com")
+        .unwrap();
+    let old_id = grace["UserId"].as_str().unwrap().to_string();
+    grace["UserId"] = "9067a6b1c2-recreated-grace".into();
+    let later_path = dir.path().join("later-users.json");
+    std::fs::write(&later_path, later.to_string()).unwrap();
+    app.grant(Access::Read, [users.clone().into(), later_path.clone()]);
+    app.ok("import_store_files", json!({ "paths": [users] }));
+    app.ok("import_store_files", json!({ "paths": [later_path] }));
+
+    let diff = app.ok("diff_snapshots", json!({}));
+    assert_eq!(diff["from"]["id"], 1, "{diff}");
+    assert_eq!(diff["to"]["id"], 2, "{diff}");
+    let changes = diff["identity_changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{diff}");
+    let change = &changes[0];
+    assert_eq!(change["change"], "recreated");
+    assert_eq!(change["kind"], "user");
+    assert_eq!(change["name"], "grace.hopper@contoso.com");
+    assert_eq!(change["old_id"], old_id.as_str());
+    assert_eq!(change["new_id"], "9067a6b1c2-recreated-grace");
+    assert_eq!(change["matched_on"], "externalId");
+    let reversed = app.ok("diff_snapshots", json!({ "from": 2, "to": 1 }));
+    assert_eq!(
+        reversed["identity_changes"][0]["new_id"],
+        old_id.as_str(),
+        "from and to are the ones asked for"
+    );
+}
+
 #[test]
 fn an_idp_pull_that_cannot_reach_its_server_says_so_by_kind_and_never_echoes_the_token() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")

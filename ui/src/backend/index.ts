@@ -4,6 +4,7 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 
 import type { AppInfo } from "../bindings/AppInfo";
 import type { CategoryInfo } from "../bindings/CategoryInfo";
+import type { CloudTrailProgress } from "../bindings/CloudTrailProgress";
 import type { CommandError } from "../bindings/CommandError";
 import type { CompareReq } from "../bindings/CompareReq";
 import type { CompareSection } from "../bindings/CompareSection";
@@ -16,6 +17,7 @@ import type { FetchChoices } from "../bindings/FetchChoices";
 import type { FetchProgress } from "../bindings/FetchProgress";
 import type { FetchStoreReq } from "../bindings/FetchStoreReq";
 import type { FetchStoreRes } from "../bindings/FetchStoreRes";
+import type { GooglePullProgress } from "../bindings/GooglePullProgress";
 import type { ImportFilesRes } from "../bindings/ImportFilesRes";
 import type { ImportProgress } from "../bindings/ImportProgress";
 import type { OktaProgress } from "../bindings/OktaProgress";
@@ -24,14 +26,19 @@ import type { PickKind } from "../bindings/PickKind";
 import type { PreflightReq } from "../bindings/PreflightReq";
 import type { ProblemPage } from "../bindings/ProblemPage";
 import type { ProblemQuery } from "../bindings/ProblemQuery";
+import type { PullCloudTrailReq } from "../bindings/PullCloudTrailReq";
+import type { PullCloudTrailRes } from "../bindings/PullCloudTrailRes";
 import type { PullEntraReq } from "../bindings/PullEntraReq";
 import type { PullEntraRes } from "../bindings/PullEntraRes";
+import type { PullGoogleReq } from "../bindings/PullGoogleReq";
+import type { PullGoogleRes } from "../bindings/PullGoogleRes";
 import type { PullOktaReq } from "../bindings/PullOktaReq";
 import type { PullOktaRes } from "../bindings/PullOktaRes";
 import type { RecentWorkspace } from "../bindings/RecentWorkspace";
 import type { ReportFormat } from "../bindings/ReportFormat";
 import type { Report } from "../bindings/Report";
 import type { RootCauseView } from "../bindings/RootCauseView";
+import type { SnapshotDiff } from "../bindings/SnapshotDiff";
 import type { SnapshotInfo } from "../bindings/SnapshotInfo";
 import type { SourceSummary } from "../bindings/SourceSummary";
 import type { StoreObjects } from "../bindings/StoreObjects";
@@ -76,6 +83,8 @@ export const pickStoreFiles = () => pickFiles("store_files");
 export const pickDirectoryExports = () => pickFiles("directory_exports");
 /** IdP directory exports to check against AWS's rules. */
 export const pickPreflightExports = () => pickFiles("preflight_exports");
+/** A Google service account's JSON key file (one), for `pullGoogleDirectory`. */
+export const pickGoogleKeyFile = () => pickFiles("google_key_file");
 export const pickWorkspace = () => call<string | null>("pick_workspace");
 export const pickNewWorkspace = () => call<string | null>("pick_new_workspace");
 export const pickExportPath = (format: ReportFormat, defaultName: string) =>
@@ -132,11 +141,29 @@ export function pullEntra(req: PullEntraReq, onProgress: (p: EntraProgress) => v
   channel.onmessage = onProgress;
   return call<PullEntraRes>("pull_entra", { req, onProgress: channel });
 }
+
+/** Pulls the identity store's CloudTrail events (LookupEvents) with the AWS credentials of the
+ * picked profile; cancelled by `cancelFetch`. A failed or cancelled pull stores nothing. */
+export function pullCloudTrail(req: PullCloudTrailReq, onProgress: (p: CloudTrailProgress) => void) {
+  const channel = new Channel<CloudTrailProgress>();
+  channel.onmessage = onProgress;
+  return call<PullCloudTrailRes>("pull_cloudtrail", { req, onProgress: channel });
+}
+/** Pulls Google Workspace's directory (Admin SDK, read-only) with a key file picked through
+ * `pickGoogleKeyFile`; cancelled by `cancelFetch`. A failed or cancelled pull stores nothing. */
+export function pullGoogleDirectory(req: PullGoogleReq, onProgress: (p: GooglePullProgress) => void) {
+  const channel = new Channel<GooglePullProgress>();
+  channel.onmessage = onProgress;
+  return call<PullGoogleRes>("pull_google_directory", { req, onProgress: channel });
+}
 export const importStoreFiles = (paths: string[]) => call<SnapshotInfo>("import_store_files", { paths });
 export const importDirectory = (paths: string[]) => call<DirectoryInfo>("import_directory", { paths });
 export const snapshots = () => call<SnapshotInfo[]>("snapshots");
 export const directories = () => call<DirectoryInfo[]>("directories");
 export const compareStore = (req: CompareReq) => call<CompareSection>("compare_store", { req });
+/** The store between two snapshots (default: the two newest), identity changes included. */
+export const diffSnapshots = (from: number | null = null, to: number | null = null) =>
+  call<SnapshotDiff>("diff_snapshots", { from, to });
 export const preflightExport = (req: PreflightReq) => call<Report>("preflight_export", { req });
 export const storeObjects = (query: string, snapshot: number | null = null) =>
   call<StoreObjects>("store_objects", { query, snapshot });

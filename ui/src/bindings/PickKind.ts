@@ -3,4 +3,4 @@
 /**
  * What the user is asked to pick files for: the dialog's title and filters.
  */
-export type PickKind = "logs" | "store_files" | "directory_exports" | "preflight_exports";
+export type PickKind = "logs" | "store_files" | "directory_exports" | "preflight_exports" | "google_key_file";

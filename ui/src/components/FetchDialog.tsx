@@ -2,15 +2,39 @@ import { useState } from "react";
 
 import { useFetchChoices } from "../hooks/queries";
 import { useFetch } from "../hooks/useFetch";
-import { describePhase, EMPTY_FETCH_FORM, fetchAdvice, fetchFraction, fetchRequest, profileRegion, type FetchForm } from "../lib/fetch";
+import { describePhase, EMPTY_FETCH_FORM, fetchAdvice, fetchFraction, fetchRequest, type FetchForm } from "../lib/fetch";
 import { formatCount } from "../lib/format";
 import { useUi } from "../state/ui";
+import { AwsPickers } from "./AwsPickers";
+import { CloudTrailPull } from "./CloudTrailPull";
 import { ErrorBox } from "./ErrorBox";
+import { GooglePull } from "./GooglePull";
 import { IdpPull, type IdpSource } from "./IdpPull";
+
+type Source = "aws" | "cloudtrail" | "google" | IdpSource;
+
+/** The sources the dialog offers, in the order shown: AWS's two first. */
+const SOURCES: [Source, string][] = [
+  ["aws", "AWS identity store"],
+  ["cloudtrail", "AWS CloudTrail"],
+  ["entra", "Entra ID logs"],
+  ["okta", "Okta System Log"],
+  ["google", "Google Workspace directory"],
+];
+
+const TITLES: Record<Source, string> = {
+  aws: "Fetch the AWS identity store",
+  cloudtrail: "Pull the identity store's CloudTrail events",
+  entra: "Pull Entra's provisioning logs",
+  okta: "Pull Okta's System Log",
+  google: "Pull Google Workspace's directory",
+};
 
 /** Fetch live evidence: the AWS identity store (profile and region pickers, then progress,
  * cancellable, then the outcome; credentials never pass through the UI: the Rust side uses the
- * AWS chain), or the IdP's provisioning logs from Entra ID or Okta (`IdpPull`). */
+ * AWS chain), the identity store's CloudTrail events with the same pickers (`CloudTrailPull`), or
+ * the IdP's provisioning logs from Entra ID or Okta (`IdpPull`), or Google Workspace's directory
+ * (`GooglePull`). */
 export function FetchDialog() {
   const open = useUi((s) => s.fetchOpen);
   const setOpen = useUi((s) => s.setFetchOpen);
@@ -20,7 +44,7 @@ export function FetchDialog() {
   const choices = useFetchChoices(open);
   const { start, cancel } = useFetch();
   const [form, setForm] = useState<FetchForm>(EMPTY_FETCH_FORM);
-  const [source, setSource] = useState<"aws" | IdpSource>("aws");
+  const [source, setSource] = useState<Source>("aws");
   const [pulling, setPulling] = useState(false);
 
   if (!open) return null;
@@ -32,20 +56,22 @@ export function FetchDialog() {
   const fraction = fetchFraction(p);
 
   return (
-    <div className="modal" role="dialog" aria-modal="true" aria-label={source === "aws" ? "Fetch the AWS identity store" : "Pull the IdP's logs"} data-testid="fetch-dialog">
+    <div className="modal" role="dialog" aria-modal="true" aria-label={TITLES[source]} data-testid="fetch-dialog">
       <div className="modal-body fetch-body">
-        <h2>{source === "aws" ? "Fetch the AWS identity store" : source === "okta" ? "Pull Okta's System Log" : "Pull Entra's provisioning logs"}</h2>
+        <h2>{TITLES[source]}</h2>
         {state.phase !== "running" && !pulling && (
           <div className="row small" role="radiogroup" aria-label="Source" data-testid="fetch-source">
-            {(["aws", "entra", "okta"] as const).map((s) => (
+            {SOURCES.map(([s, label]) => (
               <label key={s}>
                 <input type="radio" name="fetch-source" value={s} checked={source === s} data-testid={`fetch-source-${s}`} onChange={() => setSource(s)} />
-                {s === "aws" ? "AWS identity store" : s === "entra" ? "Entra ID logs" : "Okta System Log"}
+                {label}
               </label>
             ))}
           </div>
         )}
-        {source !== "aws" && <IdpPull key={source} source={source} onClose={close} onBusy={setPulling} />}
+        {(source === "okta" || source === "entra") && <IdpPull key={source} source={source} onClose={close} onBusy={setPulling} />}
+        {source === "cloudtrail" && <CloudTrailPull choices={choices.data} onClose={close} onBusy={setPulling} />}
+        {source === "google" && <GooglePull onClose={close} onBusy={setPulling} />}
         {source === "aws" && state.phase === "idle" && (
           <form
             className="fetch-form"
@@ -58,38 +84,13 @@ export function FetchDialog() {
               Read-only calls (ListUsers, ListGroups, ListGroupMemberships) with the standard AWS credentials of the
               profile you pick. Nothing secret is stored; the snapshot lands in this workspace.
             </p>
-            <label>
-              <span className="label">Profile</span>
-              <select
-                value={form.profile}
-                data-testid="fetch-profile"
-                onChange={(e) => {
-                  const profile = e.target.value;
-                  setForm({ ...form, profile, region: profileRegion(choices.data, profile) ?? form.region });
-                }}
-              >
-                <option value="">Default credentials (environment, default profile)</option>
-                {choices.data?.profiles.map((pr) => (
-                  <option key={pr.name} value={pr.name}>
-                    {pr.name}
-                    {pr.sso ? " (IAM Identity Center SSO)" : ""}
-                    {pr.region ? ` · ${pr.region}` : ""}
-                  </option>
-                ))}
-              </select>
-            </label>
-            {choices.data?.profiles.find((pr) => pr.name === form.profile)?.sso && (
-              <p className="small muted">An SSO profile: run <span className="mono">aws sso login --profile {form.profile}</span> first if its session has expired.</p>
-            )}
-            <label>
-              <span className="label">Region</span>
-              <select value={form.region} data-testid="fetch-region" onChange={(e) => setForm({ ...form, region: e.target.value })}>
-                <option value="">The profile's or the environment's region</option>
-                {choices.data?.regions.map((r) => (
-                  <option key={r} value={r}>{r}</option>
-                ))}
-              </select>
-            </label>
+            <AwsPickers
+              choices={choices.data}
+              profile={form.profile}
+              region={form.region}
+              testId="fetch"
+              onChange={(next) => setForm({ ...form, ...next })}
+            />
             <label>
               <span className="label">Identity store id (optional)</span>
               <input

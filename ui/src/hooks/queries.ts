@@ -42,6 +42,10 @@ export const useFetchChoices = (enabled: boolean) =>
 export const useCompare = (req: CompareReq, enabled = true) =>
   useQuery({ queryKey: ["compare_store", req], queryFn: () => backend.compareStore(req), enabled, retry: false });
 
+/** The store between its two newest snapshots; asked only when there are two. */
+export const useSnapshotDiff = (enabled: boolean) =>
+  useQuery({ queryKey: ["diff_snapshots"], queryFn: () => backend.diffSnapshots(), enabled, retry: false });
+
 /** The store state of a log entity: objects matching its name, else its AWS id. */
 export const useStoreObjects = (name: string | undefined, awsId: string | null | undefined) =>
   useQuery({

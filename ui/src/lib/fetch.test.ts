@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import type { FetchProgress } from "../bindings/FetchProgress";
-import { EMPTY_FETCH_FORM, describePhase, fetchAdvice, fetchFraction, fetchRequest, profileRegion } from "./fetch";
+import { EMPTY_FETCH_FORM, cloudTrailAdvice, describePhase, fetchAdvice, fetchFraction, fetchRequest, googleAdvice, profileRegion } from "./fetch";
 
 function progress(patch: Partial<FetchProgress>): FetchProgress {
   return {
@@ -45,5 +45,23 @@ describe("fetch request", () => {
     expect(fetchAdvice("UNREACHABLE")).toMatch(/endpoint/);
     expect(fetchAdvice("CREDENTIALS")).toMatch(/aws sso login/);
     expect(fetchAdvice(undefined)).toBeNull();
+  });
+});
+
+describe("live pull advice", () => {
+  it("a refused CloudTrail pull names LookupEvents, other failures get the fetch's advice", () => {
+    expect(cloudTrailAdvice("ACCESS_DENIED")).toMatch(/cloudtrail:LookupEvents/);
+    expect(cloudTrailAdvice("UNREACHABLE")).toBe(fetchAdvice("UNREACHABLE"));
+    expect(cloudTrailAdvice("CREDENTIALS")).toBe(fetchAdvice("CREDENTIALS"));
+    expect(cloudTrailAdvice(undefined)).toBeNull();
+  });
+
+  it("a refused Google pull says where domain-wide delegation is granted and with which scopes", () => {
+    const advice = googleAdvice("ACCESS_DENIED") ?? "";
+    expect(advice).toMatch(/Domain-wide delegation/);
+    expect(advice).toMatch(/admin\.directory\.group\.member\.readonly/);
+    expect(googleAdvice("UNREACHABLE")).toMatch(/admin\.googleapis\.com/);
+    expect(googleAdvice("THROTTLED")).toMatch(/try again/);
+    expect(googleAdvice("OTHER")).toBeNull();
   });
 });

@@ -78,6 +78,19 @@ export function fetchAdvice(kind: AwsErrorKind | undefined): string | null {
   }
 }
 
+/** What to do about a failed CloudTrail pull: the identity store fetch's advice, but for
+ * LookupEvents' own permission. */
+export function cloudTrailAdvice(kind: AwsErrorKind | undefined): string | null {
+  switch (kind) {
+    case "ACCESS_DENIED":
+      return "The credentials lack cloudtrail:LookupEvents (read-only); ask for it in the region IAM Identity Center runs in.";
+    case "NOT_FOUND":
+      return "Check the region: CloudTrail's event history is per region, the one IAM Identity Center runs in.";
+    default:
+      return fetchAdvice(kind);
+  }
+}
+
 /** What to do after an IdP pull failed, by how it failed (a CommandError's `idp`). */
 export function idpAdvice(source: "okta" | "entra", kind: IdpErrorKind | undefined): string | null {
   switch (kind) {
@@ -97,6 +110,26 @@ export function idpAdvice(source: "okta" | "entra", kind: IdpErrorKind | undefin
       return source === "okta" ? "Check the org address." : "Check the app's name (exact) or object id, and the tenant.";
     case "THROTTLED":
       return "The IdP kept throttling: try again in a few minutes.";
+    default:
+      return null;
+  }
+}
+
+/** What to do after a Google Workspace pull failed, by how it failed (a CommandError's `idp`).
+ * A missing domain-wide delegation and an administrator without the privilege both come back
+ * as ACCESS_DENIED: the advice names both. */
+export function googleAdvice(kind: IdpErrorKind | undefined): string | null {
+  switch (kind) {
+    case "UNREACHABLE":
+      return "Check the network (proxy, VPN): oauth2.googleapis.com and admin.googleapis.com must be reachable.";
+    case "SIGN_IN":
+      return "Google refused the sign-in: check that the admin email is an existing administrator's, that the key is not deleted or disabled, and this computer's clock.";
+    case "ACCESS_DENIED":
+      return "In the Admin console, Security > Access and data control > API controls > Domain-wide delegation, add the service account's client id with the three read-only scopes (admin.directory.user.readonly, admin.directory.group.readonly, admin.directory.group.member.readonly); the admin must be allowed to read users and groups.";
+    case "NOT_FOUND":
+      return "Check the customer id (C0…) and the domain.";
+    case "THROTTLED":
+      return "Google kept throttling: try again in a few minutes.";
     default:
       return null;
   }

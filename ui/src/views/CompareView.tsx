@@ -6,11 +6,13 @@ import type { CompareSection } from "../bindings/CompareSection";
 import type { CompareState } from "../bindings/CompareState";
 import type { EntityComparison } from "../bindings/EntityComparison";
 import type { EntityKind } from "../bindings/EntityKind";
+import type { IdentityChange } from "../bindings/IdentityChange";
+import type { IdentityChangeKind } from "../bindings/IdentityChangeKind";
 import type { SideRef } from "../bindings/SideRef";
 import { CategoryLabel } from "../components/Badges";
 import { QueryError } from "../components/ErrorBox";
 import { NeedsData } from "../components/NeedsData";
-import { useCompare, useDirectories, useSnapshots } from "../hooks/queries";
+import { useCompare, useDirectories, useSnapshotDiff, useSnapshots } from "../hooks/queries";
 import { REASON_LABELS, STATE_LABELS, STATES, countOf, differs, filterComparisons, toggleState, totalCounts } from "../lib/compare";
 import { isNotFound } from "../lib/errors";
 import { countNoun, formatCount } from "../lib/format";
@@ -133,7 +135,81 @@ export function CompareView() {
           )}
         </>
       )}
+      {(snapshots.data?.length ?? 0) >= 2 && <IdentityChanges />}
     </div>
+  );
+}
+
+const CHANGE_LABELS: Record<IdentityChangeKind, string> = {
+  recreated: "deleted and created again",
+  renamed: "renamed",
+  anchor_moved: "externalId changed: the IdP's anchor moved",
+};
+
+/** The store over time: between its two newest snapshots, the users and groups deleted and
+ * created again under a new id (whose old id's assignments give nobody access), renamed, or
+ * whose externalId moved, with the log's delete and create. Log text is shown as text. */
+function IdentityChanges() {
+  const diff = useSnapshotDiff(true);
+  const d = diff.data;
+  return (
+    <section className="panel" data-testid="identity-changes" aria-label="Identity changes over time">
+      <div className="label">Identity changes over time</div>
+      {diff.error && <QueryError error={diff.error} />}
+      {!d && !diff.error && <p className="muted small">Comparing the two newest snapshots…</p>}
+      {d && (
+        <>
+          <p className="small muted" data-testid="identity-changes-span">
+            Snapshot #{d.from.id} ({d.from.taken_at}) to #{d.to.id} ({d.to.taken_at}): users {formatCount(d.users.added.length)} added,{" "}
+            {formatCount(d.users.removed.length)} removed, {formatCount(d.users.changed.length)} changed; groups {formatCount(d.groups.added.length)} added,{" "}
+            {formatCount(d.groups.removed.length)} removed, {formatCount(d.groups.changed.length)} changed
+            {d.memberships_compared
+              ? `; memberships ${formatCount(d.memberships_added.length)} added, ${formatCount(d.memberships_removed.length)} removed.`
+              : "."}
+          </p>
+          {d.identity_changes.length === 0 ? (
+            <p className="small" data-testid="identity-changes-none">No user or group changed identity between these snapshots.</p>
+          ) : (
+            <ol className="identity-changes">
+              {d.identity_changes.map((ch) => (
+                <IdentityChangeItem key={`${ch.kind}|${ch.change}|${ch.old_id}|${ch.new_id}`} change={ch} />
+              ))}
+            </ol>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
+function IdentityChangeItem({ change: ch }: { change: IdentityChange }) {
+  return (
+    <li className="small" data-testid="identity-change" data-change={ch.change}>
+      <div>
+        <strong>{ch.kind} {ch.name}</strong>: {CHANGE_LABELS[ch.change]}
+        {ch.matched_on && ch.change === "recreated" ? ` (matched on ${ch.matched_on})` : ""}, between {ch.after} and {ch.before}
+      </div>
+      <div className="mono" data-testid="identity-change-ids">
+        {ch.old_id === ch.new_id ? ch.old_id : `${ch.old_id} -> ${ch.new_id}`}
+      </div>
+      {ch.differences.map((diff) => (
+        <div key={diff.attribute} className="mono">
+          {diff.attribute}: was {diff.idp ?? "(none)"}, now {diff.store ?? "(none)"}
+        </div>
+      ))}
+      {ch.assignments.length > 0 && (
+        <div className="warning" data-testid="identity-change-assignments">
+          Assignments of the old id (nobody gets them now): {ch.assignments.join(", ")}
+        </div>
+      )}
+      {ch.evidence.length > 0 && (
+        <ul className="mono" data-testid="identity-change-evidence">
+          {ch.evidence.map((e, i) => (
+            <li key={i}>log: {e}</li>
+          ))}
+        </ul>
+      )}
+    </li>
   );
 }
 

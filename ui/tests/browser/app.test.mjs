@@ -456,6 +456,152 @@ describe("identity store", () => {
       assert.equal((await calls(page, "cancel_fetch")).length, 1);
     }));
 
+  test("the fetch dialog pulls CloudTrail beside the identity store: the profile's pickers, pages and throttling as they come, then the new and already-held events", () =>
+    withPage({}, async (page) => {
+      await page.getByTestId("nav-sources").click();
+      await page.getByTestId("open-fetch").click();
+      await page.getByTestId("fetch-source-cloudtrail").check();
+      await page.getByTestId("pull-cloudtrail-profile").locator("option", { hasText: "prod-sso" }).waitFor({ state: "attached" });
+      await page.getByTestId("pull-cloudtrail-profile").selectOption("prod-sso");
+      assert.equal(await page.getByTestId("pull-cloudtrail-region").inputValue(), "eu-west-1", "the profile's region is offered");
+      await page.getByTestId("pull-cloudtrail-since").fill("7d");
+      await page.getByTestId("pull-cloudtrail-start").click();
+      await page.getByTestId("pull-running").waitFor();
+      await page.waitForFunction(() => /throttled, retried/.test(document.querySelector("[data-testid=pull-counts]")?.textContent ?? ""));
+      assert.match(await page.getByTestId("pull-counts").innerText(), /\d+ pages\s+\d+ events\s+\d+ calls/);
+      assert.match(await page.getByTestId("pull-phase").innerText(), /Reading (sso-directory|identitystore)\.amazonaws\.com/);
+      await page.getByTestId("pull-done").waitFor();
+      const done = await page.getByTestId("pull-done").innerText();
+      assert.match(done, /400 new events from CloudTrail, 20 already held; 8 pages, 9 calls in 4\.4 s, 1 throttled/);
+      assert.match(await page.getByTestId("pull-outcome").innerText(), /Imported as CloudTrail LookupEvents eu-west-1/);
+      const [req] = (await calls(page, "pull_cloudtrail")).map((a) => a.req);
+      assert.deepEqual(req, { profile: "prod-sso", region: "eu-west-1", endpoint_url: null, since: "7d", until: null });
+      await page.getByTestId("pull-done").getByRole("button", { name: "Close" }).click();
+      await page.getByTestId("fetch-dialog").waitFor({ state: "detached" });
+      assert.match(await page.locator("body").innerText(), /CloudTrail LookupEvents eu-west-1/, "the new source is listed");
+    }));
+
+  test("a CloudTrail pull with nothing new stores nothing and says so", () =>
+    withPage({}, async (page) => {
+      await page.getByTestId("nav-sources").click();
+      await page.getByTestId("open-fetch").click();
+      await page.getByTestId("fetch-source-cloudtrail").check();
+      await page.getByText("Advanced").click();
+      await page.getByTestId("pull-cloudtrail-endpoint").fill("http://again.test");
+      await page.getByTestId("pull-cloudtrail-start").click();
+      await page.getByTestId("pull-done").waitFor();
+      const done = await page.getByTestId("pull-done").innerText();
+      assert.match(done, /0 new events from CloudTrail, 400 already held/);
+      assert.match(done, /Nothing new: nothing stored/);
+      assert.match(await page.getByTestId("pull-window").innerText(), /after the newest event held/);
+      assert.equal(await page.getByTestId("pull-outcome").count(), 0);
+    }));
+
+  test("a running CloudTrail pull can be cancelled, and an unreachable endpoint gets the AWS fetch's advice", () =>
+    withPage({}, async (page) => {
+      await page.getByTestId("nav-sources").click();
+      await page.getByTestId("open-fetch").click();
+      await page.getByTestId("fetch-source-cloudtrail").check();
+      await page.getByText("Advanced").click();
+      await page.getByTestId("pull-cloudtrail-endpoint").fill("http://slow.test");
+      await page.getByTestId("pull-cloudtrail-start").click();
+      await page.getByTestId("pull-running").waitFor();
+      assert.equal(await page.getByTestId("fetch-source").count(), 0, "no switching source while a pull runs");
+      await page.getByTestId("pull-cancel").click();
+      await page.getByTestId("pull-cancelled").waitFor();
+      assert.equal((await calls(page, "cancel_fetch")).length, 1);
+      await page.getByTestId("pull-failed").getByRole("button", { name: "Back" }).click();
+      await page.getByText("Advanced").click();
+      await page.getByTestId("pull-cloudtrail-endpoint").fill("http://unreachable.test:9");
+      await page.getByTestId("pull-cloudtrail-start").click();
+      const box = page.getByTestId("pull-failed").getByTestId("error-box");
+      await box.waitFor();
+      const text = await box.innerText();
+      assert.match(text, /cannot reach http:\/\/unreachable\.test:9/);
+      assert.match(text, /Nothing was stored\. Check the region, the endpoint URL/);
+    }));
+
+  test("the fetch dialog pulls Google Workspace's directory with a picked key file: missing delegation says where to grant it, then users, groups and memberships", () =>
+    withPage({}, async (page) => {
+      await page.getByTestId("nav-sources").click();
+      await page.getByTestId("open-fetch").click();
+      await page.getByTestId("fetch-source-google").check();
+      assert.equal(await page.getByTestId("pull-google-start").isDisabled(), true, "no pull without a key file");
+      await page.evaluate(() => (window.__mock.dialogOpen = "/keys/scimlens-sa.json"));
+      await page.getByTestId("pull-google-key").click();
+      await page.waitForFunction(() => /scimlens-sa\.json/.test(document.querySelector("[data-testid=pull-google-key-path]")?.textContent ?? ""));
+      await page.getByTestId("pull-google-admin").fill("nodelegation@example.com");
+      await page.getByTestId("pull-google-start").click();
+      const box = page.getByTestId("pull-failed").getByTestId("error-box");
+      await box.waitFor();
+      const text = await box.innerText();
+      assert.match(text, /unauthorized_client/);
+      assert.match(text, /Nothing was stored\. In the Admin console, Security > Access and data control > API controls > Domain-wide delegation/);
+      await page.getByTestId("pull-failed").getByRole("button", { name: "Back" }).click();
+      await page.getByTestId("pull-google-admin").fill("admin@example.com");
+      await page.getByTestId("pull-google-domain").fill("example.com");
+      assert.equal(await page.getByTestId("pull-google-customer").isDisabled(), true, "a customer or a domain, not both");
+      await page.getByTestId("pull-google-start").click();
+      await page.getByTestId("pull-running").waitFor();
+      await page.waitForFunction(() => /members of [1-4] of 4 groups/.test(document.querySelector("[data-testid=pull-counts]")?.textContent ?? ""));
+      await page.getByTestId("pull-done").waitFor();
+      assert.match(await page.getByTestId("pull-done").innerText(), /Directory stored \(Google Workspace example\.com \(Admin SDK, as admin@example\.com\)\): 300 users, 4 groups, 80 memberships in 2\.3 s, 9 calls, 1 throttled/);
+      const [req] = (await calls(page, "pull_google_directory")).slice(-1).map((a) => a.req);
+      assert.deepEqual(req, { key_file: "/keys/scimlens-sa.json", admin: "admin@example.com", customer: null, domain: "example.com", endpoint_url: null });
+      await page.getByTestId("pull-done").getByRole("button", { name: "Close" }).click();
+      await page.getByTestId("fetch-dialog").waitFor({ state: "detached" });
+      assert.match(await page.getByTestId("directories-table").innerText(), /google\s+google-api-users, google-api-groups, google-api-members\s+300\s+4\s+80/, "the new directory is listed");
+    }));
+
+  test("a running Google Workspace pull can be cancelled and stores nothing", () =>
+    withPage({}, async (page) => {
+      await page.getByTestId("nav-sources").click();
+      await page.getByTestId("open-fetch").click();
+      await page.getByTestId("fetch-source-google").check();
+      await page.evaluate(() => (window.__mock.dialogOpen = "/keys/scimlens-sa.json"));
+      await page.getByTestId("pull-google-key").click();
+      await page.waitForFunction(() => /scimlens-sa\.json/.test(document.querySelector("[data-testid=pull-google-key-path]")?.textContent ?? ""));
+      await page.getByTestId("pull-google-admin").fill("admin@example.com");
+      await page.getByTestId("pull-google-domain").fill("slow.example.com");
+      await page.getByTestId("pull-google-start").click();
+      await page.getByTestId("pull-running").waitFor();
+      await page.getByTestId("pull-cancel").click();
+      await page.getByTestId("pull-cancelled").waitFor();
+      assert.equal((await calls(page, "cancel_fetch")).length, 1);
+      await page.getByTestId("pull-failed").getByRole("button", { name: "Close" }).click();
+      assert.doesNotMatch(await page.getByTestId("directories-table").innerText(), /google/, "no directory stored");
+    }));
+
+  test("compare shows identity changes over time once the workspace holds two snapshots: both ids, what matched, the old id's assignments and the log lines as text", () =>
+    withPage({}, async (page) => {
+      await page.getByTestId("nav-compare").click();
+      await page.getByTestId("compare-counts").waitFor();
+      assert.equal(await page.getByTestId("identity-changes").count(), 0, "one snapshot: nothing to compare over time");
+      assert.equal((await calls(page, "diff_snapshots")).length, 0);
+      await page.getByTestId("nav-sources").click();
+      await page.evaluate(() => (window.__mock.dialogOpen = ["/aws/list-users.json", "/aws/list-groups.json", "/aws/list-group-memberships.json"]));
+      await page.getByRole("button", { name: "Import store snapshot…" }).click();
+      await page.waitForFunction(() => document.querySelectorAll("[data-testid=snapshots-table] tbody tr").length === 2);
+      await page.getByTestId("nav-compare").click();
+      const panel = page.getByTestId("identity-changes");
+      await panel.getByTestId("identity-change").first().waitFor();
+      assert.match(await page.getByTestId("identity-changes-span").innerText(), /Snapshot #1 \(2026-11-22 09:00:00 UTC\) to #2 .*users 1 added, 1 removed, 0 changed; groups 0 added, 0 removed, 1 changed; memberships 1 added, 1 removed/);
+      const items = await panel.getByTestId("identity-change").allInnerTexts();
+      assert.equal(items.length, 3);
+      assert.match(items[0], /user alice@contoso\.com: deleted and created again \(matched on externalId\), between 2026-11-22 09:00:00 UTC and 2026-11-23 09:00:00 UTC/);
+      assert.match(items[0], /9067a6b1c2-old-alice -> 9067a6b1c2-new-alice/);
+      assert.match(items[0], /Assignments of the old id \(nobody gets them now\): 111122223333 AdministratorAccess, 444455556666 ReadOnlyAccess/);
+      assert.match(items[0], /log: 2026-11-22 14:02:11 UTC DeleteUser Success of 9067a6b1c2-old-alice \(cloudtrail-2026-11-22\.json #41\)/);
+      assert.match(items[0], /log: 2026-11-22 14:05:40 UTC Create <img src=x onerror=alert\(1\)> Success/, "log text is shown as text");
+      assert.equal(await panel.locator("img").count(), 0, "no markup from the log is rendered");
+      assert.match(items[1], /group Engineering: renamed, between/);
+      assert.match(items[1], /displayName: was Eng, now Engineering/);
+      assert.doesNotMatch(items[1], /->/, "a rename keeps its id");
+      assert.match(items[2], /user bob@contoso\.com: externalId changed: the IdP's anchor moved/);
+      assert.match(items[2], /externalId: was ext-bob, now ext-bob-2/);
+      assert.deepEqual(await calls(page, "diff_snapshots"), [{ from: null, to: null }], "the two newest snapshots");
+    }));
+
   test("compare: IdP beside AWS in two columns, drift highlighted, filter by state", () =>
     withPage({}, async (page) => {
       await importBothSides(page);

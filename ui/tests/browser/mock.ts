@@ -8,6 +8,7 @@ import type { AppInfo } from "../../src/bindings/AppInfo";
 import type { Category } from "../../src/bindings/Category";
 import type { CategoryInfo } from "../../src/bindings/CategoryInfo";
 import type { CommandError } from "../../src/bindings/CommandError";
+import type { CloudTrailProgress } from "../../src/bindings/CloudTrailProgress";
 import type { CompareSection } from "../../src/bindings/CompareSection";
 import type { DirectoryInfo } from "../../src/bindings/DirectoryInfo";
 import type { EntityComparison } from "../../src/bindings/EntityComparison";
@@ -20,6 +21,7 @@ import type { FetchChoices } from "../../src/bindings/FetchChoices";
 import type { FetchProgress } from "../../src/bindings/FetchProgress";
 import type { FetchStoreReq } from "../../src/bindings/FetchStoreReq";
 import type { FetchStoreRes } from "../../src/bindings/FetchStoreRes";
+import type { GooglePullProgress } from "../../src/bindings/GooglePullProgress";
 import type { ImportFilesRes } from "../../src/bindings/ImportFilesRes";
 import type { EntraProgress } from "../../src/bindings/EntraProgress";
 import type { ImportProgress } from "../../src/bindings/ImportProgress";
@@ -29,12 +31,17 @@ import type { PreflightReq } from "../../src/bindings/PreflightReq";
 import type { ProblemEntityRow } from "../../src/bindings/ProblemEntityRow";
 import type { ProblemPage } from "../../src/bindings/ProblemPage";
 import type { ProblemQuery } from "../../src/bindings/ProblemQuery";
+import type { PullCloudTrailReq } from "../../src/bindings/PullCloudTrailReq";
+import type { PullCloudTrailRes } from "../../src/bindings/PullCloudTrailRes";
 import type { PullEntraReq } from "../../src/bindings/PullEntraReq";
 import type { PullEntraRes } from "../../src/bindings/PullEntraRes";
+import type { PullGoogleReq } from "../../src/bindings/PullGoogleReq";
+import type { PullGoogleRes } from "../../src/bindings/PullGoogleRes";
 import type { PullOktaReq } from "../../src/bindings/PullOktaReq";
 import type { PullOktaRes } from "../../src/bindings/PullOktaRes";
 import type { Report } from "../../src/bindings/Report";
 import type { RootCauseView } from "../../src/bindings/RootCauseView";
+import type { SnapshotDiff } from "../../src/bindings/SnapshotDiff";
 import type { SnapshotInfo } from "../../src/bindings/SnapshotInfo";
 import type { SourceSummary } from "../../src/bindings/SourceSummary";
 import type { StoreObjects } from "../../src/bindings/StoreObjects";
@@ -455,7 +462,7 @@ function sendFetch(channel: ChannelArg, index: number, message: FetchProgress) {
 /** The token the mock IdPs accept; any other is refused as Okta and Graph refuse one (401). */
 export const MOCK_IDP_TOKEN = "00mock-idp-token";
 
-function idpError(service: string, idp: "SIGN_IN" | "UNREACHABLE", message: string): CommandError {
+function idpError(service: string, idp: "SIGN_IN" | "UNREACHABLE" | "ACCESS_DENIED", message: string): CommandError {
   return { code: "IDP", idp, message: `${service}: ${message}`, path: null, position: null, expected: null, found: null };
 }
 
@@ -512,6 +519,121 @@ async function pullEntra(req: PullEntraReq, channel: ChannelArg): Promise<PullEn
     service_principal: req.app ? "29f68db3-1000-46bf-a940-f5ea3ecc39e7" : null, app_name: req.app,
     stats: { graph: "https://graph.microsoft.com/v1.0", filter: "activityDateTime ge 2026-10-23T12:00:00Z", pages: 5, records_read: 250, jobs_read: job ? 1 : 0, calls: 5, throttled: 0, waited_ms: 0, seconds: 0.8 },
     new_records: 250, already_held: 0, outcome, job_outcome: job, entities: entities.length,
+  };
+}
+
+/** CloudTrail's two event sources, paged; an endpoint naming "unreachable" fails as the SDK
+ * does, "slow" leaves time to cancel, "again" finds every event already held. */
+async function pullCloudTrail(req: PullCloudTrailReq, channel: ChannelArg): Promise<PullCloudTrailRes> {
+  state.fetchCancelled = false;
+  const endpoint = req.endpoint_url ?? `https://cloudtrail.${req.region ?? "eu-west-1"}.amazonaws.com`;
+  if (endpoint.includes("unreachable")) {
+    throw { code: "AWS", aws: "UNREACHABLE", message: `AWS LookupEvents failed: cannot reach ${endpoint}: connection refused (check --endpoint-url, --region and the network)`, path: null, position: null, expected: null, found: null } satisfies CommandError;
+  }
+  let index = 0;
+  for (const [source, pages] of [["sso-directory.amazonaws.com", 6], ["identitystore.amazonaws.com", 2]] as const) {
+    for (let i = 1; i <= pages; i += 1) {
+      const message: CloudTrailProgress = { source, pages: index + 1, events: (index + 1) * 50, calls: index + 2, throttled: index >= 3 ? 1 : 0, elapsed_ms: (index + 1) * 100 };
+      window.__TAURI_INTERNALS__.runCallback(channel.id, { index, message });
+      index += 1;
+      await sleep(endpoint.includes("slow") ? 200 : 40);
+      if (state.fetchCancelled) throw cancelledPull(`CloudTrail at ${endpoint}`);
+    }
+  }
+  const again = endpoint.includes("again");
+  const outcome = again ? null : pulledSource(`CloudTrail LookupEvents ${req.region ?? "eu-west-1"} 2026-11-20 .. 2026-11-22`, "cloudtrail", 400);
+  return {
+    since: req.since ?? "2026-11-20T08:45:00Z", until: req.until ?? "2026-11-22T12:00:00Z", clamped: false, incremental: req.since === null,
+    stats: { region: req.region, endpoint, pages: 8, events_read: 420, scim_events: 380, api_writes: 20, api_reads_skipped: 20, calls: 9, retries: 1, throttled: 1, minimum_calls: 9, seconds: 4.4, rate: 2 },
+    new_events: again ? 0 : 400, already_held: again ? 400 : 20, outcome, entities: entities.length,
+  };
+}
+
+/** Files the user picked in a dialog: as in the Rust side's grants, the only files a command
+ * that reads one accepts. */
+const granted = new Set<string>();
+
+/** Google's Admin SDK, paged: an admin named "nodelegation" is refused as Google's token
+ * endpoint refuses a service account without domain-wide delegation, a domain named "slow"
+ * leaves time to cancel. */
+async function pullGoogle(req: PullGoogleReq, channel: ChannelArg): Promise<PullGoogleRes> {
+  state.fetchCancelled = false;
+  if (req.key_file === null) {
+    throw { code: "INVALID_ARGUMENT", message: "sign in to Google Workspace: a service account's key file with the administrator it acts for (--key-file, --admin), or an administrator's access token (SCIMLENS_GOOGLE_TOKEN or --token-file)", path: null, position: null, expected: null, found: null } satisfies CommandError;
+  }
+  if (!granted.has(req.key_file)) {
+    throw { code: "INVALID_ARGUMENT", message: `${req.key_file} was not chosen by the user: the app reads only files picked in its dialog or dropped on its window`, path: null, position: null, expected: null, found: null } satisfies CommandError;
+  }
+  if (req.admin?.startsWith("nodelegation")) {
+    throw idpError("Google Workspace (Admin SDK)", "ACCESS_DENIED", `the service account scimlens@acme.iam.gserviceaccount.com may not act for ${req.admin}: in the Admin console, Security > Access and data control > API controls > Domain-wide delegation, add its client id [HTTP 401: unauthorized_client (Client is unauthorized to retrieve access tokens using this method)]`);
+  }
+  let index = 0;
+  const p: GooglePullProgress = { calls: 1, throttled: 0, users: 0, groups: 0, groups_done: 0, memberships: 0 };
+  const send = () => window.__TAURI_INTERNALS__.runCallback(channel.id, { index: index++, message: { ...p } });
+  const step = async () => {
+    send();
+    await sleep(req.domain?.includes("slow") ? 200 : 30);
+    if (state.fetchCancelled) throw cancelledPull("Google Workspace (Admin SDK) at https://admin.googleapis.com");
+  };
+  for (let page = 1; page <= 3; page += 1) {
+    Object.assign(p, { calls: p.calls + 1, users: page * 100 });
+    await step();
+  }
+  Object.assign(p, { calls: p.calls + 1, groups: 4, throttled: 1 });
+  await step();
+  for (let g = 1; g <= 4; g += 1) {
+    Object.assign(p, { calls: p.calls + 1, groups_done: g, memberships: g * 20 });
+    await step();
+  }
+  const label = `Google Workspace ${req.domain ?? req.customer ?? "my_customer"} (Admin SDK, as ${req.admin ?? "the signed-in administrator"})`;
+  const directory: DirectoryInfo = {
+    ...directoryInfo(directoryList().length + 1, label),
+    idp: "google",
+    formats: ["google-api-users", "google-api-groups", "google-api-members"],
+    users: 300, groups: 4, memberships: 80, warnings: [],
+  };
+  directoryList().push(directory);
+  return { directory, calls: p.calls, throttled: p.throttled, seconds: 2.3 };
+}
+
+/** The store between two snapshots, as the core answers it: alice deleted and created again
+ * (her old id still holds two assignments; CloudTrail logged the delete, Entra the create), a
+ * group renamed, and a user whose externalId moved; one evidence line carries markup. */
+function diffSnapshots(from: number | null, to: number | null): SnapshotDiff {
+  const list = snapshotList();
+  const newer = to === null ? list[list.length - 1] : list.find((x) => x.id === to);
+  const older = from === null ? list[list.length - 2] : list.find((x) => x.id === from);
+  if (!newer || !older) {
+    throw { code: "INVALID_ARGUMENT", message: `comparing over time needs two store snapshots; the workspace has ${list.length}`, path: null, position: null, expected: null, found: null } satisfies CommandError;
+  }
+  const ref = (id: string, name: string) => ({ id, name, display_name: null, external_id: null, email: null });
+  const between = { after: older.taken_at, before: "2026-11-23 09:00:00 UTC" };
+  return {
+    from: older, to: { ...newer, taken_at: between.before },
+    users: { added: [ref("9067a6b1c2-new-alice", "alice@contoso.com")], removed: [ref("9067a6b1c2-old-alice", "alice@contoso.com")], changed: [], unchanged: 4 },
+    groups: { added: [], removed: [], changed: [{ object: ref("9067a6b1c2-g-eng", "Engineering"), differences: [{ attribute: "displayName", idp: "Eng", store: "Engineering", note: null }] }], unchanged: 1 },
+    memberships_compared: true,
+    memberships_added: [{ group_id: "9067a6b1c2-g-eng", group: "Engineering", user_id: "9067a6b1c2-new-alice", user: "alice@contoso.com" }],
+    memberships_removed: [{ group_id: "9067a6b1c2-g-eng", group: "Engineering", user_id: "9067a6b1c2-old-alice", user: "alice@contoso.com" }],
+    identity_changes: [
+      {
+        kind: "user", change: "recreated", name: "alice@contoso.com", old_id: "9067a6b1c2-old-alice", new_id: "9067a6b1c2-new-alice", matched_on: "externalId",
+        differences: [], ...between,
+        assignments: ["111122223333 AdministratorAccess", "444455556666 ReadOnlyAccess"],
+        evidence: [
+          "2026-11-22 14:02:11 UTC DeleteUser Success of 9067a6b1c2-old-alice (cloudtrail-2026-11-22.json #41)",
+          `2026-11-22 14:05:40 UTC Create ${XSS} Success of 9067a6b1c2-new-alice (entra-provisioning.json #7)`,
+        ],
+      },
+      {
+        kind: "group", change: "renamed", name: "Engineering", old_id: "9067a6b1c2-g-eng", new_id: "9067a6b1c2-g-eng", matched_on: null,
+        differences: [{ attribute: "displayName", idp: "Eng", store: "Engineering", note: null }], ...between, assignments: [], evidence: [],
+      },
+      {
+        kind: "user", change: "anchor_moved", name: "bob@contoso.com", old_id: "9067a6b1c2-bob", new_id: "9067a6b1c2-bob", matched_on: null,
+        differences: [{ attribute: "externalId", idp: "ext-bob", store: "ext-bob-2", note: null }], ...between, assignments: [], evidence: [],
+      },
+    ],
   };
 }
 
@@ -607,6 +729,10 @@ mockIPC(
         return pullOkta(a.req as PullOktaReq, a.onProgress as ChannelArg);
       case "pull_entra":
         return pullEntra(a.req as PullEntraReq, a.onProgress as ChannelArg);
+      case "pull_cloudtrail":
+        return pullCloudTrail(a.req as PullCloudTrailReq, a.onProgress as ChannelArg);
+      case "pull_google_directory":
+        return pullGoogle(a.req as PullGoogleReq, a.onProgress as ChannelArg);
       case "import_store_files": {
         const snapshot = snapshotInfo(snapshotList().length + 1, "file", (a.paths as string[]).join(", "));
         snapshotList().push(snapshot);
@@ -628,13 +754,18 @@ mockIPC(
         return structuredClone(directoryList());
       case "compare_store":
         return compareSection((a.req as { include_in_sync: boolean }).include_in_sync);
+      case "diff_snapshots":
+        return diffSnapshots((a.from as number | null | undefined) ?? null, (a.to as number | null | undefined) ?? null);
       case "preflight_export":
         return preflight(a.req as PreflightReq);
       case "store_objects":
         return storeObjects(a.query as string);
       // The dialogs are the Rust side's: what the user picks there is what the page gets.
-      case "pick_files":
-        return state.dialogOpen === null ? null : [state.dialogOpen].flat();
+      case "pick_files": {
+        const picked = state.dialogOpen === null ? null : [state.dialogOpen].flat();
+        picked?.forEach((path) => granted.add(path));
+        return picked;
+      }
       case "pick_workspace":
         return typeof state.dialogOpen === "string" ? state.dialogOpen : null;
       case "pick_new_workspace":

@@ -395,17 +395,23 @@ pub async fn preflight(
 /// Pull Google Workspace's directory live (Admin SDK, read-only) into the workspace
 ///
 /// users.list, groups.list and every group's members.list, as a service account with
-/// domain-wide delegation acting for an administrator, paced under the API's quota. Stored as
+/// domain-wide delegation acting for an administrator, or as an administrator signed in with an
+/// access token (SCIMLENS_GOOGLE_TOKEN or --token-file), paced under the API's quota. Stored as
 /// one directory import (what directory-import stores from the downloads); preflight and
 /// compare then use it.
 #[derive(Debug, Args)]
 pub struct GoogleArgs {
     /// The service account's JSON key file (read, never stored).
-    #[arg(long, value_name = "KEY.json")]
-    key_file: PathBuf,
+    #[arg(long, value_name = "KEY.json", requires = "admin")]
+    key_file: Option<PathBuf>,
     /// The email of the administrator the service account acts for.
-    #[arg(long, value_name = "EMAIL")]
-    admin: String,
+    #[arg(long, value_name = "EMAIL", requires = "key_file")]
+    admin: Option<String>,
+    /// A file holding an administrator's access token instead of a key file [default: the
+    /// SCIMLENS_GOOGLE_TOKEN environment variable], e.g. from `gcloud auth print-access-token
+    /// --scopes=https://www.googleapis.com/auth/admin.directory.user.readonly,...`.
+    #[arg(long, value_name = "FILE", conflicts_with = "key_file")]
+    token_file: Option<PathBuf>,
     /// Google Workspace customer id [default: my_customer, the administrator's own account].
     #[arg(long, conflicts_with = "domain")]
     customer: Option<String>,
@@ -429,9 +435,15 @@ pub async fn google(
     now: DateTime<Utc>,
 ) -> anyhow::Result<ExitCode> {
     let ws = workspace.open_or_create().await?;
+    // A key file signs in as the service account; without one, the administrator's token.
+    let token = match &args.key_file {
+        Some(_) => None,
+        None => super::idp::read_token(args.token_file.as_deref(), "SCIMLENS_GOOGLE_TOKEN")?,
+    };
     let req = identity_store::PullGoogleReq {
         key_file: args.key_file,
         admin: args.admin,
+        token,
         customer: args.customer,
         domain: args.domain,
         endpoint_url: args.endpoint_url,

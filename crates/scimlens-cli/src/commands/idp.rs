@@ -91,7 +91,7 @@ pub struct EntraArgs {
 }
 
 /// The token from `file`, else from the environment variable `var`; never echoed.
-fn read_token(file: Option<&Path>, var: &str) -> anyhow::Result<Option<Secret>> {
+pub(super) fn read_token(file: Option<&Path>, var: &str) -> anyhow::Result<Option<Secret>> {
     if let Some(path) = file {
         let size = std::fs::metadata(path)
             .with_context(|| format!("cannot read the token file {}", path.display()))?

@@ -978,3 +978,32 @@ fn the_google_pull_refuses_a_key_file_that_is_not_one_naming_it_without_quoting_
         .stderr(predicate::str::contains("no client_email"))
         .stderr(predicate::str::contains("GOCSPX").not());
 }
+
+#[test]
+fn the_google_pull_without_a_key_file_or_a_token_says_how_to_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws.sqlite");
+    scimlens(&ws)
+        .arg("google")
+        .env_remove("SCIMLENS_GOOGLE_TOKEN")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--key-file, --admin"))
+        .stderr(predicate::str::contains(
+            "SCIMLENS_GOOGLE_TOKEN or --token-file",
+        ));
+    let empty = dir.path().join("token.txt");
+    std::fs::write(&empty, "\n").unwrap();
+    scimlens(&ws)
+        .args(["google", "--token-file"])
+        .arg(&empty)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("the token file is empty"));
+    scimlens(&ws)
+        .args(["google", "--key-file", "k.json", "--token-file"])
+        .arg(&empty)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot be used with"));
+}

@@ -287,14 +287,22 @@ pub async fn import_directory(
     directories::info(ws, id).await
 }
 
-/// What a shell asks a live Google Workspace pull for. The key file is read when the pull
-/// starts; the key and the token stay in memory.
-#[derive(Debug, Clone, PartialEq)]
+/// What a shell asks a live Google Workspace pull for: signed in as a service account (its key
+/// file, read when the pull starts, and the administrator it acts for) or as an administrator
+/// (an access token). The key and the tokens stay in memory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct PullGoogleReq {
-    /// The service account's JSON key file.
-    pub key_file: PathBuf,
-    /// The administrator the service account acts for (domain-wide delegation's `sub`).
-    pub admin: String,
+    /// The service account's JSON key file; none with `token`.
+    pub key_file: Option<PathBuf>,
+    /// The administrator the service account acts for (domain-wide delegation's `sub`); not
+    /// used with `token` (the token's user is the administrator).
+    pub admin: Option<String>,
+    /// A signed-in administrator's OAuth access token with the read-only directory scopes,
+    /// instead of a key file. Never serialized.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub token: Option<crate::idp::Secret>,
     /// Default `my_customer`.
     pub customer: Option<String>,
     /// Only this domain's users and groups.
@@ -302,13 +310,16 @@ pub struct PullGoogleReq {
     /// Default `https://admin.googleapis.com`.
     pub endpoint_url: Option<String>,
     /// The least time between two requests; default 50 ms (20 a second).
+    #[serde(skip)]
+    #[ts(skip)]
     pub interval: Option<std::time::Duration>,
 }
 
 pub use crate::idp::google::PullProgress as GooglePullProgress;
 
 /// What a Google Workspace pull stored, with its figures.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
 pub struct PullGoogleRes {
     pub directory: DirectoryInfo,
     pub calls: u64,
@@ -327,16 +338,44 @@ pub async fn pull_google_directory(
     progress: &(dyn Fn(&GooglePullProgress) + Send + Sync),
 ) -> Result<PullGoogleRes> {
     use crate::idp::google;
-    let admin = req.admin.trim();
-    if !admin.contains('@') {
-        return Err(Error::InvalidArgument(format!(
-            "--admin {admin:?}: give the email of a Google Workspace administrator the service \
-             account acts for"
-        )));
-    }
+    let credentials = match (&req.key_file, &req.token) {
+        (Some(_), Some(_)) => {
+            return Err(Error::InvalidArgument(
+                "sign in to Google Workspace with a service account's key file or with an \
+                 access token, not both"
+                    .to_string(),
+            ));
+        }
+        (None, None) => {
+            return Err(Error::InvalidArgument(
+                "sign in to Google Workspace: a service account's key file with the \
+                 administrator it acts for (--key-file, --admin), or an administrator's access \
+                 token (SCIMLENS_GOOGLE_TOKEN or --token-file)"
+                    .to_string(),
+            ));
+        }
+        (None, Some(token)) if token.is_empty() => {
+            return Err(Error::InvalidArgument(
+                "the Google access token is empty".to_string(),
+            ));
+        }
+        (None, Some(token)) => google::Credentials::Token(token.clone()),
+        (Some(path), None) => {
+            let admin = req.admin.as_deref().unwrap_or("").trim();
+            if !admin.contains('@') {
+                return Err(Error::InvalidArgument(format!(
+                    "--admin {admin:?}: give the email of a Google Workspace administrator the \
+                     service account acts for"
+                )));
+            }
+            google::Credentials::ServiceAccount {
+                key: google::read_key_file(path)?,
+                admin: admin.to_string(),
+            }
+        }
+    };
     let opts = google::PullOptions {
-        key: google::read_key_file(&req.key_file)?,
-        admin: admin.to_string(),
+        credentials,
         customer: req
             .customer
             .clone()
@@ -349,12 +388,13 @@ pub async fn pull_google_directory(
         interval: req.interval.unwrap_or(std::time::Duration::from_millis(50)),
     };
     let pulled = google::pull(&opts, now, cancel, progress).await?;
+    let who = match &opts.credentials {
+        google::Credentials::ServiceAccount { admin, .. } => format!("as {admin}"),
+        google::Credentials::Token(_) => "as the signed-in administrator".to_string(),
+    };
     let label = match &opts.domain {
-        Some(d) => format!("Google Workspace {d} (Admin SDK, as {})", opts.admin),
-        None => format!(
-            "Google Workspace {} (Admin SDK, as {})",
-            opts.customer, opts.admin
-        ),
+        Some(d) => format!("Google Workspace {d} (Admin SDK, {who})"),
+        None => format!("Google Workspace {} (Admin SDK, {who})", opts.customer),
     };
     let id = directories::insert(ws, &label, &format_time(&now), &pulled.directory).await?;
     Ok(PullGoogleRes {

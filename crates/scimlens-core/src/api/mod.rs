@@ -27,6 +27,7 @@ pub use crate::atomic::{AtomicFile, write as write_atomically};
 pub use crate::aws::cloudtrail::{CloudTrailProgress, CloudTrailPullStats};
 pub use crate::aws::{DEFAULT_CONCURRENCY, DEFAULT_RATE, FetchOptions, FetchProgress};
 pub use crate::cancel::CancelToken;
+pub use crate::compare::SnapshotDiff;
 pub use crate::compare::{
     CompareSection, CompareState, IdentityChange, IdentityChangeKind, MatchKey,
 };

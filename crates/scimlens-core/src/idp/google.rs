@@ -4,8 +4,9 @@
 //!
 //! Sign-in is OAuth 2.0 for service accounts: a JWT (RS256, signed with the key file's private
 //! key through aws-lc) naming the three read-only scopes and the administrator (`sub`) is
-//! exchanged at the key file's `token_uri` for an access token. The key and the token live in
-//! memory only; neither is written, logged or quoted in an error.
+//! exchanged at the key file's `token_uri` for an access token. An administrator may instead sign
+//! in elsewhere and hand over an access token, sent as it is and never renewed. The key and the
+//! tokens live in memory only; none is written, logged or quoted in an error.
 //!
 //! Pages are read into the same [`Directory`] the downloaded pages make
 //! (`directory::google`), paced under the API's quota (a request every 50 ms by default: 20 a
@@ -167,12 +168,20 @@ impl ServiceAccountKey {
     }
 }
 
+/// How the pull signs in.
+#[derive(Debug)]
+pub enum Credentials {
+    /// A service account with domain-wide delegation, acting for an administrator (`sub`).
+    ServiceAccount { key: ServiceAccountKey, admin: String },
+    /// A signed-in administrator's OAuth access token (`gcloud auth print-access-token
+    /// --scopes=...`), sent as it is: it cannot be renewed here, so a refused one ends the pull.
+    Token(super::Secret),
+}
+
 /// What to pull and how.
 #[derive(Debug)]
 pub struct PullOptions {
-    pub key: ServiceAccountKey,
-    /// The administrator the service account acts for (`sub`).
-    pub admin: String,
+    pub credentials: Credentials,
     /// `my_customer` (the admin's own account) unless a customer id is given.
     pub customer: String,
     /// Only this domain's users and groups, instead of the whole customer.
@@ -184,7 +193,8 @@ pub struct PullOptions {
 }
 
 /// Where a pull stands, for a progress bar.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, rename = "GooglePullProgress")]
 pub struct PullProgress {
     pub calls: u64,
     pub throttled: u64,
@@ -331,10 +341,29 @@ impl Session<'_> {
         }
     }
 
-    /// Exchanges a fresh JWT for an access token.
+    /// Exchanges a fresh JWT for an access token; with a user's token, takes it the first time
+    /// and, when it is refused later, says how to get another.
     async fn sign_in(&mut self) -> Result<()> {
-        let key = &self.opts.key;
-        let assertion = key.assertion(&self.opts.admin, self.now.timestamp())?;
+        let opts = self.opts;
+        let (key, admin) = match &opts.credentials {
+            Credentials::ServiceAccount { key, admin } => (key, admin),
+            Credentials::Token(token) if self.token.is_empty() => {
+                self.token = token.expose().to_string();
+                return Ok(());
+            }
+            Credentials::Token(_) => {
+                return Err(self.error(
+                    IdpErrorKind::SignIn,
+                    format!(
+                        "the access token was refused (HTTP 401): it expired (an access token \
+                         lasts an hour) or is not a Google token; get a new one with `gcloud auth \
+                         print-access-token --scopes={}` as an administrator",
+                        SCOPES.join(",")
+                    ),
+                ));
+            }
+        };
+        let assertion = key.assertion(admin, self.now.timestamp())?;
         self.pace().await?;
         let answer = self
             .client
@@ -374,7 +403,7 @@ impl Session<'_> {
                      Access and data control > API controls > Domain-wide delegation, add its \
                      client id with the scopes {}",
                     key.client_email,
-                    self.opts.admin,
+                    admin,
                     SCOPES.join(",")
                 ),
             ),
@@ -384,7 +413,7 @@ impl Session<'_> {
                     "the token endpoint refused the service account {} acting for {}: check that \
                      --admin is an existing administrator's email, that the key is not deleted or \
                      disabled, and that this machine's clock is right",
-                    key.client_email, self.opts.admin
+                    key.client_email, admin
                 ),
             ),
         };
@@ -470,12 +499,21 @@ impl Session<'_> {
                     return Err(self.error(
                         IdpErrorKind::AccessDenied,
                         format!(
-                            "access denied (HTTP 403{}): {} must be an administrator who may read \
-                             users and groups, and the service account's domain-wide delegation \
-                             must grant {}",
+                            "access denied (HTTP 403{}): {}",
                             reason.map(|r| format!(", {r}")).unwrap_or_default(),
-                            self.opts.admin,
-                            SCOPES.join(",")
+                            match &self.opts.credentials {
+                                Credentials::ServiceAccount { admin, .. } => format!(
+                                    "{admin} must be an administrator who may read users and \
+                                     groups, and the service account's domain-wide delegation \
+                                     must grant {}",
+                                    SCOPES.join(",")
+                                ),
+                                Credentials::Token(_) => format!(
+                                    "the signed-in user must be an administrator who may read \
+                                     users and groups, and the token must carry the scopes {}",
+                                    SCOPES.join(",")
+                                ),
+                            }
                         ),
                     ));
                 }

@@ -306,8 +306,9 @@ fn setup(api: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static) -> Setup {
     *public_key.lock().unwrap() = public;
     *token_uri.lock().unwrap() = uri;
     let req = PullGoogleReq {
-        key_file: path,
-        admin: ADMIN.to_string(),
+        key_file: Some(path),
+        admin: Some(ADMIN.to_string()),
+        token: None,
         customer: None,
         domain: None,
         endpoint_url: Some(google.base.clone()),
@@ -410,11 +411,12 @@ async fn a_live_pull_reads_every_page_once_through_throttling_and_compares_like_
     ws.close().await;
 
     // Neither the token nor the key is anywhere in the workspace.
-    let key: Value = serde_json::from_slice(&std::fs::read(&s.req.key_file).unwrap()).unwrap();
+    let key: Value =
+        serde_json::from_slice(&std::fs::read(s.req.key_file.as_ref().unwrap()).unwrap()).unwrap();
     let key_line = key["private_key"].as_str().unwrap().lines().nth(1).unwrap();
     for file in std::fs::read_dir(s.ws_path.parent().unwrap()).unwrap() {
         let path = file.unwrap().path();
-        if path == s.req.key_file {
+        if Some(&path) == s.req.key_file.as_ref() {
             continue;
         }
         let bytes = std::fs::read(&path).unwrap();
@@ -436,9 +438,10 @@ async fn a_service_account_without_domain_wide_delegation_is_told_what_to_grant_
             json!({"error": "unauthorized_client", "error_description": "Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested."}).to_string(),
         )
     }));
-    let mut key: Value = serde_json::from_slice(&std::fs::read(&s.req.key_file).unwrap()).unwrap();
+    let mut key: Value =
+        serde_json::from_slice(&std::fs::read(s.req.key_file.as_ref().unwrap()).unwrap()).unwrap();
     key["token_uri"] = json!(format!("{}/token", refusing.base));
-    std::fs::write(&s.req.key_file, key.to_string()).unwrap();
+    std::fs::write(s.req.key_file.as_ref().unwrap(), key.to_string()).unwrap();
     s.req.endpoint_url = Some(s.google.base.clone());
     let ws = Workspace::open(&s.ws_path).await.unwrap();
     let err =
@@ -469,6 +472,77 @@ async fn a_service_account_without_domain_wide_delegation_is_told_what_to_grant_
         s.google.seen.lock().unwrap().is_empty(),
         "no API call without a token"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrators_access_token_pulls_the_directory_without_a_key_and_a_refused_one_says_how_to_get_another()
+ {
+    let mut s = setup(|seen, _| tenant_answer(seen));
+    s.req.key_file = None;
+    s.req.admin = None;
+    s.req.token = Some(crate::idp::Secret::new(&format!("{TOKEN}\n")));
+    let ws = Workspace::open(&s.ws_path).await.unwrap();
+    let res =
+        identity_store::pull_google_directory(&ws, &s.req, now(), &CancelToken::default(), &|_| {})
+            .await
+            .unwrap();
+    let info = &res.directory;
+    assert_eq!(
+        (info.users, info.groups, info.memberships),
+        (6, 3, 7),
+        "{info:?}"
+    );
+    assert_eq!(
+        info.label,
+        "Google Workspace my_customer (Admin SDK, as the signed-in administrator)"
+    );
+    // 3 user pages + 1 group page + 3 member pages: no token endpoint.
+    assert_eq!(res.calls, 7);
+    assert!(
+        s.google
+            .seen
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|r| r.target != "/token"),
+        "a user's token is used as it is"
+    );
+
+    let expired = "ya29.expired-access-token-9876543210";
+    s.req.token = Some(crate::idp::Secret::new(expired));
+    let err =
+        identity_store::pull_google_directory(&ws, &s.req, now(), &CancelToken::default(), &|_| {})
+            .await
+            .unwrap_err();
+    match &err {
+        Error::Idp { kind, message, .. } => {
+            assert_eq!(*kind, IdpErrorKind::SignIn);
+            assert!(
+                message.contains("gcloud auth print-access-token --scopes="),
+                "{message}"
+            );
+            assert!(!message.contains(expired), "{message}");
+        }
+        other => panic!("expected a sign-in IdP error, got {other}"),
+    }
+    assert_eq!(
+        identity_store::list_directories(&ws).await.unwrap().len(),
+        1,
+        "the refused pull stored nothing"
+    );
+
+    s.req.key_file = Some(s.ws_path.with_file_name("sa-key.json"));
+    let err =
+        identity_store::pull_google_directory(&ws, &s.req, now(), &CancelToken::default(), &|_| {})
+            .await
+            .unwrap_err();
+    assert!(err.to_string().contains("not both"), "{err}");
+    ws.close().await;
+    for file in std::fs::read_dir(s.ws_path.parent().unwrap()).unwrap() {
+        let path = file.unwrap().path();
+        let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+        assert!(!text.contains(TOKEN), "{} holds the token", path.display());
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
