@@ -26,8 +26,8 @@ macro_rules! errln {
 
 use std::io::IsTerminal;
 
-use indicatif::{ProgressBar, ProgressDrawTarget};
-use scimlens_core::api::ImportOutcome;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use scimlens_core::api::{CancelToken, ImportOutcome};
 
 /// A progress bar of `length` steps (`None`: a spinner) on standard error, drawn only when that
 /// is a terminal, so that piped or captured output carries no redraws.
@@ -37,6 +37,32 @@ pub fn progress_bar(length: Option<u64>) -> ProgressBar {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
     bar
+}
+
+/// A spinner with a message (a fetch or a pull: its length is not known in advance).
+pub fn spinner() -> ProgressBar {
+    let bar = progress_bar(None);
+    bar.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("valid template"));
+    bar
+}
+
+/// ", N throttled" when any call was throttled, for a progress line.
+pub fn throttled(calls: u64) -> String {
+    if calls > 0 {
+        format!(", {calls} throttled")
+    } else {
+        String::new()
+    }
+}
+
+/// Ctrl-C sets `cancel`; the returned task is aborted when the work ends.
+pub fn cancel_on_ctrl_c(cancel: &CancelToken) -> tokio::task::JoinHandle<()> {
+    let cancel = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            cancel.cancel();
+        }
+    })
 }
 
 /// One line per imported (or skipped) file on standard error, with its warnings.

@@ -449,10 +449,7 @@ pub async fn google(
         endpoint_url: args.endpoint_url,
         interval: args.interval_ms.map(std::time::Duration::from_millis),
     };
-    let bar = crate::term::progress_bar(None);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {msg}").expect("valid template"),
-    );
+    let bar = crate::term::spinner();
     let on_progress = {
         let bar = bar.clone();
         move |p: &identity_store::GooglePullProgress| {
@@ -463,24 +460,13 @@ pub async fn google(
                 p.groups_done,
                 p.groups,
                 p.calls,
-                if p.throttled > 0 {
-                    format!(", {} throttled", p.throttled)
-                } else {
-                    String::new()
-                }
+                crate::term::throttled(p.throttled)
             ));
             bar.tick();
         }
     };
     let cancel = scimlens_core::api::CancelToken::default();
-    let on_ctrl_c = {
-        let cancel = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                cancel.cancel();
-            }
-        })
-    };
+    let on_ctrl_c = crate::term::cancel_on_ctrl_c(&cancel);
     let result = identity_store::pull_google_directory(&ws, &req, now, &cancel, &on_progress).await;
     on_ctrl_c.abort();
     bar.finish_and_clear();

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
 use clap::Args;
-use indicatif::ProgressStyle;
 use scimlens_core::api::CancelToken;
 use scimlens_core::api::identity_store;
 use scimlens_core::api::{AccessPath, FetchOptions, FetchProgress, SuccessorMatch};
@@ -95,8 +94,7 @@ pub async fn fetch(
         access: !no_access,
         ..FetchOptions::default()
     };
-    let bar = crate::term::progress_bar(None);
-    bar.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("valid template"));
+    let bar = crate::term::spinner();
     let on_progress = {
         let bar = bar.clone();
         move |p: &FetchProgress| {
@@ -118,11 +116,7 @@ pub async fn fetch(
                 p.memberships,
                 p.calls,
                 p.rate,
-                if p.throttled > 0 {
-                    format!(", {} throttled", p.throttled)
-                } else {
-                    String::new()
-                }
+                crate::term::throttled(p.throttled)
             ));
             bar.tick();
         }

@@ -8,7 +8,6 @@ use std::process::ExitCode;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
-use indicatif::ProgressStyle;
 use scimlens_core::api::{self, CancelToken, Secret};
 
 use crate::output::{FormatParser, TextOrJson};
@@ -116,16 +115,6 @@ pub(super) fn read_token(file: Option<&Path>, var: &str) -> anyhow::Result<Optio
         .filter(|t| !t.is_empty()))
 }
 
-/// Ctrl-C sets `cancel`; the returned task is aborted when the pull ends.
-fn cancel_on_ctrl_c(cancel: &CancelToken) -> tokio::task::JoinHandle<()> {
-    let cancel = cancel.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            cancel.cancel();
-        }
-    })
-}
-
 fn outcome_line(outcome: Option<&api::ImportOutcome>, what: &str, entities: u64) {
     match outcome {
         None => outln!("No new {what}; nothing stored."),
@@ -155,8 +144,7 @@ pub async fn okta(
             OktaTokenType::Bearer => api::OktaTokenKind::Bearer,
         }),
     };
-    let bar = crate::term::progress_bar(None);
-    bar.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("valid template"));
+    let bar = crate::term::spinner();
     let on_progress = {
         let bar = bar.clone();
         move |p: &api::OktaProgress| {
@@ -165,11 +153,7 @@ pub async fn okta(
                 p.pages,
                 p.events,
                 p.calls,
-                if p.throttled > 0 {
-                    format!(", {} throttled", p.throttled)
-                } else {
-                    String::new()
-                },
+                crate::term::throttled(p.throttled),
                 match p.waiting_ms {
                     Some(until) => format!(
                         ", waiting {:.1} s for the rate limit",
@@ -182,7 +166,7 @@ pub async fn okta(
         }
     };
     let cancel = CancelToken::default();
-    let on_ctrl_c = cancel_on_ctrl_c(&cancel);
+    let on_ctrl_c = crate::term::cancel_on_ctrl_c(&cancel);
     let result = api::pull_okta(&ws, req, &cancel, now, &on_progress).await;
     on_ctrl_c.abort();
     bar.finish_and_clear();
@@ -251,8 +235,7 @@ pub async fn entra(
         client_id: args.client_id,
         endpoints,
     };
-    let bar = crate::term::progress_bar(None);
-    bar.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("valid template"));
+    let bar = crate::term::spinner();
     let on_progress = {
         let bar = bar.clone();
         move |p: &api::EntraProgress| {
@@ -267,17 +250,13 @@ pub async fn entra(
                 p.pages,
                 p.records,
                 p.calls,
-                if p.throttled > 0 {
-                    format!(", {} throttled", p.throttled)
-                } else {
-                    String::new()
-                }
+                crate::term::throttled(p.throttled)
             ));
             bar.tick();
         }
     };
     let cancel = CancelToken::default();
-    let on_ctrl_c = cancel_on_ctrl_c(&cancel);
+    let on_ctrl_c = crate::term::cancel_on_ctrl_c(&cancel);
     let result = api::pull_entra(&ws, req, &cancel, now, &on_progress).await;
     on_ctrl_c.abort();
     bar.finish_and_clear();

@@ -340,8 +340,7 @@ pub async fn cloudtrail(
         until: args.until,
         credentials: None,
     };
-    let bar = crate::term::progress_bar(None);
-    bar.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("valid template"));
+    let bar = crate::term::spinner();
     let on_progress = {
         let bar = bar.clone();
         move |p: &api::CloudTrailProgress| {
@@ -351,24 +350,13 @@ pub async fn cloudtrail(
                 p.pages,
                 p.events,
                 p.calls,
-                if p.throttled > 0 {
-                    format!(", {} throttled", p.throttled)
-                } else {
-                    String::new()
-                }
+                crate::term::throttled(p.throttled)
             ));
             bar.tick();
         }
     };
     let cancel = CancelToken::default();
-    let on_ctrl_c = {
-        let cancel = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                cancel.cancel();
-            }
-        })
-    };
+    let on_ctrl_c = crate::term::cancel_on_ctrl_c(&cancel);
     let result = api::pull_cloudtrail(&ws, req, &cancel, now, &on_progress).await;
     on_ctrl_c.abort();
     bar.finish_and_clear();
