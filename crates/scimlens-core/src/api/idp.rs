@@ -164,23 +164,29 @@ pub async fn pull_okta(
     if new_events == 0 {
         return Ok(res);
     }
-    if cancel.is_cancelled() {
-        return Err(Error::Cancelled {
-            path: "Okta pull".into(),
-        });
-    }
-    doc.finish()?;
     let name = format!(
         "Okta System Log {} {} .. {}",
         org.host_str().unwrap_or_default(),
         format_time(&since),
         format_time(&until)
     );
-    let imported = import_pulled(ws, &doc, Format::OktaSystemlog, &name, cancel, now).await?;
+    let imported = import_pulled(
+        ws,
+        &mut doc,
+        Format::OktaSystemlog,
+        &name,
+        "Okta pull",
+        cancel,
+        now,
+    )
+    .await?;
     res.entities = imported.entities;
     res.outcome = imported.outcomes.into_iter().next();
     Ok(res)
 }
+
+/// What a Graph pull is called in a cancelled error.
+const GRAPH_PULL: &str = "Microsoft Graph pull";
 
 /// Pulls Entra's provisioning logs from Graph (and the job's status when the app is named) and
 /// imports the new records as one `entra-graph` source, the job status as one
@@ -312,7 +318,7 @@ pub async fn pull_entra(
     };
     if cancel.is_cancelled() {
         return Err(Error::Cancelled {
-            path: "Microsoft Graph pull".into(),
+            path: GRAPH_PULL.into(),
         });
     }
     let scope = match &app {
@@ -320,21 +326,37 @@ pub async fn pull_entra(
         None => String::new(),
     };
     if new_records > 0 {
-        doc.finish()?;
         let name = format!(
             "Entra provisioning logs {scope}{}{} .. {}",
             if req.failures_only { "(failures) " } else { "" },
             format_time(&since),
             format_time(&until)
         );
-        let imported = import_pulled(ws, &doc, Format::EntraGraph, &name, cancel, now).await?;
+        let imported = import_pulled(
+            ws,
+            &mut doc,
+            Format::EntraGraph,
+            &name,
+            GRAPH_PULL,
+            cancel,
+            now,
+        )
+        .await?;
         res.entities = imported.entities;
         res.outcome = imported.outcomes.into_iter().next();
     }
     if let Some(mut jobs) = job_doc.filter(|d| d.records() > 0) {
-        jobs.finish()?;
         let name = format!("Entra provisioning job {scope}at {}", format_time(&now));
-        let imported = import_pulled(ws, &jobs, Format::EntraJobStatus, &name, cancel, now).await?;
+        let imported = import_pulled(
+            ws,
+            &mut jobs,
+            Format::EntraJobStatus,
+            &name,
+            GRAPH_PULL,
+            cancel,
+            now,
+        )
+        .await?;
         res.entities = imported.entities;
         res.job_outcome = imported.outcomes.into_iter().next();
     }

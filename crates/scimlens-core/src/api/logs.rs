@@ -394,12 +394,6 @@ pub async fn pull_cloudtrail(
     if new_events == 0 {
         return Ok(res);
     }
-    if cancel.is_cancelled() {
-        return Err(Error::Cancelled {
-            path: "CloudTrail pull".into(),
-        });
-    }
-    doc.finish()?;
     let name = format!(
         "CloudTrail LookupEvents {}{} .. {}",
         res.stats
@@ -410,7 +404,16 @@ pub async fn pull_cloudtrail(
         format_time(&since),
         format_time(&until)
     );
-    let imported = import_pulled(ws, &doc, Format::Cloudtrail, &name, cancel, now).await?;
+    let imported = import_pulled(
+        ws,
+        &mut doc,
+        Format::Cloudtrail,
+        &name,
+        "CloudTrail pull",
+        cancel,
+        now,
+    )
+    .await?;
     res.entities = imported.entities;
     res.outcome = imported.outcomes.into_iter().next();
     Ok(res)

@@ -119,15 +119,21 @@ impl Drop for PulledDocument {
     }
 }
 
-/// Imports a finished document as one source named `name`, then refreshes the diagnosis.
+/// Finishes the document of a pull (`what`, for the cancelled error) and imports it as one
+/// source named `name`, then refreshes the diagnosis. A pull cancelled by now stores nothing.
 pub(crate) async fn import_pulled(
     ws: &Workspace,
-    doc: &PulledDocument,
+    doc: &mut PulledDocument,
     format: Format,
     name: &str,
+    what: &str,
     cancel: &CancelToken,
     now: DateTime<Utc>,
 ) -> Result<ImportFilesRes> {
+    if cancel.is_cancelled() {
+        return Err(Error::Cancelled { path: what.into() });
+    }
+    doc.finish()?;
     let job = ImportJob {
         path: doc.path().to_path_buf(),
         format,
