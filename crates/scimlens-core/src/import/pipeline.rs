@@ -351,6 +351,7 @@ pub async fn import_job_as(
 
     let outcome = async {
         let mut records = 0u64;
+        let mut spilled = false;
         let done = loop {
             match rx.recv().await {
                 Some(Msg::Rows(rows, block)) => {
@@ -364,7 +365,10 @@ pub async fn import_job_as(
                         elapsed_ms: started.elapsed().as_millis() as u64,
                     });
                 }
-                Some(Msg::Stats(entities)) => stats::merge_entities(&mut conn, entities).await?,
+                Some(Msg::Stats(entities)) => {
+                    stats::spill_entities(&mut conn, entities, !spilled).await?;
+                    spilled = true;
+                }
                 Some(Msg::Done(result)) => break result,
                 None => {
                     break Err(Error::Cancelled {
@@ -397,7 +401,11 @@ pub async fn import_job_as(
         }
         let span = (aggregates.first_time, aggregates.last_time);
         sources::finish(&mut conn, source_id, &hash, count, span, &warnings).await?;
-        stats::merge_entities(&mut conn, aggregates.take_entities()).await?;
+        if spilled {
+            stats::merge_spilled(&mut conn, aggregates.take_entities()).await?;
+        } else {
+            stats::merge_entities(&mut conn, aggregates.take_entities()).await?;
+        }
         stats::merge_buckets(&mut conn, &aggregates.buckets).await?;
         events::correlate(&mut conn).await?;
         stats::recompute(&mut conn).await?;
