@@ -69,10 +69,15 @@ const CANDIDATES: &str = concat!(
      CROSS JOIN entity_stats a ON a.entity_key = k.entity_key
      LEFT JOIN sources ds ON ds.id = a.d_source
      LEFT JOIN sources fs ON fs.id = a.f_source
-     WHERE ",
+     WHERE k.entity_key > ?1 AND ",
     ruled!(),
-    " ORDER BY k.entity_key"
+    " ORDER BY k.entity_key LIMIT ?2"
 );
+
+/// Entities decided at a time by [`decide_dirty`] (bounds its memory: a first import of a
+/// large tenant decides every entity). The crate's own tests decide three at a time, so every
+/// diagnosis they check goes through the paging.
+const DECIDE_PAGE: usize = if cfg!(test) { 3 } else { 5_000 };
 
 /// Rows of entities no record of which failed: ok, named by the first name they have (what
 /// `diagnose::refresh` gives such an entity, kept in SQL so a large workspace's healthy
@@ -109,20 +114,32 @@ pub async fn decide_dirty(
     )
     .execute(&mut *conn)
     .await?;
-    let candidates: Vec<CandidateRow> = sqlx::query_as(CANDIDATES).fetch_all(&mut *conn).await?;
-    let rows: Vec<EntityRow> = candidates
-        .into_iter()
-        .map(|c| {
-            let (entity_key, stats) = c.stats.into_stats()?;
-            Ok(decide(EntityAggregate {
-                entity_key,
-                stats,
-                decisive_format: c.d_format,
-                failure_format: c.f_format,
-            }))
-        })
-        .collect::<Result<_>>()?;
-    insert_rows(conn, "main.entities", &rows).await?;
+    let mut after = String::new();
+    loop {
+        let candidates: Vec<CandidateRow> = sqlx::query_as(CANDIDATES)
+            .bind(&after)
+            .bind(DECIDE_PAGE as i64)
+            .fetch_all(&mut *conn)
+            .await?;
+        let last_page = candidates.len() < DECIDE_PAGE;
+        let rows: Vec<EntityRow> = candidates
+            .into_iter()
+            .map(|c| {
+                let (entity_key, stats) = c.stats.into_stats()?;
+                Ok(decide(EntityAggregate {
+                    entity_key,
+                    stats,
+                    decisive_format: c.d_format,
+                    failure_format: c.f_format,
+                }))
+            })
+            .collect::<Result<_>>()?;
+        insert_rows(conn, "main.entities", &rows).await?;
+        match rows.last() {
+            Some(row) if !last_page => after.clone_from(&row.entity_key),
+            _ => break,
+        }
+    }
     sqlx::query(OK_ROWS).execute(&mut *conn).await?;
     search::add_dirty(conn).await?;
     sqlx::query("DELETE FROM temp.dirty_entities")

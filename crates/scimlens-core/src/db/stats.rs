@@ -19,9 +19,11 @@ use super::bulk::{Param, Statement};
 
 use crate::error::Result;
 
-/// Keys folded on the classify thread before they are merged into the workspace (bounds the
-/// memory an import of a large tenant needs).
-pub const FLUSH_KEYS: usize = 100_000;
+/// Keys folded on the classify thread before they are set aside in the workspace (bounds the
+/// memory an import of a large tenant needs: about 1 KB a key; see [`spill_entities`]). The
+/// crate's own tests set aside every five keys, so every import they check with more
+/// entities goes through the spill and its merge.
+pub const FLUSH_KEYS: usize = if cfg!(test) { 5 } else { 25_000 };
 
 /// The fields of one record the aggregates read.
 #[derive(Debug, Clone, Copy)]
@@ -493,7 +495,7 @@ const WRITE_STATS: &CStr = insert_stats!("INSERT OR REPLACE", "entity_stats");
 const SPILL_STATS: &CStr = insert_stats!("INSERT", "temp.stats_spill");
 
 /// Rows of `temp.stats_spill` merged at a time by [`merge_spilled`].
-const SPILL_PAGE: i64 = 25_000;
+const SPILL_PAGE: i64 = 10_000;
 
 /// Sets part of an import's entity aggregates aside in this connection's `temp.stats_spill`
 /// (`entity_stats`' columns, a key on as many rows as it was set aside; `first` starts the

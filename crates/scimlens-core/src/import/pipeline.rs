@@ -407,6 +407,10 @@ pub async fn import_job_as(
             stats::merge_entities(&mut conn, aggregates.take_entities()).await?;
         }
         stats::merge_buckets(&mut conn, &aggregates.buckets).await?;
+        tracing::debug!(
+            ms = started.elapsed().as_millis() as u64,
+            "aggregates merged"
+        );
         events::correlate(&mut conn).await?;
         stats::recompute(&mut conn).await?;
         tracing::debug!(ms = started.elapsed().as_millis() as u64, "correlated");
