@@ -38,14 +38,23 @@ pub async fn refresh(ws: &Workspace, rules: &Rules) -> Result<u64> {
 /// `temp.dirty_entities` (see `stats::begin_dirty`), and every entity the reserved names can
 /// reclassify (a generic cause) when `rules` differ from those the diagnosis was made with.
 pub async fn update(conn: &mut SqliteConnection, rules: &Rules) -> Result<()> {
+    let started = std::time::Instant::now();
     let applied: Option<Vec<String>> = settings::get_in(conn, settings::DIAGNOSIS_RULES).await?;
     if applied.as_deref() != Some(rules.reserved_names()) {
         let generic = GENERIC_CATEGORIES.map(Category::as_str);
         stats::mark_dirty_by_cause(conn, &generic).await?;
         settings::set_in(conn, settings::DIAGNOSIS_RULES, &rules.reserved_names()).await?;
+        tracing::debug!(ms = ms(started), "entities with a generic cause marked");
     }
     entities::decide_dirty(conn, |agg| row(agg, rules)).await?;
-    super::access::refresh_impact(conn).await
+    tracing::debug!(ms = ms(started), "entities decided");
+    super::access::refresh_impact(conn).await?;
+    tracing::debug!(ms = ms(started), "access weighed");
+    Ok(())
+}
+
+fn ms(since: std::time::Instant) -> u64 {
+    since.elapsed().as_millis() as u64
 }
 
 /// Rebuilds the whole diagnosis from the records: the aggregates, then every entity. For a
@@ -59,7 +68,9 @@ pub async fn rebuild(ws: &Workspace, rules: &Rules) -> Result<u64> {
         .await?;
     super::search::clear(&mut tx).await?;
     stats::begin_dirty(&mut tx).await?;
+    let started = std::time::Instant::now();
     stats::fold_all_records(&mut tx).await?;
+    tracing::debug!(ms = ms(started), "every record folded");
     stats::mark_all_dirty(&mut tx).await?;
     settings::clear_in(&mut tx, settings::DIAGNOSIS_RULES).await?;
     update(&mut tx, rules).await?;
