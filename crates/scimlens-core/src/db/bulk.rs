@@ -178,11 +178,115 @@ impl<'h> Statement<'h> {
         }
     }
 
+    /// Binds `values`, steps through every row the statement returns and hands each to
+    /// `each`, read in place (nothing copied: a row's texts are borrowed until `each`
+    /// returns), then resets the statement and clears the bindings.
+    pub fn query(
+        &mut self,
+        values: &[Param<'_>],
+        mut each: impl FnMut(&Row<'_>) -> Result<()>,
+    ) -> Result<()> {
+        if values.len() != self.params as usize {
+            return Err(Error::Storage(format!(
+                "statement takes {} values, {} given",
+                self.params,
+                values.len()
+            )));
+        }
+        let stmt = self.stmt.as_ptr();
+        let result = values
+            .iter()
+            .zip(1..)
+            .try_for_each(|(value, index)| self.bind(index, *value))
+            .and_then(|()| loop {
+                // SAFETY: every parameter is bound to a value that lives until the bindings
+                // are cleared below.
+                match unsafe { ffi::sqlite3_step(stmt) } {
+                    ffi::SQLITE_ROW => each(&Row {
+                        stmt: self.stmt,
+                        _step: PhantomData,
+                    })?,
+                    ffi::SQLITE_DONE => break Ok(()),
+                    rc => break Err(error(self.db, rc)),
+                }
+            });
+        // SAFETY: as in `execute`: after this SQLite holds no pointer into `values`, and no
+        // `Row` is left (each lived for one call of `each`).
+        unsafe {
+            ffi::sqlite3_reset(stmt);
+            ffi::sqlite3_clear_bindings(stmt);
+        }
+        result
+    }
+
     /// The rowid of the last row this connection inserted.
     pub fn last_insert_rowid(&self) -> i64 {
         // SAFETY: `db` is the open connection the lock guards.
         unsafe { ffi::sqlite3_last_insert_rowid(self.db.as_ptr()) }
     }
+}
+
+/// The current row of a [`Statement::query`], valid for one call of its callback: the texts
+/// it hands out point into SQLite's row buffer, which the next step reuses.
+pub struct Row<'s> {
+    stmt: NonNull<ffi::sqlite3_stmt>,
+    _step: PhantomData<&'s ()>,
+}
+
+impl Row<'_> {
+    fn kind(&self, col: c_int) -> c_int {
+        // SAFETY: `stmt` has a current row (we are inside the step that produced it).
+        unsafe { ffi::sqlite3_column_type(self.stmt.as_ptr(), col) }
+    }
+
+    /// Column `col` (from 0) as an integer; NULL is `None`, and any other type is a damaged
+    /// workspace (never read as 0, as SQLite's conversion would).
+    pub fn int(&self, col: c_int) -> Result<Option<i64>> {
+        match self.kind(col) {
+            ffi::SQLITE_NULL => Ok(None),
+            // SAFETY: `stmt` has a current row and the column holds an integer.
+            ffi::SQLITE_INTEGER => Ok(Some(unsafe {
+                ffi::sqlite3_column_int64(self.stmt.as_ptr(), col)
+            })),
+            other => Err(mistyped(col, other, "a whole number")),
+        }
+    }
+
+    /// Column `col` (from 0) as text, borrowed from the row; NULL is `None`, and any other
+    /// type, or text that is not UTF-8, is a damaged workspace.
+    pub fn text(&self, col: c_int) -> Result<Option<&str>> {
+        match self.kind(col) {
+            ffi::SQLITE_NULL => return Ok(None),
+            ffi::SQLITE_TEXT => {}
+            other => return Err(mistyped(col, other, "text")),
+        }
+        let stmt = self.stmt.as_ptr();
+        // SAFETY: `stmt` has a current row whose column holds text, so no conversion happens:
+        // sqlite3_column_text returns a pointer valid until the next step or reset, and the
+        // slice is borrowed from `self`, which lives only while the row is current.
+        let bytes = unsafe {
+            let ptr = ffi::sqlite3_column_text(stmt, col);
+            let len = ffi::sqlite3_column_bytes(stmt, col);
+            if ptr.is_null() {
+                return Ok(Some(""));
+            }
+            std::slice::from_raw_parts(ptr, len as usize)
+        };
+        std::str::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| Error::corrupt(format!("column {col} of a row holds text that is not UTF-8")))
+    }
+}
+
+fn mistyped(col: c_int, found: c_int, expected: &str) -> Error {
+    let found = match found {
+        ffi::SQLITE_INTEGER => "a whole number",
+        ffi::SQLITE_FLOAT => "a real number",
+        ffi::SQLITE_TEXT => "text",
+        ffi::SQLITE_BLOB => "bytes",
+        _ => "a value of unknown type",
+    };
+    Error::corrupt(format!("column {col} of a row holds {found} where {expected} belongs"))
 }
 
 impl Drop for Statement<'_> {
@@ -249,6 +353,48 @@ mod tests {
             assert_eq!(b, vec![n as u8, 0, 255]);
             assert_eq!(none, None);
         }
+    }
+
+    #[tokio::test]
+    async fn a_query_hands_each_row_in_place_and_refuses_text_that_is_not_utf8() {
+        let (_ws, mut conn) = scratch().await;
+        let mut handle = conn.lock_handle().await.unwrap();
+        {
+            let mut insert =
+                Statement::prepare(&mut handle, c"INSERT INTO t VALUES (?, ?, ?, ?)").unwrap();
+            for (i, s) in [(1i64, "één"), (2, "two"), (3, "three")] {
+                insert
+                    .execute(&[i.into(), s.into(), Param::Null, Param::Null])
+                    .unwrap();
+            }
+        }
+        let mut select =
+            Statement::prepare(&mut handle, c"SELECT i, s, n FROM t WHERE i >= ? ORDER BY i")
+                .unwrap();
+        let mut seen = Vec::new();
+        select
+            .query(&[2i64.into()], |row| {
+                let text = |col| row.text(col).map(|t| t.map(str::to_string));
+                seen.push((row.int(0)?, text(1)?, text(2)?));
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(
+            seen,
+            vec![
+                (Some(2), Some("two".to_string()), None),
+                (Some(3), Some("three".to_string()), None)
+            ]
+        );
+        drop(select);
+        let mut bad = Statement::prepare(&mut handle, c"SELECT CAST(x'ff' AS TEXT), 'twelve'").unwrap();
+        let err = bad.query(&[], |row| row.text(0).map(drop)).unwrap_err();
+        assert_eq!(err.code(), crate::error::ErrorCode::Corrupt, "{err}");
+        let err = bad.query(&[], |row| row.int(1).map(drop)).unwrap_err();
+        assert!(
+            err.to_string().contains("holds text where a whole number belongs"),
+            "a text is never read as 0: {err}"
+        );
     }
 
     #[tokio::test]

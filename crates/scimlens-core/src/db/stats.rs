@@ -712,7 +712,7 @@ pub fn record_facts(r: &super::events::EventRow, source: i64) -> RecordFacts<'_>
 
 /// A record as read back from `events` to recompute aggregates (a row, or a JSON array of
 /// [`FACT_COLUMNS`]).
-#[derive(Debug, FromRow, serde::Deserialize)]
+#[derive(Debug, FromRow)]
 struct EventFacts {
     entity_key: String,
     source_id: i64,
@@ -788,18 +788,31 @@ pub async fn recompute(conn: &mut SqliteConnection) -> Result<()> {
 /// Records per page when every record is folded again.
 const REBUILD_PAGE: i64 = 50_000;
 
+/// A page of records to fold again, read in place through SQLite's C API: crossing as JSON
+/// (built by SQLite, parsed here) or as sqlx rows cost more than the folding.
+macro_rules! fold_page {
+    ($upper:literal) => {
+        match CStr::from_bytes_with_nul(
+            concat!(
+                "SELECT entity_key, source_id, seq, time, cycle_id, kind, name, display_name, \
+                 idp_id, target_id, external_id, outcome, category, attribute, message, \
+                 decisive, connection_level FROM events \
+                 WHERE connection_level = 0 AND entity_key > ?1",
+                $upper,
+                "\0"
+            )
+            .as_bytes(),
+        ) {
+            Ok(sql) => sql,
+            Err(_) => panic!("one NUL, at the end"),
+        }
+    };
+}
+
 /// Folds every record into `entity_stats` (empty before), inside the caller's transaction.
 /// Pages go by entity key, each ending with every record of its last key, so each page's
-/// entities are complete: rows are written once, in key order, and memory stays bounded. A
-/// page crosses from SQLite as one JSON array (rows cross one at a time, which costs more
-/// than the row).
+/// entities are complete: rows are written once, in key order, and memory stays bounded.
 pub async fn fold_all_records(conn: &mut SqliteConnection) -> Result<()> {
-    let page_sql = |upper: &str| {
-        sqlx::AssertSqlSafe(format!(
-            "SELECT coalesce(json_group_array(json_array({FACT_COLUMNS})), '[]') FROM events
-             WHERE connection_level = 0 AND entity_key > ?1 {upper}"
-        ))
-    };
     let mut after = String::new();
     loop {
         let boundary: Option<String> = sqlx::query_scalar(
@@ -810,22 +823,44 @@ pub async fn fold_all_records(conn: &mut SqliteConnection) -> Result<()> {
         .bind(REBUILD_PAGE - 1)
         .fetch_optional(&mut *conn)
         .await?;
-        let json: String = match &boundary {
-            Some(last) => sqlx::query_scalar(page_sql("AND entity_key <= ?2"))
-                .bind(&after)
-                .bind(last),
-            None => sqlx::query_scalar(page_sql("")).bind(&after),
-        }
-        .fetch_one(&mut *conn)
-        .await?;
-        let page: Vec<EventFacts> = serde_json::from_str(&json).map_err(|e| {
-            crate::error::Error::corrupt(format!(
-                "events: a record does not hold what its columns should ({e})"
-            ))
-        })?;
         let mut entities = HashMap::new();
-        for r in &page {
-            fold_entity(&mut entities, &r.facts());
+        {
+            let mut handle = conn.lock_handle().await?;
+            let (mut page, values) = match &boundary {
+                Some(last) => (
+                    Statement::prepare(&mut handle, fold_page!(" AND entity_key <= ?2"))?,
+                    vec![after.as_str().into(), last.as_str().into()],
+                ),
+                None => (
+                    Statement::prepare(&mut handle, fold_page!(""))?,
+                    vec![after.as_str().into()],
+                ),
+            };
+            page.query(&values, |row| {
+                let missing =
+                    || crate::error::Error::corrupt("events: a record without its key, source or number");
+                let facts = RecordFacts {
+                    entity_key: row.text(0)?.ok_or_else(missing)?,
+                    source: row.int(1)?.ok_or_else(missing)?,
+                    seq: row.int(2)?.ok_or_else(missing)?,
+                    time: row.int(3)?,
+                    cycle_id: row.text(4)?,
+                    kind: row.text(5)?,
+                    name: row.text(6)?,
+                    display_name: row.text(7)?,
+                    idp_id: row.text(8)?,
+                    target_id: row.text(9)?,
+                    external_id: row.text(10)?,
+                    outcome: row.text(11)?,
+                    category: row.text(12)?,
+                    attribute: row.text(13)?,
+                    message: row.text(14)?,
+                    decisive: row.int(15)?.unwrap_or_default() != 0,
+                    connection_level: row.int(16)?.unwrap_or_default() != 0,
+                };
+                fold_entity(&mut entities, &facts);
+                Ok(())
+            })?;
         }
         write(conn, &entities).await?;
         match boundary {
