@@ -106,6 +106,8 @@ pub struct GenerateArgs {
     records: u64,
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// The file to write; `-` streams to standard output (e.g. into gzip: no file of the full
+    /// size on disk).
     #[arg(short = 'o', long = "output")]
     output: PathBuf,
 }
@@ -121,9 +123,17 @@ pub fn generate(args: GenerateArgs) -> anyhow::Result<ExitCode> {
         let names = Format::ALL.map(|f| f.as_str()).join(", ");
         format!("unknown format '{format}'; one of: {names}")
     })?;
-    let mut w = scimlens_core::api::AtomicFile::create(&output)?;
-    let stats = scimlens_core::api::generate(format, records, seed, &mut w)?;
-    w.commit()?;
+    let stats = if output.as_os_str() == "-" {
+        let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+        let stats = scimlens_core::api::generate(format, records, seed, &mut w)?;
+        std::io::Write::flush(&mut w).context("writing to standard output")?;
+        stats
+    } else {
+        let mut w = scimlens_core::api::AtomicFile::create(&output)?;
+        let stats = scimlens_core::api::generate(format, records, seed, &mut w)?;
+        w.commit()?;
+        stats
+    };
     errln!(
         "wrote {} records ({} bytes) to {}",
         stats.records,
