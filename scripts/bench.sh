@@ -9,7 +9,7 @@
 #      seed) imported into that workspace (target: the same rate as into an empty one); the
 #      diagnosis over BIG records (examples/diagnose_bench) and the entity search on it
 #      (examples/search_bench: first search after start and later ones).
-#   3. With HUGE=N (e.g. 5000000): N records generated straight into gzip (no file of the full
+#   3. Unless HUGE=0: HUGE (5,000,000) records generated straight into gzip (no file of the full
 #      size on disk; the workspace needs about 1.4 GB per million records), imported: time and
 #      peak memory.
 # The machine's load average is printed with every figure: on a shared machine they move with it.
@@ -100,7 +100,7 @@ NAMES=$("$REL/examples/search_bench" "$OUT/big.sqlite" --names)
 echo "== search on that workspace (budget 150 ms), a fresh process; load before: $(load)"
 # shellcheck disable=SC2086 # three names, one word each
 "$REL/examples/search_bench" "$OUT/big.sqlite" $NAMES | sed 's/^/  /'
-if [ "${HUGE:-0}" != 0 ]; then
+if [ "${HUGE:=5000000}" != 0 ]; then
   # The log is generated into gzip as it is written (no file of its full size, 13 GB at five
   # million, on disk), and the import unwraps it as it reads. The workspace (and its
   # write-ahead log during the import) takes about 1.4 GB per million records.
