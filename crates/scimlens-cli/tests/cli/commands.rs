@@ -381,3 +381,40 @@ fn sources_refuses_a_format_it_cannot_print_instead_of_printing_text() {
         .code(2)
         .stderr(predicate::str::contains("text or json"));
 }
+
+#[test]
+fn generate_to_standard_output_writes_the_same_log_as_to_a_file_and_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("unused.sqlite");
+    let file = dir.path().join("log.json");
+    let args = [
+        "generate",
+        "--format",
+        "entra-portal-json",
+        "--records",
+        "50",
+    ];
+    scimlens(&ws)
+        .args(args)
+        .arg("-o")
+        .arg(&file)
+        .assert()
+        .success();
+    let streamed = scimlens(&ws)
+        .current_dir(dir.path())
+        .args(args)
+        .args(["-o", "-"])
+        .output()
+        .unwrap();
+    assert!(streamed.status.success());
+    assert_eq!(
+        streamed.stdout,
+        std::fs::read(&file).unwrap(),
+        "the same deterministic log, on standard output"
+    );
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec!["log.json".to_string()], "no file named '-'");
+}
