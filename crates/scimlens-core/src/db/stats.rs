@@ -710,8 +710,8 @@ pub fn record_facts(r: &super::events::EventRow, source: i64) -> RecordFacts<'_>
         }
 }
 
-/// A record as read back from `events` to recompute aggregates (a row, or a JSON array of
-/// [`FACT_COLUMNS`]).
+/// A record as read back from `events` ([`FACT_COLUMNS`]) to recompute the aggregates of the
+/// entities correlation moved records between.
 #[derive(Debug, FromRow)]
 struct EventFacts {
     entity_key: String,
