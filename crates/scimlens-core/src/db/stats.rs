@@ -549,14 +549,7 @@ async fn merge_spilled_in_pages(
     };
     let mut after = String::new();
     loop {
-        let boundary: Option<String> = sqlx::query_scalar(
-            "SELECT entity_key FROM temp.stats_spill WHERE entity_key > ? ORDER BY entity_key
-             LIMIT 1 OFFSET ?",
-        )
-        .bind(&after)
-        .bind(page_rows - 1)
-        .fetch_optional(&mut *conn)
-        .await?;
+        let boundary = page_end(conn, "temp.stats_spill", &after, page_rows).await?;
         let json: String = match &boundary {
             Some(last) => sqlx::query_scalar(page_sql("AND entity_key <= ?2"))
                 .bind(&after)
@@ -785,6 +778,24 @@ pub async fn recompute(conn: &mut SqliteConnection) -> Result<()> {
     write(conn, &entities).await
 }
 
+/// The last key of the next page of `rows` rows of `table` after `after`, in key order; `None`
+/// when fewer are left (the page then runs to the end). A page taken up to and including that
+/// key holds every row of each of its keys, so an entity is never split across two pages.
+async fn page_end(
+    conn: &mut SqliteConnection,
+    table: &'static str,
+    after: &str,
+    rows: i64,
+) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT entity_key FROM {table} WHERE entity_key > ? ORDER BY entity_key LIMIT 1 OFFSET ?"
+    )))
+    .bind(after)
+    .bind(rows - 1)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
 /// Records per page when every record is folded again.
 const REBUILD_PAGE: i64 = 50_000;
 
@@ -815,14 +826,7 @@ macro_rules! fold_page {
 pub async fn fold_all_records(conn: &mut SqliteConnection) -> Result<()> {
     let mut after = String::new();
     loop {
-        let boundary: Option<String> = sqlx::query_scalar(
-            "SELECT entity_key FROM events WHERE entity_key > ? ORDER BY entity_key
-             LIMIT 1 OFFSET ?",
-        )
-        .bind(&after)
-        .bind(REBUILD_PAGE - 1)
-        .fetch_optional(&mut *conn)
-        .await?;
+        let boundary = page_end(conn, "main.events", &after, REBUILD_PAGE).await?;
         let mut entities = HashMap::new();
         {
             let mut handle = conn.lock_handle().await?;
