@@ -80,7 +80,26 @@ pub struct Statement<'h> {
 
 impl<'h> Statement<'h> {
     pub fn prepare(handle: &'h mut LockedSqliteHandle<'_>, sql: &CStr) -> Result<Self> {
+        Self::prepare_on(handle.as_raw_handle(), sql)
+    }
+
+    /// Prepares `sqls` on one locked connection, to be stepped in turn (SQLite runs any number
+    /// of statements on a connection; all of them borrow the one lock).
+    pub fn prepare_all<const N: usize>(
+        handle: &'h mut LockedSqliteHandle<'_>,
+        sqls: [&CStr; N],
+    ) -> Result<[Self; N]> {
         let db = handle.as_raw_handle();
+        let prepared = sqls
+            .into_iter()
+            .map(|sql| Self::prepare_on(db, sql))
+            .collect::<Result<Vec<_>>>()?;
+        prepared
+            .try_into()
+            .map_err(|_| Error::Storage("statements were lost while preparing".to_string()))
+    }
+
+    fn prepare_on(db: NonNull<ffi::sqlite3>, sql: &CStr) -> Result<Self> {
         let mut stmt = ptr::null_mut();
         // SAFETY: `db` is the open connection the lock guards; `sql` is NUL-terminated and
         // outlives the call; `stmt` receives a statement we own (finalized in Drop).

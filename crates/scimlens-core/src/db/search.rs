@@ -3,7 +3,7 @@
 //! A search matches an entity whose name contains the text (ASCII letters in any case, like
 //! SQLite's `LIKE`) or whose key, IdP id, AWS id or externalId is exactly the text. Names are
 //! indexed by trigrams in `entity_search` (FTS5, case-insensitive, kept in step with `entities`
-//! by [`remove_dirty`] / [`add_dirty`] / [`clear`] in the writer's transaction); ids and keys by
+//! by `entities::decide_dirty` and [`clear`] in the writer's transaction); ids and keys by
 //! plain indexes. The index only narrows the rows: every query still applies the original
 //! predicate to them, so a search returns exactly what a pass over every entity would.
 //!
@@ -85,30 +85,6 @@ pub fn push_candidates(qb: &mut QueryBuilder<Sqlite>, text: &str, rowids: &str) 
             .push_bind(text.to_string());
     }
     qb.push(")");
-}
-
-/// Takes the entities in `temp.dirty_entities` out of the index, before their rows are deleted.
-pub async fn remove_dirty(conn: &mut SqliteConnection) -> Result<()> {
-    sqlx::query(
-        "DELETE FROM main.entity_search WHERE rowid IN (
-             SELECT e.rowid FROM temp.dirty_entities k
-             CROSS JOIN main.entities e ON e.entity_key = k.entity_key)",
-    )
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
-/// Indexes the rows written for the entities in `temp.dirty_entities`.
-pub async fn add_dirty(conn: &mut SqliteConnection) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO main.entity_search (rowid, name)
-         SELECT e.rowid, e.name FROM temp.dirty_entities k
-         CROSS JOIN main.entities e ON e.entity_key = k.entity_key",
-    )
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
 }
 
 /// Empties the index, with the `entities` table (a rebuild).

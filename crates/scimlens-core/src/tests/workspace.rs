@@ -483,6 +483,91 @@ async fn the_diagnosis_imports_keep_up_equals_one_rebuilt_from_every_record() {
     assert_eq!(statuses(&backward).await, kept_statuses);
 }
 
+/// Each entity's row with its rowid: a row written again gets a new one.
+async fn rows_with_rowids(ws: &Workspace) -> Vec<(i64, String)> {
+    sqlx::query_as(
+        "SELECT rowid, json_array(entity_key, kind, name, status, category, attribute, message,
+             fix, idp_id, target_id, external_id, events, failures, first_seen, last_seen,
+             source_ids)
+         FROM entities ORDER BY entity_key",
+    )
+    .fetch_all(ws.pool())
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_change_of_the_rules_writes_only_the_rows_it_changes_and_leaves_what_a_rebuild_makes() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(&dir.path().join("ws.sqlite"))
+        .await
+        .unwrap();
+    import(
+        &ws,
+        &crate::api::demo::write_demo_files(dir.path()).unwrap(),
+    )
+    .await
+    .unwrap();
+    // A user failing with a generic cause: reserving its name makes it a reserved-name failure.
+    let generic = crate::diagnose::classify::GENERIC_CATEGORIES.map(Category::as_str);
+    let (key, name): (String, String) = sqlx::query_as(
+        "SELECT entity_key, name FROM entities WHERE status = 'failing' AND kind = 'user'
+             AND category IN (?, ?) ORDER BY entity_key LIMIT 1",
+    )
+    .bind(generic[0])
+    .bind(generic[1])
+    .fetch_one(ws.pool())
+    .await
+    .expect("the demo has a user failing with a generic cause");
+    let before = rows_with_rowids(&ws).await;
+    let generic_rows: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM entity_stats WHERE d_category IN (?1, ?2) OR f_category IN (?1, ?2)",
+    )
+    .bind(generic[0])
+    .bind(generic[1])
+    .fetch_one(ws.pool())
+    .await
+    .unwrap();
+    assert!(
+        generic_rows > 1,
+        "the change decides several entities again"
+    );
+
+    let rules = crate::db::diagnosis::rules_for(&ws, std::slice::from_ref(&name))
+        .await
+        .unwrap();
+    crate::db::diagnosis::refresh(&ws, &rules).await.unwrap();
+    let after = rows_with_rowids(&ws).await;
+
+    assert_eq!(before.len(), after.len());
+    let changed: Vec<&String> = before
+        .iter()
+        .zip(&after)
+        .filter(|(b, a)| b != a)
+        .map(|(_, (_, row))| row)
+        .collect();
+    assert_eq!(changed.len(), 1, "only {name}'s row changes: {changed:?}");
+    assert!(
+        changed[0].contains(&key) && changed[0].contains("RESERVED_NAME"),
+        "{changed:?}"
+    );
+    let rowids = |rows: &[(i64, String)]| rows.iter().map(|(id, _)| *id).collect::<Vec<_>>();
+    assert_eq!(
+        rowids(&before),
+        rowids(&after),
+        "the changed row is updated in place"
+    );
+    assert_eq!(
+        crate::db::entities::find(&ws, &name, 5).await.unwrap()[0].entity_key,
+        key,
+        "the search still finds it"
+    );
+
+    let kept = diagnosis(&ws).await;
+    crate::db::diagnosis::rebuild(&ws, &rules).await.unwrap();
+    assert_eq!(diagnosis(&ws).await, kept);
+}
+
 #[tokio::test]
 async fn a_workspace_made_before_the_aggregates_existed_gets_them_on_open() {
     let dir = tempfile::tempdir().unwrap();
