@@ -4,7 +4,8 @@
 #      Problems rows, filters and searches, against the budgets (300 ms / 150 ms);
 #   2. cold start of the real window to interactive (the UI calls app_ready once its first
 #      view has data), with the demo workspace and with the big one;
-#   3. the Problems view in the real window: first rows, search (WebDriver round trips included);
+#   3. in the real window: the Problems view's first rows, search, a row's entity view and the
+#      Overview (as WebDriver sees them, round trips included, and by the page's own marks);
 #   4. memory of the app: RSS of the app process and of its WebKit processes.
 # Needs: xvfb-run (Linux), a built UI (make ui). RECORDS=... changes the size.
 set -euo pipefail
@@ -27,7 +28,7 @@ fi
 echo "== command layer (IPC, app-dev profile: dependencies optimized, as make run builds) =="
 SCIMLENS_BENCH_WORKSPACE=$WS cargo test -q --profile app-dev -p scimlens-app --test app bench -- --ignored --nocapture --test-threads 1
 
-echo "== Problems view in the real window (tauri-driver + WebKitWebDriver under Xvfb) =="
+echo "== Problems, search, entity view and Overview in the real window (tauri-driver + WebKitWebDriver under Xvfb) =="
 SCIMLENS_BENCH_WORKSPACE=$WS xvfb-run -a -s '-screen 0 1280x800x24' \
   cargo test -q --profile app-dev -p scimlens-app --test e2e real_window_problems_on_a_large_workspace -- --ignored --nocapture
 

@@ -754,17 +754,22 @@ async fn identity_store(ui: &mut Ui, case: &Path) -> Result<(), String> {
 /// (marks the UI sets: the same span as the page sees it, without WebDriver's polling and
 /// round trips).
 async fn page_span(ui: &Ui, from: &str, label: &str) {
+    painted_span(ui, from, "problems-rows-painted", label).await;
+}
+
+/// Prints the span from the UI's last `from` mark to its first `painted` mark after it.
+async fn painted_span(ui: &Ui, from: &str, painted: &str, label: &str) {
     let ms =
         ui.c.execute_async(
-            "const [from, done] = arguments;
+            "const [from, name, done] = arguments;
              const start = performance.getEntriesByName(from).pop().startTime;
              const check = () => {
-               const painted = performance.getEntriesByName('problems-rows-painted')
+               const painted = performance.getEntriesByName(name)
                  .find((m) => m.startTime > start);
                if (painted) done(painted.startTime - start); else setTimeout(check, 5);
              };
              check();",
-            vec![serde_json::json!(from)],
+            vec![serde_json::json!(from), serde_json::json!(painted)],
         )
         .await
         .unwrap();
@@ -774,8 +779,9 @@ async fn page_span(ui: &Ui, from: &str, label: &str) {
 
 /// The Problems view in the real window on a large workspace (`make app-bench` builds one of
 /// 1,000,000 records and sets SCIMLENS_BENCH_WORKSPACE): the time from the click on Problems to
-/// its first rows, and from Enter in the search box to the answer, as WebDriver sees them (round
-/// trips and polling included) and as the page does.
+/// its first rows, from Enter in the search box to the answer, from a click on a row to its
+/// entity view and from the click on Overview back to it, as WebDriver sees them (round trips
+/// and polling included) and as the page does.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs SCIMLENS_BENCH_WORKSPACE, tauri-driver and a display; run `make app-bench`"]
 async fn real_window_problems_on_a_large_workspace() {
@@ -853,5 +859,39 @@ async fn real_window_problems_on_a_large_workspace() {
     })
     .await;
     timed("search without a match (to '0 entities')", started);
+
+    // The entity view of a problem row, then back to the Overview.
+    let search = ui.find("[data-testid=problem-search]").await;
+    search.clear().await.unwrap();
+    search.send_keys(&picks[0]).await.unwrap();
+    search.send_keys("\u{e007}").await.unwrap();
+    ui.wait_text("[data-testid=problem-row] .name-text", &picks[0], |t| {
+        t.contains(picks[0].as_str())
+    })
+    .await;
+    let started = Instant::now();
+    ui.click("[data-testid=problem-row]").await;
+    ui.find("[data-testid=entity-name]").await;
+    timed("entity view: click to its name (WebDriver)", started);
+    painted_span(
+        &ui,
+        "open-entity",
+        "entity-painted",
+        "entity view: click to painted (page)",
+    )
+    .await;
+    let started = Instant::now();
+    ui.click("[data-testid=nav-overview]").await;
+    ui.find("[data-testid=totals]").await;
+    timed("Overview: click to totals (WebDriver)", started);
+    ui.find(".recharts-bar-rectangle").await;
+    timed("Overview: click to charts drawn (WebDriver)", started);
+    painted_span(
+        &ui,
+        "open-overview",
+        "overview-painted",
+        "Overview: click to painted (page)",
+    )
+    .await;
     let _ = ui.c.clone().close().await;
 }

@@ -8,6 +8,7 @@ import { CategoryLabel, StatusBadge } from "../components/Badges";
 import { CopyButton } from "../components/CopyButton";
 import { QueryError } from "../components/ErrorBox";
 import { useCategories, useEntity, useStoreObjects } from "../hooks/queries";
+import { usePaintMark } from "../hooks/usePaintMark";
 import { NOT_STATED, fileName, formatCount, orNotStated } from "../lib/format";
 import { prettyRecord } from "../lib/raw";
 import { useUi } from "../state/ui";
@@ -17,6 +18,7 @@ export function EntityView() {
   const goBack = useUi((s) => s.goBack);
   const { data: e, error, isPending } = useEntity(key);
   const categories = useCategories();
+  usePaintMark("entity-painted", e);
 
   if (error) return <div className="view"><QueryError error={error} /></div>;
   if (isPending || !e) return <div className="view muted">Loading…</div>;

@@ -6,6 +6,7 @@ import { useCategoryTitle } from "../components/Badges";
 import { QueryError } from "../components/ErrorBox";
 import { chartColors, useDark } from "../hooks/useDark";
 import { useOverview } from "../hooks/queries";
+import { usePaintMark } from "../hooks/usePaintMark";
 import { bucketLabel, formatClock, formatCount } from "../lib/format";
 import { useUi } from "../state/ui";
 
@@ -20,6 +21,7 @@ export function OverviewView() {
   const showProblems = useUi((s) => s.showProblems);
   const title = useCategoryTitle();
   const colors = chartColors(useDark());
+  usePaintMark("overview-painted", data);
 
   if (error) return <QueryError error={error} />;
   if (isPending || !data) return <div className="view muted">Loading…</div>;
