@@ -64,6 +64,8 @@ function Filters() {
       <input
         id="problem-search"
         type="search"
+        spellCheck={false}
+        autoComplete="off"
         placeholder="Search names and ids  ( / )"
         value={search}
         onChange={(e) => setSearch(e.target.value)}
