@@ -135,6 +135,7 @@ struct RowSink {
     rows: Vec<EventRow>,
     seq: i64,
     aggregates: ImportAggregates,
+    packer: crate::db::evidence::Packer,
     path: PathBuf,
 }
 
@@ -195,7 +196,7 @@ impl RowSink {
             return Ok(());
         }
         let mut rows = std::mem::replace(&mut self.rows, Vec::with_capacity(CHUNK));
-        let block = crate::db::evidence::pack(rows.iter().map(|r| &r.evidence));
+        let block = self.packer.pack(rows.iter().map(|r| &r.evidence))?;
         for r in &mut rows {
             r.evidence = Default::default();
         }
@@ -467,6 +468,7 @@ fn spawn_stages(
         rows: Vec::with_capacity(CHUNK),
         seq: 0,
         aggregates: ImportAggregates::default(),
+        packer: Default::default(),
         path: job.path.clone(),
     };
     let classifier = std::thread::Builder::new()
