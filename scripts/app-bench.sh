@@ -14,6 +14,7 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 RECORDS=${RECORDS:-1000000}
 OUT=${BENCH_DIR:-$PWD/bench-out}
 mkdir -p "$OUT"
+load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 WS=$OUT/app-$RECORDS.sqlite
 if [ ! -f "$WS" ]; then
@@ -25,14 +26,14 @@ if [ ! -f "$WS" ]; then
   /usr/bin/time -f "import: %e s, peak %M KB" "$CLI" --workspace "$WS" import "$LOG"
 fi
 
-echo "== command layer (IPC, app-dev profile: dependencies optimized, as make run builds) =="
+echo "== command layer (IPC, app-dev profile: dependencies optimized, as make run builds); load $(load)"
 SCIMLENS_BENCH_WORKSPACE=$WS cargo test -q --profile app-dev -p scimlens-app --test app bench -- --ignored --nocapture --test-threads 1
 
-echo "== Problems, search, entity view and Overview in the real window (tauri-driver + WebKitWebDriver under Xvfb) =="
+echo "== Problems, search, entity view and Overview in the real window (tauri-driver + WebKitWebDriver under Xvfb); load $(load)"
 SCIMLENS_BENCH_WORKSPACE=$WS xvfb-run -a -s '-screen 0 1280x800x24' \
   cargo test -q --profile app-dev -p scimlens-app --test e2e real_window_problems_on_a_large_workspace -- --ignored --nocapture
 
-echo "== cold start and memory (real window under Xvfb) =="
+echo "== cold start and memory (real window under Xvfb); load $(load)"
 cargo build -q --profile app-dev -p scimlens-app
 APP=$CARGO_TARGET_DIR/app-dev/scimlens-app
 
@@ -73,3 +74,4 @@ printf '["%s"]\n' "$WS" > "$BIG_DATA/recent.json"
 xvfb-run -a -s '-screen 0 1280x800x24' "$OUT/cold-start.sh" "$APP" "$DEMO_DATA" "demo workspace" 3
 xvfb-run -a -s '-screen 0 1280x800x24' "$OUT/cold-start.sh" "$APP" "$BIG_DATA" "$RECORDS-record workspace" 3
 rm -rf "$DEMO_DATA" "$BIG_DATA"
+echo "load average after: $(load)"
