@@ -132,37 +132,11 @@ impl<'h> Statement<'h> {
     /// writes: a statement that returns rows is an error) and clears the bindings, so no
     /// borrowed value is referenced after this returns.
     pub fn execute(&mut self, values: &[Param<'_>]) -> Result<()> {
-        if values.len() != self.params as usize {
-            return Err(Error::Storage(format!(
-                "statement takes {} values, {} given",
-                self.params,
-                values.len()
-            )));
-        }
-        let stmt = self.stmt.as_ptr();
-        let result = values
-            .iter()
-            .zip(1..)
-            .try_for_each(|(value, index)| self.bind(index, *value))
-            .and_then(|()| {
-                // SAFETY: every parameter is bound to a value that lives until the bindings
-                // are cleared below.
-                match unsafe { ffi::sqlite3_step(stmt) } {
-                    ffi::SQLITE_DONE => Ok(()),
-                    ffi::SQLITE_ROW => Err(Error::Storage(
-                        "a bulk write returned rows; it takes statements that return none"
-                            .to_string(),
-                    )),
-                    rc => Err(error(self.db, rc)),
-                }
-            });
-        // SAFETY: resetting and clearing a valid statement; after this SQLite holds no
-        // pointer into `values`.
-        unsafe {
-            ffi::sqlite3_reset(stmt);
-            ffi::sqlite3_clear_bindings(stmt);
-        }
-        result
+        self.query(values, |_| {
+            Err(Error::Storage(
+                "a bulk write returned rows; it takes statements that return none".to_string(),
+            ))
+        })
     }
 
     fn bind(&self, index: c_int, value: Param<'_>) -> Result<()> {
@@ -431,6 +405,10 @@ mod tests {
         assert!(err.to_string().contains("takes 2 values, 1 given"), "{err}");
         insert.execute(&[2i64.into(), "ok".into()]).unwrap();
         drop(insert);
+        let mut select = Statement::prepare(&mut handle, c"SELECT s FROM t WHERE i = ?").unwrap();
+        let err = select.execute(&[2i64.into()]).unwrap_err();
+        assert!(err.to_string().contains("returned rows"), "{err}");
+        drop(select);
         let err = Statement::prepare(&mut handle, c"INSERT INTO missing VALUES (?)")
             .err()
             .unwrap();
